@@ -1,0 +1,357 @@
+"""Strict, fast JSONL reading and atomic JSONL writing of samples.
+
+Reading parses lines with orjson in chunks of a few MB and builds Arrow columns per chunk, so
+memory stays near the size of the resulting table. Every bad line is an error naming the file
+and line (or, with ``on_error="skip"``, a row in a rejects file plus a count in the report).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from afs.errors import ConfigError, DataError
+from afs.samples.frame import (
+    EXTRA_COLUMN,
+    FRAME_COLUMNS,
+    empty_frame,
+    normalize_frame,
+    samples_to_frame,
+)
+from afs.samples.model import (
+    CANONICAL_FIELDS,
+    DEFAULT_DOMAIN,
+    DERIVED_FIELDS,
+    METADATA_KEY,
+    REQUIRED_FIELDS,
+    STRING_FIELDS,
+    TrainingSample,
+    compute_sample_id,
+)
+
+CHUNK_BYTES = 8 << 20
+WRITE_CHUNK_ROWS = 50_000
+ON_ERROR_CHOICES = ("raise", "skip")
+_JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
+                    bool: "boolean", type(None): "null"}
+
+
+@dataclass
+class LoadReport:
+    """What a read saw: rows kept, lines skipped and why, where the skipped lines went."""
+
+    path: str
+    rows: int = 0
+    skipped: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    rejects_path: str | None = None
+
+    def summary(self) -> str:
+        text = f"{self.path}: {self.rows} samples"
+        if self.skipped:
+            why = ", ".join(f"{reason} x{n}" for reason, n in self.reasons.most_common())
+            text += f", skipped {self.skipped} bad lines ({why}) -> {self.rejects_path}"
+        return text
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def record_problem(record: Any) -> str | None:
+    """Why a parsed JSON value is not a valid sample record, or None when it is."""
+    if type(record) is not dict:
+        return f"expected a JSON object, got {_json_type(record)}"
+    for key in REQUIRED_FIELDS:
+        if key not in record or record[key] is None:
+            return f"missing required field '{key}'"
+    for key in STRING_FIELDS:
+        value = record.get(key)
+        if value is not None and type(value) is not str:
+            return f"field '{key}' must be a string, got {_json_type(value)}"
+    quality = record.get("quality_score")
+    if quality is not None and type(quality) not in (int, float):
+        return f"field 'quality_score' must be a number, got {_json_type(quality)}"
+    metadata = record.get(METADATA_KEY)
+    if metadata is not None and type(metadata) is not dict:
+        return f"field '{METADATA_KEY}' must be an object, got {_json_type(metadata)}"
+    return None
+
+
+def _parse_problem(line: bytes) -> str:
+    """Explain why orjson refused a line (invalid UTF-8 is named as such)."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 at byte {exc.start}"
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return f"malformed JSON: {exc}"
+    return "unreadable line"
+
+
+def _short_reason(problem: str) -> str:
+    return problem.split(":")[0].split(",")[0]
+
+
+class _Rejects:
+    """Collects skipped lines; writes them (atomically) only if there are any."""
+
+    def __init__(self, source: Path, on_error: str, rejects_path: str | Path | None):
+        if on_error not in ON_ERROR_CHOICES:
+            raise ConfigError(f"on_error must be one of {ON_ERROR_CHOICES}, got {on_error!r}")
+        self.source = source
+        self.skip = on_error == "skip"
+        self.path = Path(rejects_path) if rejects_path else source.with_suffix(".rejects.jsonl")
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, line_number: int, problem: str, raw: bytes) -> None:
+        if not self.skip:
+            raise DataError(problem, self.source, line_number)
+        self.rows.append({"file": str(self.source), "line": line_number, "error": problem,
+                          "raw": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")})
+
+    def finish(self, report: LoadReport) -> None:
+        report.skipped = len(self.rows)
+        report.reasons = Counter(_short_reason(r["error"]) for r in self.rows)
+        if self.rows:
+            with atomic_write(self.path) as handle:
+                handle.writelines(orjson.dumps(r) + b"\n" for r in self.rows)
+            report.rejects_path = str(self.path)
+
+
+def _parse_lines(lines: list[bytes], first_line: int, rejects: _Rejects) -> tuple[list, list[int]]:
+    """Parsed values of the non-blank lines, and each one's offset in ``lines``."""
+    records, offsets = [], []
+    for offset, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            records.append(orjson.loads(line))
+            offsets.append(offset)
+        except orjson.JSONDecodeError:
+            rejects.add(first_line + offset, _parse_problem(line), line)
+    return records, line_numbers
+
+
+class _NeedsRowCheck(Exception):
+    """The vectorised checks saw a problem; find and name the bad rows one by one."""
+
+
+_KNOWN_KEYS = frozenset((*CANONICAL_FIELDS, *DERIVED_FIELDS, METADATA_KEY))
+
+
+def _metadata_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise _NeedsRowCheck
+    return orjson.dumps(value).decode() if value else None
+
+
+def _extra_text(record: dict[str, Any]) -> str | None:
+    if record.keys() <= _KNOWN_KEYS:
+        return None
+    return orjson.dumps({k: v for k, v in record.items() if k not in _KNOWN_KEYS}).decode()
+
+
+def _records_to_table(records: list[Any]) -> pa.Table:
+    """Arrow columns for parsed records; raises _NeedsRowCheck (or an Arrow error) on bad rows."""
+    if any(type(r) is not dict for r in records):
+        raise _NeedsRowCheck
+    values = {key: [r.get(key) for r in records] for key in CANONICAL_FIELDS}
+    if any(type(q) is bool for q in values["quality_score"]):
+        raise _NeedsRowCheck
+    values["input"] = [v if v is not None else "" for v in values["input"]]
+    values["domain"] = [v if v is not None else DEFAULT_DOMAIN for v in values["domain"]]
+    values["source"] = [v if v is not None else "" for v in values["source"]]
+    columns = {key: pa.array(values[key], type=pa.float64() if key == "quality_score" else pa.string())
+               for key in CANONICAL_FIELDS}
+    if columns["instruction"].null_count or columns["output"].null_count:
+        raise _NeedsRowCheck
+    sample_ids = map(compute_sample_id, values["instruction"], values["input"], values["output"])
+    columns = {"sample_id": pa.array(sample_ids, type=pa.string()), **columns}
+    columns[METADATA_KEY] = pa.array([_metadata_text(r.get(METADATA_KEY)) for r in records],
+                                     type=pa.string())
+    columns[EXTRA_COLUMN] = pa.array([_extra_text(r) for r in records], type=pa.string())
+    return pa.table(columns)
+
+
+def _chunk_table(lines: list[bytes], first_line: int, rejects: _Rejects) -> pa.Table | None:
+    records, offsets = _parse_lines(lines, first_line, rejects)
+    try:
+        return _records_to_table(records) if records else None
+    except (_NeedsRowCheck, pa.ArrowInvalid, pa.ArrowTypeError):
+        good = []
+        for record, offset in zip(records, offsets, strict=True):
+            problem = record_problem(record)
+            if problem:
+                rejects.add(first_line + offset, problem, lines[offset])
+            else:
+                good.append(record)
+        return _records_to_table(good) if good else None
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, disable=not enabled, leave=False)
+
+
+def read_jsonl_frame(
+    path: str | Path,
+    on_error: str = "raise",
+    rejects_path: str | Path | None = None,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Read a JSONL file of samples into a frame (canonical columns) and a LoadReport."""
+    path = Path(path).expanduser()
+    rejects = _Rejects(path, on_error, rejects_path)
+    report = LoadReport(path=str(path))
+    if not path.is_file():
+        raise DataError("no such file", path)
+    tables = []
+    line_number = 1
+    with open(path, "rb") as handle, _progress(path.stat().st_size, path.name, progress) as bar, \
+            _gc_paused():
+        while lines := handle.readlines(CHUNK_BYTES):
+            table = _chunk_table(lines, line_number, rejects)
+            line_number += len(lines)
+            bar.update(sum(map(len, lines)))
+            if table is not None:
+                tables.append(table)
+    rejects.finish(report)
+    if tables:
+        frame = normalize_frame(pa.concat_tables(tables).to_pandas())
+    else:
+        frame = empty_frame()
+    report.rows = len(frame)
+    return frame, report
+
+
+def _row_bytes(values: tuple, names: tuple[str, ...], added: tuple[str, ...]) -> bytes:
+    record = {name: value for name, value in zip(names, values) if value is not None}
+    metadata, extra = values[-2], values[-1]
+    if extra is not None and added:  # a rejects file re-read and rejected again: merge, no twin keys
+        record = {**orjson.loads(extra), **record}
+        extra = None
+    line = orjson.dumps(record)
+    if extra is not None and extra != "{}":
+        line = line[:-1] + b"," + extra[1:].encode()
+    if metadata is not None and metadata != "{}":
+        line = line[:-1] + b',"_metadata":' + metadata.encode() + b"}"
+    return line
+
+
+def _frame_chunks_as_lines(frame: pd.DataFrame) -> Iterator[bytes]:
+    added = tuple(c for c in frame.columns if c not in FRAME_COLUMNS and not c.startswith("_"))
+    names = ("sample_id", *CANONICAL_FIELDS, *added)
+    ordered = [*names, METADATA_KEY, EXTRA_COLUMN]
+    for start in range(0, len(frame), WRITE_CHUNK_ROWS):
+        table = pa.Table.from_pandas(frame.iloc[start : start + WRITE_CHUNK_ROWS][ordered],
+                                     preserve_index=False)
+        columns = [table.column(c).to_pylist() for c in ordered]
+        rows = zip(*columns, strict=True)
+        yield b"".join(_row_bytes(values, names, added) + b"\n" for values in rows)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building millions of small acyclic objects (2x faster)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
+    """Write to a temp file beside ``path`` and move it into place only on success."""
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl_frame(frame: pd.DataFrame, path: str | Path, progress: bool = False) -> Path:
+    """Write a sample frame as JSONL (atomically). Extra non-underscore columns become keys."""
+    path = Path(path).expanduser()
+    missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"cannot write {path}: frame lacks columns {missing}")
+    with atomic_write(path) as handle, _progress(len(frame), path.name, progress) as bar, \
+            _gc_paused():
+        for block in _frame_chunks_as_lines(frame):
+            handle.write(block)
+            bar.update(block.count(b"\n"))
+    return path
+
+
+def load_jsonl(
+    path: str | Path,
+    on_error: str = "raise",
+    rejects_path: str | Path | None = None,
+    progress: bool = False,
+):
+    """Read samples from a JSONL file as a ``SampleList`` (``.report`` says what was skipped)."""
+    from afs.samples.collection import SampleList
+
+    frame, report = read_jsonl_frame(path, on_error=on_error, rejects_path=rejects_path,
+                                     progress=progress)
+    return SampleList(frame, report=report)
+
+
+def as_frame(samples: Any) -> pd.DataFrame:
+    """Frame form of a SampleList, a DataFrame, or an iterable of samples or sample dicts."""
+    from afs.samples.collection import SampleList
+
+    if isinstance(samples, SampleList):
+        return samples.frame
+    if isinstance(samples, pd.DataFrame):
+        return samples
+    return samples_to_frame(_as_samples(samples))
+
+
+def _as_samples(items: Iterable[Any]) -> Iterator[TrainingSample]:
+    for index, item in enumerate(items):
+        if isinstance(item, TrainingSample):
+            yield item
+        elif isinstance(item, dict):
+            problem = record_problem(item)
+            if problem:
+                raise DataError(f"sample {index}: {problem}")
+            yield TrainingSample.from_dict(item)
+        else:
+            raise DataError(f"sample {index}: expected a TrainingSample or dict, got "
+                            f"{type(item).__name__}")
+
+
+def save_jsonl(samples: Any, path: str | Path, progress: bool = False) -> Path:
+    """Write samples (SampleList, list of TrainingSample or dicts, or a frame) as JSONL.
+
+    ``save_jsonl(path, samples)`` works too: the path is recognised whichever comes first.
+    """
+    if isinstance(samples, (str, os.PathLike)) and not isinstance(path, (str, os.PathLike)):
+        samples, path = path, samples
+    return write_jsonl_frame(as_frame(samples), path, progress=progress)
