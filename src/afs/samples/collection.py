@@ -17,13 +17,18 @@ from afs.samples.model import TrainingSample
 
 
 class SampleList(Sequence[TrainingSample]):
-    """Read-only sequence of samples over a canonical frame (``.frame``)."""
+    """Read-only sequence of samples over a canonical frame (``.frame``).
 
-    def __init__(self, frame: pd.DataFrame | None = None, report: Any = None):
+    ``report`` is the LoadReport of a read; ``rejects`` the frame of samples a step dropped.
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None, report: Any = None,
+                 rejects: pd.DataFrame | None = None):
         if frame is None:
             frame = samples_to_frame([])
         self.frame = frame.reset_index(drop=True)
         self.report = report
+        self.rejects = rejects
 
     @classmethod
     def from_samples(cls, samples: Sequence[TrainingSample]) -> SampleList:

@@ -89,7 +89,7 @@ def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
             record[column] = value
     record.update(_loads_or_empty(row.get(EXTRA_COLUMN)))
     for column, value in row.items():  # columns a step added (reject reasons, …)
-        if column not in FRAME_COLUMNS and not is_missing(value):
+        if column not in FRAME_COLUMNS and not column.startswith("_") and not is_missing(value):
             record[column] = value.item() if isinstance(value, np.generic) else value
     metadata = _loads_or_empty(row.get(METADATA_KEY))
     if metadata:

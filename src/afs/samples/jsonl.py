@@ -143,7 +143,7 @@ def _parse_lines(lines: list[bytes], first_line: int, rejects: _Rejects) -> tupl
             offsets.append(offset)
         except orjson.JSONDecodeError:
             rejects.add(first_line + offset, _parse_problem(line), line)
-    return records, line_numbers
+    return records, offsets
 
 
 class _NeedsRowCheck(Exception):

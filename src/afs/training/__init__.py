@@ -1,0 +1,39 @@
+"""Curation: rehearsal buffers, rebalancing, leak-proof splits and trainer-format export.
+
+Imports are resolved on first use so `import afs.training` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "RehearsalBuffer": "afs.training.rehearsal",
+    "RehearsalBufferConfig": "afs.training.rehearsal",
+    "rebalance_datasets": "afs.training.rebalance",
+    "split_dataset": "afs.training.split",
+    "write_splits": "afs.training.split",
+    "AlpacaConverter": "afs.training.converters",
+    "ShareGPTConverter": "afs.training.converters",
+    "OpenAIConverter": "afs.training.converters",
+    "ChatMLConverter": "afs.training.converters",
+    "get_converter": "afs.training.converters",
+    "convert_jsonl": "afs.training.converters",
+    "load_jsonl": "afs.samples.jsonl",
+    "save_jsonl": "afs.samples.jsonl",
+    "TrainingSample": "afs.samples.model",
+    "SampleList": "afs.samples.collection",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'afs.training' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

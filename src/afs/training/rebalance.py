@@ -1,0 +1,166 @@
+"""Rebalance a dataset across its sources (files), domains or sources by weight."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from afs.errors import ConfigError
+from afs.samples.collection import SampleList
+from afs.samples.frame import concat_frames, with_rejects
+from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
+from afs.training.ratios import largest_remainder
+from afs.training.rehearsal import shuffled
+
+log = logging.getLogger(__name__)
+
+STEP = "rebalance"
+GROUP_COLUMN = "_group"
+GROUP_BY_CHOICES = ("file", "domain", "source")
+
+
+def _check_weights(weights: dict[str, float], groups: Iterable[str]) -> dict[str, float]:
+    if not weights:
+        raise ConfigError("weights is empty: give at least one group a weight")
+    known = sorted(set(groups))
+    unknown = sorted(set(weights) - set(known))
+    if unknown:
+        raise ConfigError(f"weight {', '.join(map(repr, unknown))} names no group in the input; "
+                          f"groups are: {', '.join(known) or '(none)'}")
+    bad = {k: w for k, w in weights.items() if not isinstance(w, (int, float)) or w < 0}
+    if bad:
+        raise ConfigError(f"weights must be numbers >= 0, got {bad}")
+    if sum(weights.values()) <= 0:
+        raise ConfigError("weights sum to 0: give at least one group a positive weight")
+    return {k: float(w) for k, w in weights.items()}
+
+
+def _reject_unweighted(frame: pd.DataFrame, group_column: str, weights: dict[str, float]):
+    groups = frame[group_column].astype(str)
+    weighted = groups.isin([g for g, w in weights.items() if w > 0])
+    dropped = groups[~weighted]
+    reasons = np.where(dropped.isin(list(weights)), "zero_weight:", "no_weight:") + dropped
+    unweighted = sorted(set(dropped) - set(weights))
+    if unweighted:
+        log.warning("rebalance: no weight for group(s) %s; their samples are dropped", unweighted)
+    return frame[weighted], with_rejects(frame[~weighted], STEP, reasons)
+
+
+def _reject_low_quality(frame: pd.DataFrame, min_quality_score: float | None):
+    if min_quality_score is None:
+        return frame, frame.iloc[:0]
+    score = frame["quality_score"]
+    keep = score >= min_quality_score
+    reasons = np.where(score[~keep].isna(), "no_quality_score", "low_quality")
+    return frame[keep], with_rejects(frame[~keep], STEP, reasons)
+
+
+def group_targets(available: pd.Series, weights: dict[str, float], total: int | None,
+                  allow_oversample: bool) -> pd.Series:
+    """Samples to take from each group. Without ``total``, the largest mix that honours the
+    weights without repeating any sample."""
+    names = sorted(weights)
+    share = np.array([weights[n] for n in names])
+    have = available.reindex(names, fill_value=0).to_numpy()
+    if total is None:
+        positive = share > 0
+        total = int(np.floor(np.min(have[positive] / (share[positive] / share.sum())) + 1e-9))
+        while total > 0 and np.any(largest_remainder(total, share) > have):
+            total -= 1  # rounding can ask one more than a group has
+    counts = largest_remainder(int(total), share)
+    short = [(n, c, h) for n, c, h in zip(names, counts, have) if c > h]
+    if short and not allow_oversample:
+        name, need, has = short[0]
+        raise ConfigError(f"total {total} needs {need} samples from group '{name}', which has {has}; "
+                          "lower the total or pass allow_oversample")
+    return pd.Series(counts, index=names)
+
+
+def _group_rng(seed: int | None, name: str) -> np.random.Generator:
+    """One generator per group: adding a group does not change what the others pick."""
+    return np.random.default_rng([seed or 0, zlib.crc32(name.encode())])
+
+
+def _pick(rows: pd.DataFrame, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Positions taken (repeats only when count > rows) and positions left out."""
+    order = rng.permutation(len(rows))
+    if count <= len(rows):
+        return np.sort(order[:count]), np.sort(order[count:])
+    extra = rng.choice(len(rows), size=count - len(rows), replace=True)
+    return np.sort(np.concatenate([order, extra])), np.array([], dtype=np.int64)
+
+
+def rebalance_frame(
+    frame: pd.DataFrame,
+    group_column: str,
+    weights: dict[str, float],
+    min_quality_score: float | None = None,
+    total: int | None = None,
+    allow_oversample: bool = False,
+    shuffle: bool = True,
+    seed: int | None = 42,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sample each group of ``frame[group_column]`` so the groups follow ``weights``.
+
+    Returns (kept, rejects); each input row is kept once, or rejected with a reason
+    (``low_quality``, ``no_weight:<g>``, ``rebalance_cap:<g>``), unless oversampling was asked.
+    """
+    weights = _check_weights(weights, frame[group_column].unique())
+    candidates, unweighted = _reject_unweighted(frame, group_column, weights)
+    candidates, low_quality = _reject_low_quality(candidates, min_quality_score)
+    positive = {g: w for g, w in weights.items() if w > 0}
+    targets = group_targets(candidates[group_column].value_counts(), positive, total, allow_oversample)
+    kept, capped = [], []
+    for name, rows in candidates.groupby(group_column, sort=True):
+        taken, left = _pick(rows, int(targets[name]), _group_rng(seed, name))
+        kept.append(rows.iloc[taken])
+        capped.append(with_rejects(rows.iloc[left], STEP, f"rebalance_cap:{name}"))
+    result = concat_frames(kept)
+    if shuffle:
+        result = shuffled(result, seed)
+    return result.reset_index(drop=True), concat_frames([unweighted, low_quality, *capped])
+
+
+def _read_grouped(inputs: Iterable[str | Path], group_by: str) -> pd.DataFrame:
+    if group_by not in GROUP_BY_CHOICES:
+        raise ConfigError(f"group_by must be one of {GROUP_BY_CHOICES}, got {group_by!r}")
+    frames, stems = [], {}
+    for path in (Path(p).expanduser() for p in inputs):
+        if group_by == "file" and path.stem in stems:
+            raise ConfigError(f"two inputs share the name '{path.stem}' ({stems[path.stem]} and "
+                              f"{path}); weights are keyed by file name, so rename one")
+        stems[path.stem] = path
+        frame, _ = read_jsonl_frame(path)
+        frame[GROUP_COLUMN] = path.stem if group_by == "file" else frame[group_by]
+        frames.append(frame)
+    if not frames:
+        raise ConfigError("no inputs given")
+    return concat_frames(frames)
+
+
+def rebalance_datasets(
+    inputs: Iterable[str | Path],
+    weights: dict[str, float],
+    min_quality_score: float | None = None,
+    shuffle: bool = True,
+    seed: int | None = 42,
+    group_by: str = "file",
+    total: int | None = None,
+    allow_oversample: bool = False,
+    rejects_path: str | Path | None = None,
+) -> SampleList:
+    """Mix JSONL files by weight. Weights are keyed by file stem (``oracle.jsonl`` -> ``oracle``),
+    or by domain/source with ``group_by``. ``total`` defaults to the largest mix reachable
+    without repeating samples; ``allow_oversample`` lets a larger total repeat samples."""
+    frame = _read_grouped(inputs, group_by)
+    kept, rejects = rebalance_frame(frame, GROUP_COLUMN, weights, min_quality_score, total,
+                                    allow_oversample, shuffle, seed)
+    if rejects_path is not None and len(rejects):
+        write_jsonl_frame(rejects, rejects_path)
+    return SampleList(kept.drop(columns=[GROUP_COLUMN]),
+                      rejects=rejects.drop(columns=[GROUP_COLUMN], errors="ignore"))

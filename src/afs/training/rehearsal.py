@@ -1,0 +1,259 @@
+"""Rehearsal buffers: keep the best of an earlier model's data and mix it into new training data,
+so a fine-tune on new material does not forget what the last one learned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from afs.errors import ConfigError
+from afs.samples.collection import SampleList
+from afs.samples.frame import METADATA_KEY, concat_frames, empty_frame, with_rejects
+from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
+from afs.training.keys import hash_texts, normalize_instruction
+from afs.training.ratios import check_ratio
+
+STEP_SELECT = "rehearsal_select"
+STEP_MIX = "rehearsal_mix"
+
+
+@dataclass
+class RehearsalBufferConfig:
+    """How a rehearsal buffer picks samples. See `select_rehearsal`."""
+
+    quality_threshold: float = 0.0
+    top_ratio: float = 0.3
+    enable_diversity: bool = True
+    max_per_domain: int | None = None
+    track_provenance: bool = True
+    shuffle: bool = True
+    seed: int | None = 42
+
+    def __post_init__(self) -> None:
+        check_ratio("quality_threshold", self.quality_threshold)
+        check_ratio("top_ratio", self.top_ratio)
+        if self.max_per_domain is not None and self.max_per_domain < 0:
+            raise ConfigError(f"max_per_domain must be >= 0 or None, got {self.max_per_domain}")
+
+
+def add_provenance(frame: pd.DataFrame, version: str, file: str) -> pd.DataFrame:
+    """Record in each sample's ``_metadata.provenance`` the version and file it came from."""
+    frame = frame.copy()
+    stamp = orjson.dumps({"version": version, "file": file}).decode()
+    metadata = frame[METADATA_KEY]
+    absent = metadata.isna()
+    tagged = ~absent & metadata.str.contains('"provenance"', regex=False)
+    plain = ~absent & ~tagged
+    frame.loc[absent, METADATA_KEY] = '{"provenance":' + stamp + "}"
+    # Text splice: cheap for millions of rows; the rare already-tagged rows are re-parsed.
+    frame.loc[plain, METADATA_KEY] = metadata[plain].str[:-1] + ',"provenance":' + stamp + "}"
+    frame.loc[tagged, METADATA_KEY] = [
+        orjson.dumps({**orjson.loads(text), "provenance": orjson.loads(stamp)}).decode()
+        for text in metadata[tagged]
+    ]
+    return frame
+
+
+def _reject_duplicate_ids(pool: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the first of samples with equal content (the same sample loaded twice)."""
+    duplicated = pool["sample_id"].duplicated(keep="first")
+    rejects = with_rejects(pool[duplicated], STEP_SELECT, "duplicate_of:" + pool["sample_id"][duplicated])
+    return pool[~duplicated], rejects
+
+
+def _reject_by_quality(pool: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    score = pool["quality_score"]
+    reasons = pd.Series(np.where(score.isna(), "no_quality_score", "below_quality_threshold"),
+                        index=pool.index)
+    keep = score >= threshold
+    return pool[keep], with_rejects(pool[~keep], STEP_SELECT, reasons[~keep])
+
+
+def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["quality_score", "sample_id"], ascending=[False, True], kind="stable")
+
+
+def _reject_near_duplicate_instructions(pool: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Of samples whose instructions differ only in case, spacing or punctuation, keep the best."""
+    ranked = _best_first(pool)
+    key = hash_texts(normalize_instruction(ranked["instruction"]))
+    duplicated = key.duplicated(keep="first")
+    keeper = ranked["sample_id"].groupby(key.to_numpy()).transform("first")
+    rejects = with_rejects(ranked[duplicated], STEP_SELECT,
+                           "near_duplicate_of:" + keeper[duplicated])
+    return ranked[~duplicated], rejects
+
+
+def _diverse_order(pool: pd.DataFrame) -> pd.DataFrame:
+    """Order so that any prefix keeps the (domain, source) mix of the pool, best first within
+    each group: a sample's key is its quantile within its group."""
+    ranked = _best_first(pool)
+    groups = ranked.groupby(["domain", "source"], sort=False, dropna=False)
+    quantile = (groups.cumcount() + 0.5) / groups["sample_id"].transform("size")
+    order = np.lexsort((ranked["sample_id"].to_numpy(), -ranked["quality_score"].to_numpy(),
+                        quantile.to_numpy()))
+    return ranked.iloc[order]
+
+
+def _reject_over_domain_cap(ordered: pd.DataFrame, cap: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if cap is None:
+        return ordered, empty_frame()
+    over = ordered.groupby("domain", sort=False, dropna=False).cumcount() >= cap
+    return ordered[~over], with_rejects(ordered[over], STEP_SELECT, "domain_cap")
+
+
+def select_rehearsal(
+    pool: pd.DataFrame, config: RehearsalBufferConfig, ratio: float | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pick ``ratio`` (default ``config.top_ratio``) of the pool as the buffer, best first.
+
+    Samples without a score or under ``quality_threshold`` are out; with ``enable_diversity``
+    near-identical instructions keep only their best sample and the kept set follows the pool's
+    domain/source mix instead of taking every top score from one domain; ``max_per_domain``
+    caps each domain. Returns (selected, rejects); every pool row is in exactly one of them.
+    """
+    ratio = check_ratio("ratio", config.top_ratio if ratio is None else ratio)
+    wanted = round(ratio * len(pool))
+    candidates, duplicates = _reject_duplicate_ids(pool)
+    candidates, low_quality = _reject_by_quality(candidates, config.quality_threshold)
+    near_duplicates = empty_frame()
+    if config.enable_diversity:
+        candidates, near_duplicates = _reject_near_duplicate_instructions(candidates)
+        ordered = _diverse_order(candidates)
+    else:
+        ordered = _best_first(candidates)
+    ordered, capped = _reject_over_domain_cap(ordered, config.max_per_domain)
+    selected = ordered.iloc[:wanted]
+    surplus = with_rejects(ordered.iloc[wanted:], STEP_SELECT, "below_top_ratio")
+    rejects = concat_frames([duplicates, low_quality, near_duplicates, capped, surplus])
+    return selected.reset_index(drop=True), rejects
+
+
+def rehearsal_count(new_count: int, rehearsal_ratio: float) -> int:
+    """Rehearsal samples so that they are ``rehearsal_ratio`` of the final mix."""
+    rehearsal_ratio = check_ratio("rehearsal_ratio", rehearsal_ratio, include_high=False)
+    return round(rehearsal_ratio * new_count / (1.0 - rehearsal_ratio))
+
+
+def shuffled(frame: pd.DataFrame, seed: int | None) -> pd.DataFrame:
+    order = np.random.default_rng(seed).permutation(len(frame))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def mix_rehearsal(
+    buffer: pd.DataFrame,
+    new: pd.DataFrame,
+    rehearsal_ratio: float,
+    shuffle: bool = True,
+    seed: int | None = 42,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """New data plus the buffer's first samples, so the buffer is ``rehearsal_ratio`` of the mix
+    (r=0.3 with 700 new samples adds 300, fewer if the buffer is smaller). Buffer samples
+    already in the new data are skipped, never doubled. Returns (mixed, rejects)."""
+    wanted = rehearsal_count(len(new), rehearsal_ratio)
+    in_new = buffer["sample_id"].isin(new["sample_id"])
+    duplicates = with_rejects(buffer[in_new], STEP_MIX, "duplicate_of:" + buffer["sample_id"][in_new])
+    candidates = buffer[~in_new]
+    chosen = candidates.iloc[:wanted]
+    surplus = with_rejects(candidates.iloc[wanted:], STEP_MIX, "rehearsal_surplus")
+    mixed = concat_frames([new, chosen]).reset_index(drop=True)
+    if shuffle:
+        mixed = shuffled(mixed, seed)
+    return mixed, concat_frames([duplicates, surplus])
+
+
+def _reason_counts(rejects: pd.DataFrame) -> dict[str, int]:
+    if not len(rejects):
+        return {}
+    return rejects["reject_reason"].str.split(":").str[0].value_counts().to_dict()
+
+
+class RehearsalBuffer:
+    """The best samples of earlier versions' training data, ready to mix into new data."""
+
+    def __init__(self, config: RehearsalBufferConfig | None = None):
+        self.config = config or RehearsalBufferConfig()
+        self._pools: list[pd.DataFrame] = []
+        self._versions: dict[str, int] = {}
+        self._selected: pd.DataFrame | None = None
+        self._rejects = empty_frame()
+
+    @property
+    def pool(self) -> pd.DataFrame:
+        return concat_frames(self._pools)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """Every sample the buffer dropped, with ``reject_step`` and ``reject_reason``."""
+        return self._rejects
+
+    def load_frame(self, frame: pd.DataFrame, version: str, file: str = "") -> int:
+        if self.config.track_provenance:
+            frame = add_provenance(frame, version, file)
+        self._pools.append(frame)
+        self._versions[version] = self._versions.get(version, 0) + len(frame)
+        self._selected = None
+        return len(frame)
+
+    def load_from_jsonl(self, path: str | Path, version: str | None = None, **read_options: Any) -> int:
+        """Add a version's training data (call once per version); returns the samples read."""
+        path = Path(path).expanduser()
+        frame, _ = read_jsonl_frame(path, **read_options)
+        return self.load_frame(frame, version or path.stem, str(path))
+
+    def select_top_samples(self, ratio: float | None = None) -> SampleList:
+        self._selected, self._rejects = select_rehearsal(self.pool, self.config, ratio)
+        return SampleList(self._selected)
+
+    def _buffer(self) -> pd.DataFrame:
+        if self._selected is None:
+            self.select_top_samples()
+        return self._selected
+
+    @property
+    def samples(self) -> SampleList:
+        return SampleList(self._buffer())
+
+    def merge_with_new_data(
+        self,
+        new_samples: Any,
+        rehearsal_ratio: float = 0.3,
+        shuffle: bool | None = None,
+        seed: int | None = None,
+    ) -> SampleList:
+        """Mix the buffer into ``new_samples`` (a SampleList, list of samples, or frame)."""
+        mixed, rejects = mix_rehearsal(
+            self._buffer(),
+            as_frame(new_samples),
+            rehearsal_ratio,
+            shuffle=self.config.shuffle if shuffle is None else shuffle,
+            seed=self.config.seed if seed is None else seed,
+        )
+        self._rejects = concat_frames([self._rejects, rejects])
+        return SampleList(mixed)
+
+    def save(self, path: str | Path, progress: bool = False) -> Path:
+        return write_jsonl_frame(self._buffer(), Path(path).expanduser(), progress=progress)
+
+    def save_rejects(self, path: str | Path) -> Path | None:
+        if not len(self._rejects):
+            return None
+        return write_jsonl_frame(self._rejects, Path(path).expanduser())
+
+    def stats(self) -> dict[str, Any]:
+        buffer = self._buffer()
+        return {
+            "loaded": sum(self._versions.values()),
+            "loaded_by_version": dict(self._versions),
+            "selected": len(buffer),
+            "selected_by_domain": buffer["domain"].value_counts().to_dict(),
+            "selected_by_source": buffer["source"].value_counts().to_dict(),
+            "mean_quality": float(buffer["quality_score"].mean()) if len(buffer) else None,
+            "rejected": len(self._rejects),
+            "rejected_by_reason": _reason_counts(self._rejects),
+        }

@@ -1,0 +1,115 @@
+"""Leak-proof, stratified train/val/test splits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from afs.errors import ConfigError
+from afs.samples.collection import SampleList
+from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
+from afs.training.keys import hash_texts, leak_keys
+from afs.training.ratios import check_ratio, controlled_rounding
+
+SPLIT_NAMES = ("train", "val", "test")
+NO_STRATIFY = (None, "", "none")
+
+
+def split_ratios(train_ratio: float, val_ratio: float, test_ratio: float | None) -> np.ndarray:
+    """The three ratios; ``test_ratio`` defaults to what train and val leave."""
+    if test_ratio is None:
+        test_ratio = max(0.0, 1.0 - float(train_ratio) - float(val_ratio))
+    ratios = np.array([check_ratio(f"{name}_ratio", value) for name, value in
+                       zip(SPLIT_NAMES, (train_ratio, val_ratio, test_ratio), strict=True)])
+    if abs(ratios.sum() - 1.0) > 1e-6:
+        raise ConfigError(f"train/val/test ratios must sum to 1, got {ratios.sum():g} "
+                          f"({train_ratio:g} + {val_ratio:g} + {test_ratio:g})")
+    return ratios
+
+
+def _leak_groups(frame: pd.DataFrame, stratify_by: str | None, group_column: str | None,
+                 seed: int | None) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per leak group: its size, stratum and a seeded, order-independent rank key."""
+    keys = frame[group_column].astype(str) if group_column else leak_keys(frame)
+    if stratify_by in NO_STRATIFY:
+        strata = pd.Series("", index=frame.index)
+    elif stratify_by not in frame.columns:
+        raise ConfigError(f"stratify_by={stratify_by!r} is not a sample field; use domain, "
+                          "source or none")
+    else:
+        strata = frame[stratify_by].astype(str).fillna("")
+    rows = pd.DataFrame({"key": hash_texts(keys).to_numpy(), "stratum": strata.to_numpy()})
+    groups = rows.groupby("key", sort=False).agg(size=("key", "size"), stratum=("stratum", "first"))
+    groups["rank"] = hash_texts(pd.Series(groups.index.astype(str)), seed=seed).to_numpy()
+    return groups, rows["key"]  # and each row's group key
+
+
+def _assign_groups(groups: pd.DataFrame, ratios: np.ndarray) -> pd.Series:
+    """Split index per group: each stratum fills train, then val, then test in rank order, with
+    counts from controlled rounding (per-stratum and overall shares both within a sample)."""
+    sizes = groups.groupby("stratum", sort=True)["size"].sum()
+    counts = controlled_rounding(sizes.to_numpy(), ratios)
+    bounds = pd.DataFrame(np.cumsum(counts, axis=1), index=sizes.index)
+    ordered = groups.sort_values(["stratum", "rank"], kind="stable")
+    start = ordered.groupby("stratum", sort=False)["size"].cumsum() - ordered["size"]
+    first_bound = bounds.loc[ordered["stratum"], 0].to_numpy()
+    second_bound = bounds.loc[ordered["stratum"], 1].to_numpy()
+    split = np.where(start < first_bound, 0, np.where(start < second_bound, 1, 2))
+    return pd.Series(split, index=ordered.index)
+
+
+def split_frame(
+    frame: pd.DataFrame,
+    train_ratio: float = 0.8,
+    val_ratio: float = 0.1,
+    test_ratio: float | None = None,
+    stratify_by: str | None = "domain",
+    seed: int | None = 42,
+    group_column: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Split a frame three ways. Samples with the same normalized instruction + output (or the
+    same ``group_column`` value, e.g. a near-duplicate cluster) always share a split."""
+    ratios = split_ratios(train_ratio, val_ratio, test_ratio)
+    if not len(frame):
+        return {name: frame.copy() for name in SPLIT_NAMES}
+    groups, row_keys = _leak_groups(frame, stratify_by, group_column, seed)
+    group_split = _assign_groups(groups, ratios)
+    row_split = group_split.reindex(row_keys.to_numpy()).to_numpy()
+    row_rank = groups["rank"].reindex(row_keys.to_numpy()).to_numpy()
+    order = np.lexsort((np.arange(len(frame)), row_rank))
+    return {name: frame.iloc[order[row_split[order] == index]].reset_index(drop=True)
+            for index, name in enumerate(SPLIT_NAMES)}
+
+
+def split_dataset(
+    input_path_or_samples: Any = None,
+    train_ratio: float = 0.8,
+    val_ratio: float = 0.1,
+    test_ratio: float | None = None,
+    stratify_by: str | None = "domain",
+    seed: int | None = 42,
+    *,
+    input_path: str | Path | None = None,
+    group_column: str | None = None,
+) -> dict[str, SampleList]:
+    """Split a JSONL file or a collection of samples into ``{"train", "val", "test"}``."""
+    source = input_path if input_path is not None else input_path_or_samples
+    if source is None:
+        raise ConfigError("split_dataset needs input_path or samples")
+    if isinstance(source, (str, os.PathLike)):
+        frame, _ = read_jsonl_frame(source)
+    else:
+        frame = as_frame(source)
+    parts = split_frame(frame, train_ratio, val_ratio, test_ratio, stratify_by, seed, group_column)
+    return {name: SampleList(part) for name, part in parts.items()}
+
+
+def write_splits(splits: dict[str, Any], output_dir: str | Path, progress: bool = False) -> dict[str, Path]:
+    """Write each split as ``<output_dir>/<name>.jsonl``."""
+    output_dir = Path(output_dir).expanduser()
+    return {name: write_jsonl_frame(as_frame(samples), output_dir / f"{name}.jsonl", progress=progress)
+            for name, samples in splits.items()}
