@@ -117,7 +117,9 @@ def with_rejects(frame: pd.DataFrame, step: str, reasons: pd.Series | str) -> pd
 
 
 def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_frame()
-    return pd.concat(frames, ignore_index=True)
+    """Concatenate, keeping the columns of the first frame when all are empty."""
+    frames = list(frames)
+    non_empty = [f for f in frames if len(f)]
+    if not non_empty:
+        return frames[0].iloc[:0].reset_index(drop=True) if frames else empty_frame()
+    return pd.concat(non_empty, ignore_index=True)

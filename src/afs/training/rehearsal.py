@@ -102,7 +102,7 @@ def _diverse_order(pool: pd.DataFrame) -> pd.DataFrame:
 
 def _reject_over_domain_cap(ordered: pd.DataFrame, cap: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     if cap is None:
-        return ordered, empty_frame()
+        return ordered, with_rejects(ordered.iloc[:0], STEP_SELECT, "domain_cap")
     over = ordered.groupby("domain", sort=False, dropna=False).cumcount() >= cap
     return ordered[~over], with_rejects(ordered[over], STEP_SELECT, "domain_cap")
 
@@ -121,7 +121,7 @@ def select_rehearsal(
     wanted = round(ratio * len(pool))
     candidates, duplicates = _reject_duplicate_ids(pool)
     candidates, low_quality = _reject_by_quality(candidates, config.quality_threshold)
-    near_duplicates = empty_frame()
+    near_duplicates = with_rejects(candidates.iloc[:0], STEP_SELECT, "near_duplicate_of")
     if config.enable_diversity:
         candidates, near_duplicates = _reject_near_duplicate_instructions(candidates)
         ordered = _diverse_order(candidates)

@@ -1,0 +1,109 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from afs.errors import ConfigError
+from afs.samples import load_jsonl
+from afs.training import rebalance_datasets, save_jsonl
+from afs.training.rebalance import rebalance_frame
+
+from .helpers import make_frame, make_samples
+
+
+@pytest.fixture
+def sources(tmp_path):
+    sizes = {"oracle": 500, "memory": 240, "history": 300}
+    paths = []
+    for seed, (name, size) in enumerate(sizes.items()):
+        path = tmp_path / f"{name}.jsonl"
+        save_jsonl(make_samples(size, domains=(name,), sources=(name,), prefix=name, seed=seed), path)
+        paths.append(path)
+    return paths
+
+
+def counts(samples):
+    return samples.frame["domain"].value_counts().to_dict()
+
+
+def test_weights_keyed_by_file_stem_default_total_without_oversampling(sources, tmp_path):
+    result = rebalance_datasets(inputs=sources, weights={"oracle": 0.4, "memory": 0.3, "history": 0.3},
+                                shuffle=True, seed=42, rejects_path=tmp_path / "rejects.jsonl")
+    # memory (240 samples at weight 0.3) limits the mix to 800
+    assert counts(result) == {"oracle": 320, "memory": 240, "history": 240}
+    assert result.frame["sample_id"].is_unique
+    rejects = load_jsonl(tmp_path / "rejects.jsonl")
+    assert len(rejects) == 1040 - 800
+    assert {r._metadata["reject_reason"] for r in rejects} == {"rebalance_cap:oracle", "rebalance_cap:history"}
+
+
+def test_min_quality_score_drops_with_reason(sources):
+    result = rebalance_datasets(sources, {"oracle": 1, "memory": 1, "history": 1}, min_quality_score=0.5)
+    assert all(s.quality_score >= 0.5 for s in result)
+    assert "low_quality" in set(result.rejects["reject_reason"])
+
+
+def test_weight_naming_nothing_is_an_error(sources):
+    with pytest.raises(ConfigError, match="weight 'docs' names no group in the input; groups are: history, memory, oracle"):
+        rebalance_datasets(sources, {"oracle": 0.5, "docs": 0.5})
+
+
+def test_group_without_weight_is_dropped_with_reason(sources):
+    result = rebalance_datasets(sources, {"oracle": 0.5, "memory": 0.5})
+    assert set(counts(result)) == {"oracle", "memory"}
+    assert (result.rejects["reject_reason"] == "no_weight:history").sum() == 300
+
+
+def test_group_by_domain(tmp_path):
+    path = tmp_path / "all.jsonl"
+    save_jsonl(make_samples(300, domains=("asm", "asm", "docs")), path)
+    result = rebalance_datasets([path], {"asm": 0.5, "docs": 0.5}, group_by="domain")
+    assert counts(result) == {"asm": 100, "docs": 100}
+
+
+def test_total_beyond_reach_needs_allow_oversample(sources):
+    weights = {"oracle": 0.5, "memory": 0.5}
+    with pytest.raises(ConfigError, match="needs 600 samples from group 'memory', which has 240"):
+        rebalance_datasets(sources, weights, total=1200)
+    result = rebalance_datasets(sources, weights, total=1200, allow_oversample=True)
+    assert counts(result) == {"oracle": 600, "memory": 600}
+    assert not result.frame["sample_id"].is_unique
+
+
+def test_same_stem_twice_is_an_error(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        save_jsonl(make_samples(3), tmp_path / folder / "oracle.jsonl")
+    with pytest.raises(ConfigError, match="two inputs share the name 'oracle'"):
+        rebalance_datasets([tmp_path / "a/oracle.jsonl", tmp_path / "b/oracle.jsonl"], {"oracle": 1})
+
+
+def test_deterministic_for_a_seed(sources):
+    weights = {"oracle": 0.4, "memory": 0.3, "history": 0.3}
+    first = rebalance_datasets(sources, weights, seed=7).frame["sample_id"].tolist()
+    assert rebalance_datasets(sources, weights, seed=7).frame["sample_id"].tolist() == first
+    assert rebalance_datasets(sources, weights, seed=8).frame["sample_id"].tolist() != first
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(0, 60), min_size=1, max_size=4),
+       weights=st.lists(st.floats(0.05, 5), min_size=4, max_size=4),
+       min_quality=st.none() | st.floats(0, 1), seed=st.integers(0, 1000))
+def test_no_loss_and_ratios_within_one_sample(sizes, weights, min_quality, seed):
+    import pandas as pd
+
+    frames = []
+    for index, size in enumerate(sizes):
+        frame = make_frame(size, prefix=f"g{index}", seed=seed + index)
+        frame["_group"] = f"g{index}"
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    groups = {f"g{i}": weights[i] for i, size in enumerate(sizes) if size}
+    if not groups:
+        return
+    kept, rejects = rebalance_frame(frame, "_group", groups, min_quality_score=min_quality, seed=seed)
+    assert sorted([*kept["sample_id"], *rejects["sample_id"]]) == sorted(frame["sample_id"])
+    total = len(kept)
+    share = {g: w / sum(groups.values()) for g, w in groups.items()}
+    got = kept["_group"].value_counts()
+    for group, weight in share.items():
+        assert abs(got.get(group, 0) - weight * total) <= 1
