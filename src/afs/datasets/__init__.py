@@ -1,0 +1,6 @@
+"""Kedro datasets the AFS catalog needs that kedro-datasets lacks."""
+
+from afs.datasets.jsonlines import JSONLinesDataset
+from afs.datasets.sample_jsonl import SampleJSONLDataset
+
+__all__ = ["JSONLinesDataset", "SampleJSONLDataset"]

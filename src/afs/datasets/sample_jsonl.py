@@ -1,0 +1,65 @@
+"""`SampleJSONLDataset`: a JSONL file of TrainingSample records as a canonical sample frame.
+
+Loading goes through the strict reader (bad lines are errors naming file and line, or with
+``load_args: {on_error: skip}`` rows in a rejects file); saving is the atomic frame writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset
+
+from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
+
+logger = logging.getLogger(__name__)
+
+
+class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+    """Local JSONL file of samples <-> pandas frame with the canonical sample columns.
+
+    Example catalog entry::
+
+        v1_training:
+          type: afs.datasets.SampleJSONLDataset
+          filepath: data/01_raw/v1_training.jsonl
+          load_args: {on_error: skip, rejects_path: data/08_reporting/v1_bad_lines.jsonl}
+    """
+
+    DEFAULT_LOAD_ARGS: dict[str, Any] = {"on_error": "raise"}
+    DEFAULT_SAVE_ARGS: dict[str, Any] = {}
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        load_args: dict[str, Any] | None = None,
+        save_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._filepath = Path(filepath)
+        self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
+        self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        """The file's samples as a frame; what the reader saw (and skipped) is logged."""
+        frame, report = read_jsonl_frame(self._filepath, **self._load_args)
+        logger.info(report.summary())
+        return frame
+
+    def save(self, data: pd.DataFrame) -> None:
+        write_jsonl_frame(data, self._filepath, **self._save_args)
+
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "filepath": str(self._filepath),
+            "load_args": self._load_args,
+            "save_args": self._save_args,
+        }
