@@ -1,0 +1,1 @@
+"""Kedro pipelines: data_generation, quality_scoring, curation, training, deployment."""

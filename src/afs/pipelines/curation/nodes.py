@@ -1,0 +1,103 @@
+"""Curation nodes: each unpacks its catalog inputs and parameters and calls one library
+function (`afs.training.*` for the curation rules, `report` for the numbers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from afs.pipelines.curation import report as curation_reporting
+from afs.samples.frame import concat_frames
+from afs.training.converters import convert_frame
+from afs.training.rebalance import GROUP_COLUMN, rebalance_frame
+from afs.training.rehearsal import (
+    RehearsalBufferConfig,
+    add_provenance,
+    mix_rehearsal,
+    select_rehearsal,
+)
+from afs.training.split import split_frame
+
+Frames = tuple[pd.DataFrame, pd.DataFrame]
+
+
+def build_rehearsal_buffer(v1_training: pd.DataFrame, rehearsal: dict[str, Any]) -> Frames:
+    """Stamp the previous version's samples with their provenance and pick the buffer.
+
+    ``rehearsal`` holds ``version``, ``file`` and the ``RehearsalBufferConfig`` fields.
+    Returns (buffer, rejects).
+    """
+    options = dict(rehearsal)
+    version, file = options.pop("version"), options.pop("file")
+    config = RehearsalBufferConfig(**options)
+    if config.track_provenance:
+        v1_training = add_provenance(v1_training, version=version, file=file)
+    return select_rehearsal(v1_training, config)
+
+
+def combine_new_data(partitions: dict[str, Callable[[], pd.DataFrame]]) -> pd.DataFrame:
+    """One frame of all new-data files; ``_group`` holds each row's file stem."""
+    frames = [load().assign(**{GROUP_COLUMN: stem}) for stem, load in sorted(partitions.items())]
+    return pd.concat(frames, ignore_index=True)
+
+
+def rebalance_new_data(new_data: pd.DataFrame, rebalance: dict[str, Any]) -> Frames:
+    """Sample the new-data files by weight (``rebalance.weights`` keyed by file stem).
+    Returns (kept, rejects) in canonical columns."""
+    kept, rejects = rebalance_frame(new_data, GROUP_COLUMN, **rebalance)
+    return kept.drop(columns=GROUP_COLUMN), rejects.drop(columns=GROUP_COLUMN, errors="ignore")
+
+
+def mix_with_rehearsal(rehearsal_buffer: pd.DataFrame, new_data: pd.DataFrame,
+                       mix: dict[str, Any]) -> Frames:
+    """New data plus enough of the buffer to make ``mix.rehearsal_ratio`` of the result."""
+    return mix_rehearsal(rehearsal_buffer, new_data, **mix)
+
+
+def split_samples(mixed: pd.DataFrame, split: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Leak-proof stratified ``{"train", "val", "test"}`` frames."""
+    return split_frame(mixed, **split)
+
+
+def export_splits(train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
+                  export: dict[str, Any], fmt: str) -> dict[str, list[dict[str, Any]]]:
+    """Each split as records of trainer format ``fmt`` (bound per node with ``partial``)."""
+    splits = {"train": train, "val": val, "test": test}
+    return {name: convert_frame(frame, fmt, **export) for name, frame in splits.items()}
+
+
+def collect_rejects(*step_rejects: pd.DataFrame) -> pd.DataFrame:
+    """Every step's rejects in one frame (each row keeps its reject_step and reject_reason)."""
+    return concat_frames(step_rejects)
+
+
+def report_curation(v1_training: pd.DataFrame, new_data: pd.DataFrame,
+                    rehearsal_buffer: pd.DataFrame, rebalanced_new_data: pd.DataFrame,
+                    mixed_samples: pd.DataFrame, train: pd.DataFrame, val: pd.DataFrame,
+                    test: pd.DataFrame, *step_rejects: pd.DataFrame) -> dict[str, Any]:
+    """Row counts per input, step, split, domain and reject reason.
+
+    The rejects come from the steps' Parquet tables: the JSONL rejects file keeps the reason
+    columns only as top-level keys, which a sample reader files under ``_extra``.
+    """
+    return curation_reporting.curation_report(
+        inputs={"v1_training": v1_training, "new_data": new_data},
+        steps={"rehearsal_selected": rehearsal_buffer, "rebalanced": rebalanced_new_data,
+               "mixed": mixed_samples},
+        splits={"train": train, "val": val, "test": test},
+        rejects=concat_frames(step_rejects),
+        rehearsal_buffer=rehearsal_buffer,
+    )
+
+
+def curation_metrics(report: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """The report's counts as MLflow metrics."""
+    return curation_reporting.report_metrics(report)
+
+
+def plot_domain_mix(report: dict[str, Any]) -> Figure:
+    """Bar chart of the domain mix of the inputs against the curated splits."""
+    return curation_reporting.plot_domain_mix(report["domain"]["before"], report["domain"]["after"])

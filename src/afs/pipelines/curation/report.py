@@ -1,0 +1,104 @@
+"""What a curation run did, in numbers and one picture: row counts per step, split, domain and
+reject reason; the MLflow metrics derived from them; the domain mix before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from afs.samples.frame import REJECT_REASON, REJECT_STEP
+
+
+def domain_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows per domain, largest first."""
+    return {str(k): int(v) for k, v in frame["domain"].value_counts().items()}
+
+
+def _value_counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
+def reject_counts(rejects: pd.DataFrame) -> dict[str, Any]:
+    """Rejected rows in total, per step and per reason code (``duplicate_of:<id>`` counts as
+    ``duplicate_of``, so the keys stay few and usable as metric names)."""
+    if not len(rejects):
+        return {"total": 0, "step": {}, "reason": {}}
+    return {
+        "total": len(rejects),
+        "step": _value_counts(rejects[REJECT_STEP]),
+        "reason": _value_counts(rejects[REJECT_REASON].str.split(":").str[0]),
+    }
+
+
+def curation_report(
+    inputs: Mapping[str, pd.DataFrame],
+    steps: Mapping[str, pd.DataFrame],
+    splits: Mapping[str, pd.DataFrame],
+    rejects: pd.DataFrame,
+    rehearsal_buffer: pd.DataFrame,
+) -> dict[str, Any]:
+    """Row counts of a curation run (JSON-ready).
+
+    ``all_rows_accounted_for`` says whether every input row ended in a split or in the
+    rejects (it can only fail when rebalancing was allowed to oversample).
+    """
+    mixed = pd.concat(list(splits.values()), ignore_index=True)
+    in_mix = int(mixed["sample_id"].isin(rehearsal_buffer["sample_id"]).sum())
+    input_rows = sum(len(frame) for frame in inputs.values())
+    report = {
+        "input": {name: len(frame) for name, frame in inputs.items()},
+        "steps": {**{name: len(frame) for name, frame in steps.items()}, "rehearsal_in_mix": in_mix},
+        "split": {name: len(frame) for name, frame in splits.items()},
+        "domain": {
+            "before": domain_counts(pd.concat(list(inputs.values()), ignore_index=True)),
+            "after": domain_counts(mixed),
+            **{name: domain_counts(frame) for name, frame in splits.items()},
+        },
+        "rejects": reject_counts(rejects),
+        "rehearsal_share": round(in_mix / len(mixed), 4) if len(mixed) else 0.0,
+    }
+    report["all_rows_accounted_for"] = input_rows == len(mixed) + report["rejects"]["total"]
+    return report
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+def report_metrics(report: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """The report's row counts as MLflow metrics (``rehearsal_selected``, ``split.train``,
+    ``domain.train.asm``, ``rejects.reason.low_quality``, ...) in the shape
+    ``MlflowMetricsHistoryDataset`` saves, which prefixes them (``rows.``)."""
+    counts = {key: value for key, value in report.items() if key not in ("steps", "rehearsal_share")}
+    flat = _flatten({**report["steps"], **counts})
+    return {name: {"value": value, "step": 0} for name, value in flat.items()}
+
+
+def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Figure:
+    """Grouped bars of each domain's share of the rows, before and after curation."""
+    domains = sorted(set(before) | set(after))
+    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    width = 0.4
+    for offset, (label, counts) in zip((-width / 2, width / 2), (("before", before), ("after", after)),
+                                       strict=True):
+        total = sum(counts.values()) or 1
+        shares = [100 * counts.get(domain, 0) / total for domain in domains]
+        bars = axes.bar([i + offset for i in range(len(domains))], shares, width,
+                        label=f"{label} ({sum(counts.values())} rows)")
+        axes.bar_label(bars, labels=[str(counts.get(d, 0)) for d in domains], fontsize=8)
+    axes.set_xticks(range(len(domains)), domains)
+    axes.set_ylabel("share of rows (%)")
+    axes.set_title("Domain mix before and after curation (bar labels: rows)")
+    axes.legend()
+    return figure
