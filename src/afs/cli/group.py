@@ -1,0 +1,70 @@
+"""The click group class every `afs` group uses: lazy subcommands and one-line user errors.
+
+Nothing heavy is imported here: `afs --help` must stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import click
+
+from afs.errors import AfsError
+
+DEBUG_ENV = "AFS_DEBUG"  # set to 1 to see the traceback behind an `error:` line
+
+
+class UserError(click.ClickException):
+    """A problem with the user's input: printed as one `error: …` line, exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        message = " ".join(self.format_message().split())  # always one line
+        click.echo(f"error: {message}", err=True, file=file)
+
+
+def user_error_for(exc: BaseException) -> UserError | None:
+    """The UserError that stands for ``exc``, or None when ``exc`` is a bug to show in full."""
+    if isinstance(exc, AfsError):
+        return UserError(str(exc))
+    if isinstance(exc, OSError) and exc.filename:  # a user path: missing, unreadable, a folder…
+        return UserError(f"{exc.filename}: {exc.strerror or exc}")
+    return None
+
+
+class AfsGroup(click.Group):
+    """A click group whose subcommands may be imported on first use, and whose commands'
+    AfsErrors and path errors become one-line messages instead of tracebacks.
+
+    ``lazy_subcommands`` maps a command name to ``"module:attribute"``. Subgroups created with
+    ``@group.group()`` are AfsGroups too, so the rule also holds when Kedro's own CLI runs them.
+    """
+
+    group_class = type  # subgroups use this same class
+
+    def __init__(self, *args: Any, lazy_subcommands: dict[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = dict(lazy_subcommands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_subcommands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands and cmd_name not in self.commands:
+            module_name, attribute = self.lazy_subcommands[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            error = user_error_for(exc)
+            if error is None or os.environ.get(DEBUG_ENV):
+                raise
+            raise error from exc

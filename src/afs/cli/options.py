@@ -1,0 +1,119 @@
+"""Options and summary helpers shared by `afs` commands (light imports only)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from afs.errors import ConfigError
+
+DEFAULT_SEED = 42
+REJECTS_SUFFIX = ".rejects.jsonl"
+
+
+class UserPath(click.Path):
+    """A path option that expands ``~`` and arrives as a ``Path``.
+
+    Existence is left to the library, which names the file in its error (exit code 1).
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(path_type=Path, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            value = os.path.expanduser(value)
+        return super().convert(value, param, ctx)
+
+
+def path_option(flag: str, dest: str, help: str, multiple: bool = False):  # noqa: A002
+    """A required path option (``~`` expanded)."""
+    return click.option(flag, dest, type=UserPath(), required=True, multiple=multiple, help=help)
+
+
+def input_option(help: str, multiple: bool = False):  # noqa: A002
+    """``--input PATH`` (required)."""
+    return path_option("--input", "input_path", help, multiple=multiple)
+
+
+def output_option(help: str):  # noqa: A002
+    """``--output PATH`` (required)."""
+    return path_option("--output", "output_path", help)
+
+
+def seed_option(what: str):
+    """``--seed N``: ``what`` says what the seed drives."""
+    return click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+                        help=f"Random seed for {what}.")
+
+
+DROPPED = "Where dropped samples go, each with its reject_step and reject_reason"
+
+
+def rejects_option(what: str = DROPPED):
+    """``--rejects PATH``, defaulting to ``<output without .jsonl>.rejects.jsonl``."""
+    return click.option(
+        "--rejects", "rejects_path", type=UserPath(), default=None,
+        help=f"{what} [default: <output without .jsonl>{REJECTS_SUFFIX}; written only if any].")
+
+
+def ratio_option(flag: str, default: float | None, help: str):  # noqa: A002
+    """A float option in [0, 1]; the library checks the range and names the flag's value."""
+    return click.option(flag, type=float, default=default, show_default=default is not None,
+                        help=help)
+
+
+def rejects_path_for(output: Path, given: Path | None = None) -> Path:
+    """``given``, else ``<output without .jsonl>.rejects.jsonl`` beside the output."""
+    if given is not None:
+        return given
+    return output.with_name(output.name.removesuffix(".jsonl") + REJECTS_SUFFIX)
+
+
+def parse_weights(values: Iterable[str]) -> dict[str, float]:
+    """``["oracle=0.4", "memory=0.6"]`` -> ``{"oracle": 0.4, "memory": 0.6}``."""
+    weights: dict[str, float] = {}
+    for value in values:
+        name, sep, number = value.rpartition("=")
+        name = name.strip()
+        try:
+            weight = float(number)
+        except ValueError:
+            weight = None
+        if not sep or not name or weight is None:
+            raise ConfigError(f"--weight {value!r}: expected NAME=WEIGHT, e.g. --weight oracle=0.4")
+        if name in weights:
+            raise ConfigError(f"--weight {name!r} is given twice")
+        weights[name] = weight
+    return weights
+
+
+def show_progress() -> bool:
+    """Progress bars only for a person watching: the library draws them whenever asked."""
+    return sys.stderr.isatty()
+
+
+def reason_counts(reasons: Iterable[str]) -> Counter:
+    """Reject reasons counted by kind (``duplicate_of:<id>`` counts as ``duplicate_of``)."""
+    return Counter(str(reason).split(":", 1)[0] for reason in reasons)
+
+
+def rejects_note(counts: Mapping[str, int], path: Path | str | None, label: str = "rejected") -> str:
+    """`` (3 rejected: low_quality x2, domain_cap x1 -> out.rejects.jsonl)``, or `` (0 rejected)``."""
+    total = sum(counts.values())
+    if not total:
+        return f" (0 {label})"
+    kinds = ", ".join(f"{kind} x{n}" for kind, n in Counter(counts).most_common())
+    where = f" -> {path}" if path else ""
+    return f" ({total} {label}: {kinds}{where})"
+
+
+def echo_summary(text: str) -> None:
+    """The one line a command ends with, prefixed by the command's name."""
+    click.echo(f"{click.get_current_context().info_name}: {text}")

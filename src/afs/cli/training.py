@@ -1,0 +1,233 @@
+"""`afs training …`: curate training data from the shell.
+
+Each command parses its flags, calls the library function that does the work (the same one
+the Python API and the Kedro pipeline call) and prints a one-line summary. Library imports
+live inside the commands so that `afs --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from afs.cli.group import AfsGroup
+from afs.cli.options import (
+    echo_summary,
+    input_option,
+    output_option,
+    parse_weights,
+    path_option,
+    ratio_option,
+    reason_counts,
+    rejects_note,
+    rejects_option,
+    rejects_path_for,
+    seed_option,
+    show_progress,
+)
+
+# Mirrors of library choices, kept here so --help needs no pandas (tests check they agree).
+FORMATS = ("alpaca", "sharegpt", "openai", "chatml")  # afs.training.converters.FORMATS
+THINKING_MODES = ("inline", "field")  # afs.training.converters.THINKING_MODES
+ON_ERROR_CHOICES = ("raise", "skip")  # afs.samples.jsonl.ON_ERROR_CHOICES
+GROUP_BY_CHOICES = ("file", "domain", "source")  # afs.training.rebalance.GROUP_BY_CHOICES
+STRATIFY_CHOICES = ("domain", "source", "none")
+
+
+@click.group(cls=AfsGroup)
+def training() -> None:
+    """Curate training data: rehearsal buffers, rebalancing, splits and trainer formats.
+
+    Every command reads and writes JSONL samples, writes its outputs atomically, puts each
+    sample it drops (with the reason) in a rejects file, and ends with a one-line summary.
+    """
+
+
+@training.command("rehearsal-build")
+@input_option("JSONL training data of the earlier model version.")
+@click.option("--version", "version", default=None,
+              help="Version label stored in each sample's provenance [default: the input file's name].")
+@output_option("JSONL file to write the rehearsal buffer to.")
+@ratio_option("--top-ratio", 0.3, "Share of the input to keep in the buffer, best quality first.")
+@click.option("--min-score", type=float, default=0.0, show_default=True,
+              help="Quality threshold in [0, 1]: samples below it, or without a quality_score, "
+                   "are never kept.")
+@click.option("--max-per-domain", type=int, default=None,
+              help="Keep at most this many samples per domain [default: no cap].")
+@click.option("--no-diversity", is_flag=True,
+              help="Rank by score alone: keep near-duplicate instructions and do not follow the "
+                   "input's domain/source mix.")
+@seed_option("the buffer's config; the selection itself is deterministic, so the output does "
+             "not depend on it")
+@rejects_option()
+def rehearsal_build(input_path: Path, version: str | None, output_path: Path, top_ratio: float,
+                    min_score: float, max_per_domain: int | None, no_diversity: bool, seed: int,
+                    rejects_path: Path | None) -> None:
+    """Build a rehearsal buffer from an earlier version's training data.
+
+    Keeps the best --top-ratio of the input: samples under --min-score are out, and (unless
+    --no-diversity) near-duplicate instructions keep only their best sample and the buffer
+    follows the input's domain/source mix. Mix the buffer into new data with rehearsal-mix.
+    """
+    from afs.training.rehearsal import RehearsalBuffer, RehearsalBufferConfig
+
+    buffer = RehearsalBuffer(RehearsalBufferConfig(
+        quality_threshold=min_score, top_ratio=top_ratio, enable_diversity=not no_diversity,
+        max_per_domain=max_per_domain, seed=seed))
+    buffer.load_from_jsonl(input_path, version=version, progress=show_progress())
+    buffer.select_top_samples()
+    buffer.save(output_path, progress=show_progress())
+    written_rejects = buffer.save_rejects(rejects_path_for(output_path, rejects_path))
+    stats = buffer.stats()
+    versions = ", ".join(stats["loaded_by_version"])
+    echo_summary(f"{stats['loaded']} samples ({versions}) -> {stats['selected']} kept -> "
+                 f"{output_path}" + rejects_note(stats["rejected_by_reason"], written_rejects))
+
+
+@training.command("rehearsal-mix")
+@path_option("--buffer", "buffer_path",
+             "Rehearsal buffer JSONL written by rehearsal-build (best samples first).")
+@path_option("--new-data", "new_data_path",
+             "JSONL of the new version's training data (all of it is kept).")
+@ratio_option("--rehearsal-ratio", 0.3,
+              "Share of the output that comes from the buffer, in [0, 1): 0.3 with 700 new "
+              "samples adds 300 (fewer if the buffer has fewer).")
+@output_option("JSONL file to write the mixed training data to.")
+@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
+              help="Shuffle the mix, or keep new samples first and buffer samples after.")
+@seed_option("the shuffle; the same seed gives the same order")
+@rejects_option()
+def rehearsal_mix(buffer_path: Path, new_data_path: Path, rehearsal_ratio: float,
+                  output_path: Path, shuffle: bool, seed: int, rejects_path: Path | None) -> None:
+    """Mix a rehearsal buffer into new training data.
+
+    Takes the buffer's first samples so that they make up --rehearsal-ratio of the output.
+    Buffer samples already in the new data are skipped, never doubled; buffer samples not
+    needed go to the rejects file as rehearsal_surplus.
+    """
+    from afs.samples import read_jsonl_frame, write_jsonl_frame
+    from afs.training.rehearsal import mix_rehearsal
+
+    buffer, _ = read_jsonl_frame(buffer_path, progress=show_progress())
+    new, _ = read_jsonl_frame(new_data_path, progress=show_progress())
+    mixed, rejects = mix_rehearsal(buffer, new, rehearsal_ratio, shuffle=shuffle, seed=seed)
+    write_jsonl_frame(mixed, output_path, progress=show_progress())
+    written_rejects = None
+    if len(rejects):
+        written_rejects = write_jsonl_frame(rejects, rejects_path_for(output_path, rejects_path))
+    echo_summary(f"{len(new)} new + {len(mixed) - len(new)} rehearsal = {len(mixed)} samples -> "
+                 f"{output_path}"
+                 + rejects_note(reason_counts(rejects.get("reject_reason", ())), written_rejects))
+
+
+@training.command("rebalance")
+@input_option("A JSONL file to mix; repeat once per file. With --group-by file its name without "
+              ".jsonl is the group --weight names (oracle.jsonl -> oracle).", multiple=True)
+@output_option("JSONL file to write the rebalanced data to.")
+@click.option("--weight", "weights", multiple=True, required=True, metavar="NAME=W",
+              help="Weight of group NAME in the output, e.g. oracle=0.4; repeat once per group. "
+                   "Weights are relative (they need not sum to 1); groups without one are dropped.")
+@click.option("--min-quality-score", type=float, default=None,
+              help="Drop samples scoring below this, or without a quality_score "
+                   "[default: keep all].")
+@click.option("--group-by", type=click.Choice(GROUP_BY_CHOICES), default="file",
+              show_default=True,
+              help="What --weight names: input files, sample domains or sample sources.")
+@click.option("--total", type=int, default=None,
+              help="Samples to write [default: the largest mix that honours the weights without "
+                   "repeating a sample].")
+@click.option("--allow-oversample", is_flag=True,
+              help="Let --total repeat samples of a group that has too few.")
+@seed_option("which samples each group keeps and the output order")
+@click.option("--no-shuffle", is_flag=True,
+              help="Do not shuffle: write each group's samples together, groups in name order.")
+@rejects_option()
+def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[str, ...],
+              min_quality_score: float | None, group_by: str, total: int | None,
+              allow_oversample: bool, seed: int, no_shuffle: bool,
+              rejects_path: Path | None) -> None:
+    """Mix several datasets so that each group gets its --weight share of the output.
+
+    Samples are drawn without repeats (unless --allow-oversample); each one left out goes to
+    the rejects file with its reason (low_quality, no_weight:<group>, rebalance_cap:<group>).
+    """
+    from afs.samples import write_jsonl_frame
+    from afs.training.rebalance import rebalance_datasets
+
+    rejects = rejects_path_for(output_path, rejects_path)
+    result = rebalance_datasets(
+        input_path, parse_weights(weights), min_quality_score=min_quality_score,
+        shuffle=not no_shuffle, seed=seed, group_by=group_by, total=total,
+        allow_oversample=allow_oversample, rejects_path=rejects)
+    write_jsonl_frame(result.frame, output_path, progress=show_progress())
+    counts = reason_counts(result.rejects.get("reject_reason", ()))
+    echo_summary(f"{len(input_path)} inputs -> {len(result)} samples -> {output_path}"
+                 + rejects_note(counts, rejects if counts else None))
+
+
+@training.command("prepare")
+@input_option("JSONL dataset to split.")
+@path_option("--output", "output_path",
+             "Directory to write train.jsonl, val.jsonl and test.jsonl to (created if needed).")
+@ratio_option("--train-ratio", 0.8, "Share of samples for training.")
+@ratio_option("--val-ratio", 0.1, "Share of samples for validation.")
+@ratio_option("--test-ratio", None,
+              "Share of samples for testing [default: what train and val leave]. "
+              "The three must sum to 1.")
+@click.option("--stratify-by", type=click.Choice(STRATIFY_CHOICES), default="domain",
+              show_default=True,
+              help="Keep this field's mix the same in every split, or none.")
+@seed_option("which samples go to which split")
+def prepare(input_path: Path, output_path: Path, train_ratio: float, val_ratio: float,
+            test_ratio: float | None, stratify_by: str, seed: int) -> None:
+    """Split a dataset into train/val/test files without leaks.
+
+    Samples with the same instruction and output (ignoring case and spacing) always land in
+    the same split, so the test set never holds a copy of a training sample.
+    """
+    from afs.samples import read_jsonl_frame
+    from afs.training.split import split_dataset, write_splits
+
+    frame, _ = read_jsonl_frame(input_path, progress=show_progress())
+    splits = split_dataset(frame, train_ratio, val_ratio, test_ratio, stratify_by, seed)
+    write_splits(splits, output_path, progress=show_progress())
+    sizes = ", ".join(f"{name} {len(samples)}" for name, samples in splits.items())
+    echo_summary(f"{len(frame)} samples -> {sizes} -> {output_path}/ "
+                 f"(stratified by {stratify_by})")
+
+
+@training.command("convert")
+@input_option("JSONL samples to convert.")
+@output_option("JSONL file to write in the trainer format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), required=True,
+              help="Trainer record shape: alpaca {instruction, input, output}; sharegpt "
+                   "{conversations}; openai {messages}; chatml {text}.")
+@click.option("--thinking", type=click.Choice(THINKING_MODES), default="inline", show_default=True,
+              help="Where a sample's thinking goes: inline as <think>…</think> before the "
+                   "answer, or in a separate reasoning_content field.")
+@click.option("--system-prompt", default=None, metavar="TEXT",
+              help="System prompt to add to every record [default: none].")
+@click.option("--on-error", type=click.Choice(ON_ERROR_CHOICES), default="raise",
+              show_default=True,
+              help="On a bad input line: stop with an error naming the line, or skip it (the "
+                   "skipped lines go to the rejects file and are counted in the summary).")
+@rejects_option("With --on-error skip: where skipped lines go, each with its file, line and error")
+def convert(input_path: Path, output_path: Path, fmt: str, thinking: str,
+            system_prompt: str | None, on_error: str, rejects_path: Path | None) -> None:
+    """Convert samples to the record format a trainer reads.
+
+    Formats: alpaca, sharegpt, openai, chatml. Thinking is never dropped (see --thinking).
+    """
+    from afs.samples import read_jsonl_frame
+    from afs.training.converters import convert_frame, write_records_jsonl
+
+    frame, report = read_jsonl_frame(input_path, on_error=on_error,
+                                     rejects_path=rejects_path_for(output_path, rejects_path),
+                                     progress=show_progress())
+    records = convert_frame(frame, fmt, thinking=thinking, system_prompt=system_prompt)
+    written = write_records_jsonl(records, output_path)
+    note = ""
+    if on_error == "skip":
+        note = rejects_note(report.reasons, report.rejects_path, label="bad lines skipped")
+    echo_summary(f"{written} samples -> {output_path} as {fmt.lower()}{note}")
