@@ -1,0 +1,120 @@
+"""`afs training …` through the real console script: outputs, counts and summaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from .clitools import read_records, summary_line
+
+
+def test_rehearsal_build_keeps_the_top_ratio_above_min_score(afs, write_samples, tmp_path):
+    write_samples("v1_training.jsonl", 100, prefix="old")  # scores 0.005 … 0.995
+    result = afs("training", "rehearsal-build", "--input", "v1_training.jsonl", "--version", "v1",
+                 "--output", "buffer/v1.jsonl", "--top-ratio", "0.3", "--min-score", "0.5")
+
+    line = summary_line(result)
+    kept = read_records(tmp_path / "buffer/v1.jsonl")
+    rejects = read_records(tmp_path / "buffer/v1.rejects.jsonl")
+    assert len(kept) == 30 and len(rejects) == 70
+    assert all(r["quality_score"] >= 0.5 for r in kept)
+    assert all(r["_metadata"]["provenance"]["version"] == "v1" for r in kept)
+    assert {r["reject_reason"] for r in rejects} == {"below_quality_threshold", "below_top_ratio"}
+    assert line.startswith("rehearsal-build: 100 samples (v1) -> 30 kept -> buffer/v1.jsonl")
+    assert "70 rejected" in line and "buffer/v1.rejects.jsonl" in line
+
+
+@pytest.mark.parametrize("shuffle", ["--shuffle", "--no-shuffle"])
+def test_rehearsal_mix_adds_the_rehearsal_share(afs, write_samples, tmp_path, shuffle):
+    write_samples("buffer.jsonl", 400, prefix="old")
+    write_samples("v2_new.jsonl", 700, prefix="new")
+    result = afs("training", "rehearsal-mix", "--buffer", "buffer.jsonl", "--new-data",
+                 "v2_new.jsonl", "--rehearsal-ratio", "0.3", "--output", "v2_training.jsonl",
+                 shuffle, "--seed", "42")
+
+    line = summary_line(result)
+    mixed = read_records(tmp_path / "v2_training.jsonl")
+    sources = [r["source"] for r in mixed]
+    assert len(mixed) == 1000 and sources.count("old") == 300
+    assert (sources[:700] == ["new"] * 700) == (shuffle == "--no-shuffle")
+    assert len(read_records(tmp_path / "v2_training.rejects.jsonl")) == 100  # buffer surplus
+    assert line.startswith("rehearsal-mix: 700 new + 300 rehearsal = 1000 samples -> "
+                           "v2_training.jsonl (100 rejected: rehearsal_surplus x100")
+
+
+def test_rebalance_follows_weights_and_quality_floor(afs, write_samples, tmp_path):
+    write_samples("oracle.jsonl", 200, prefix="oracle", score=lambda i, n: 0.9)
+    write_samples("memory.jsonl", 300, prefix="memory",
+                  score=lambda i, n: 0.1 if i < 20 else 0.9)
+    result = afs("training", "rebalance", "--input", "oracle.jsonl", "--input", "memory.jsonl",
+                 "--output", "balanced.jsonl", "--weight", "oracle=0.5", "--weight", "memory=0.5",
+                 "--min-quality-score", "0.5")
+
+    line = summary_line(result)
+    balanced = read_records(tmp_path / "balanced.jsonl")
+    rejects = read_records(tmp_path / "balanced.rejects.jsonl")
+    assert [r["source"] for r in balanced].count("oracle") == 200
+    assert [r["source"] for r in balanced].count("memory") == 200
+    assert all(r["quality_score"] >= 0.5 for r in balanced)
+    assert len(rejects) == 100
+    assert line.startswith("rebalance: 2 inputs -> 400 samples -> balanced.jsonl (100 rejected")
+
+
+def test_prepare_writes_three_disjoint_splits(afs, write_samples, tmp_path):
+    source = write_samples("balanced.jsonl", 100)
+    result = afs("training", "prepare", "--input", "balanced.jsonl", "--output", "splits",
+                 "--train-ratio", "0.8", "--val-ratio", "0.1", "--test-ratio", "0.1",
+                 "--stratify-by", "domain", "--seed", "42")
+
+    line = summary_line(result)
+    splits = {name: read_records(tmp_path / "splits" / f"{name}.jsonl")
+              for name in ("train", "val", "test")}
+    assert {name: len(rows) for name, rows in splits.items()} == {"train": 80, "val": 10, "test": 10}
+    ids = [r["sample_id"] for rows in splits.values() for r in rows]
+    assert sorted(ids) == sorted(r["sample_id"] for r in read_records(source))
+    assert line == ("prepare: 100 samples -> train 80, val 10, test 10 -> splits/ "
+                    "(stratified by domain)")
+
+
+RECORD_KEYS = {
+    "alpaca": {"instruction", "input", "output"},
+    "sharegpt": {"conversations"},
+    "openai": {"messages"},
+    "chatml": {"text"},
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(RECORD_KEYS))
+def test_convert_writes_every_sample_in_the_format(afs, write_samples, tmp_path, fmt):
+    write_samples("train.jsonl", 12)
+    result = afs("training", "convert", "--input", "train.jsonl", "--output", f"train_{fmt}.jsonl",
+                 "--format", fmt)
+
+    records = read_records(tmp_path / f"train_{fmt}.jsonl")
+    assert len(records) == 12
+    assert all(set(r) == RECORD_KEYS[fmt] for r in records)
+    assert summary_line(result) == f"convert: 12 samples -> train_{fmt}.jsonl as {fmt}"
+
+
+def test_convert_thinking_field_and_system_prompt(afs, write_samples, tmp_path):
+    write_samples("train.jsonl", 3)  # sample 0 has thinking
+    result = afs("training", "convert", "--input", "train.jsonl", "--output", "chat.jsonl",
+                 "--format", "openai", "--thinking", "field", "--system-prompt", "You know 65816.")
+
+    assert result.returncode == 0, result.stderr
+    first = read_records(tmp_path / "chat.jsonl")[0]["messages"]
+    assert first[0] == {"role": "system", "content": "You know 65816."}
+    assert first[-1]["reasoning_content"] == "It copies a byte."
+    assert "<think>" not in first[-1]["content"]
+
+
+def test_convert_skip_reports_and_keeps_bad_lines(afs, write_samples, tmp_path):
+    path = write_samples("train.jsonl", 5)
+    path.write_text(path.read_text() + '{"instruction": oops}\n')
+    result = afs("training", "convert", "--input", "~/train.jsonl", "--output", "out.jsonl",
+                 "--format", "alpaca", "--on-error", "skip")
+
+    line = summary_line(result)
+    assert len(read_records(tmp_path / "out.jsonl")) == 5
+    [bad] = read_records(tmp_path / "out.rejects.jsonl")
+    assert bad["line"] == 6 and "malformed JSON" in bad["error"]
+    assert "1 bad lines skipped" in line and "out.rejects.jsonl" in line
