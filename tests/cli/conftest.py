@@ -16,9 +16,10 @@ from .clitools import afs_env, afs_executable, make_samples
 def afs(tmp_path):
     """Run `afs ARGS…` in tmp_path (also $HOME); returns the CompletedProcess."""
 
-    def run(*args: str | Path) -> subprocess.CompletedProcess:
+    def run(*args: str | Path, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(afs_executable()), *map(str, args)], cwd=tmp_path,
-                              env=afs_env(tmp_path), capture_output=True, text=True, timeout=120)
+                              env={**afs_env(tmp_path), **env}, capture_output=True, text=True,
+                              timeout=120)
 
     return run
 

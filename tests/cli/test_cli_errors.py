@@ -70,3 +70,17 @@ def test_unknown_format_is_a_usage_error(afs):
                  "--format", "yaml")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "'yaml'" in result.stderr
+
+
+def test_output_path_problem_is_one_line(afs, write_samples, tmp_path):
+    """An OS error on a user path (here: --output names a file, not a folder)."""
+    write_samples("in.jsonl", 10)
+    (tmp_path / "splits").write_text("not a folder")
+    assert_user_error(afs("training", "prepare", "--input", "in.jsonl", "--output", "splits"),
+                      "splits")
+
+
+def test_afs_debug_shows_the_traceback(afs):
+    result = afs("training", "prepare", "--input", "in.jsonl", "--output", "out", AFS_DEBUG="1")
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "no such file" in result.stderr

@@ -64,7 +64,7 @@ def rejects_option(what: str = DROPPED):
 
 
 def ratio_option(flag: str, default: float | None, help: str):  # noqa: A002
-    """A float option in [0, 1]; the library checks the range and names the flag's value."""
+    """A float option for a ratio; the library checks its range (the rule lives there)."""
     return click.option(flag, type=float, default=default, show_default=default is not None,
                         help=help)
 
