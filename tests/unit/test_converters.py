@@ -65,7 +65,7 @@ def test_registry_errors():
 
 def test_convert_jsonl_writes_every_sample(tmp_path):
     save_jsonl([SAMPLE, THINKING], tmp_path / "train.jsonl")
-    assert convert_jsonl(tmp_path / "train.jsonl", tmp_path / "out.jsonl", "sharegpt") == 2
+    assert convert_jsonl(tmp_path / "train.jsonl", tmp_path / "out.jsonl", "sharegpt").written == 2
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert rows[0] == ShareGPTConverter().convert(SAMPLE)
     assert rows[1] == ShareGPTConverter().convert(THINKING)

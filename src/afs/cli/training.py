@@ -159,7 +159,7 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     result = rebalance_datasets(
         input_path, parse_weights(weights), min_quality_score=min_quality_score,
         shuffle=not no_shuffle, seed=seed, group_by=group_by, total=total,
-        allow_oversample=allow_oversample, rejects_path=rejects)
+        allow_oversample=allow_oversample, rejects_path=rejects, progress=show_progress())
     write_jsonl_frame(result.frame, output_path, progress=show_progress())
     counts = reason_counts(result.rejects.get("reject_reason", ()))
     echo_summary(f"{len(input_path)} inputs -> {len(result)} samples -> {output_path}"
@@ -219,14 +219,13 @@ def convert(input_path: Path, output_path: Path, fmt: str, thinking: str,
 
     Formats: alpaca, sharegpt, openai, chatml. Thinking is never dropped (see --thinking).
     """
-    from afs.samples import read_jsonl_frame
-    from afs.training.converters import convert_frame, write_records_jsonl
+    from afs.training.converters import convert_jsonl
 
-    frame, report = read_jsonl_frame(input_path, on_error=on_error,
-                                     rejects_path=rejects_path_for(output_path, rejects_path),
-                                     progress=show_progress())
-    records = convert_frame(frame, fmt, thinking=thinking, system_prompt=system_prompt)
-    written = write_records_jsonl(records, output_path)
+    result = convert_jsonl(input_path, output_path, fmt, thinking=thinking,
+                           system_prompt=system_prompt, on_error=on_error,
+                           rejects_path=rejects_path_for(output_path, rejects_path),
+                           progress=show_progress())
+    report, written = result.report, result.written
     note = ""
     if on_error == "skip":
         note = rejects_note(report.reasons, report.rejects_path, label="bad lines skipped")

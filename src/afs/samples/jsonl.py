@@ -204,10 +204,12 @@ def _chunk_table(lines: list[bytes], first_line: int, rejects: _Rejects) -> pa.T
         return _records_to_table(good) if good else None
 
 
-def _progress(total: int, desc: str, enabled: bool):
+def _progress(total: int, desc: str, enabled: bool, unit: str = "B"):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, disable=not enabled, leave=False)
+    # disable=None: tqdm draws only on a terminal, so logs and pipes stay clean
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None if enabled else True,
+                leave=False)
 
 
 def read_jsonl_frame(
@@ -300,7 +302,7 @@ def write_jsonl_frame(frame: pd.DataFrame, path: str | Path, progress: bool = Fa
     missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
     if missing:
         raise ConfigError(f"cannot write {path}: frame lacks columns {missing}")
-    with atomic_write(path) as handle, _progress(len(frame), path.name, progress) as bar, \
+    with atomic_write(path) as handle, _progress(len(frame), path.name, progress, "rows") as bar, \
             _gc_paused():
         for block in _frame_chunks_as_lines(frame):
             handle.write(block)

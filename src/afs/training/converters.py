@@ -7,6 +7,7 @@ with ``thinking="field"`` it goes in a separate ``reasoning_content`` field.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import orjson
 import pandas as pd
 
 from afs.errors import ConfigError
-from afs.samples.jsonl import atomic_write, read_jsonl_frame
+from afs.samples.jsonl import LoadReport, atomic_write, read_jsonl_frame
 from afs.samples.model import TrainingSample, is_missing
 
 THINKING_MODES = ("inline", "field")
@@ -159,6 +160,14 @@ def write_records_jsonl(records: Any, path: str | Path, chunk: int = 50_000) -> 
     return written
 
 
+@dataclass
+class ConvertResult:
+    """Rows written, and what the read of the input saw (lines skipped with on_error="skip")."""
+
+    written: int
+    report: LoadReport
+
+
 def convert_jsonl(
     input_path: str | Path,
     output_path: str | Path,
@@ -166,9 +175,12 @@ def convert_jsonl(
     thinking: str = "inline",
     system_prompt: str | None = None,
     on_error: str = "raise",
+    rejects_path: str | Path | None = None,
     progress: bool = False,
-) -> int:
-    """Read samples from ``input_path`` and write them in format ``fmt``; returns rows written."""
+) -> ConvertResult:
+    """Read samples from ``input_path`` and write them to ``output_path`` in format ``fmt``."""
     converter = get_converter(fmt, thinking, system_prompt)
-    frame, _ = read_jsonl_frame(input_path, on_error=on_error, progress=progress)
-    return write_records_jsonl(_iter_converted(frame, converter), Path(output_path).expanduser())
+    frame, report = read_jsonl_frame(input_path, on_error=on_error, rejects_path=rejects_path,
+                                     progress=progress)
+    written = write_records_jsonl(_iter_converted(frame, converter), Path(output_path).expanduser())
+    return ConvertResult(written, report)

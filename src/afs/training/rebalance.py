@@ -126,7 +126,7 @@ def rebalance_frame(
     return result.reset_index(drop=True), concat_frames([unweighted, low_quality, *capped])
 
 
-def _read_grouped(inputs: Iterable[str | Path], group_by: str) -> pd.DataFrame:
+def _read_grouped(inputs: Iterable[str | Path], group_by: str, progress: bool) -> pd.DataFrame:
     if group_by not in GROUP_BY_CHOICES:
         raise ConfigError(f"group_by must be one of {GROUP_BY_CHOICES}, got {group_by!r}")
     frames, stems = [], {}
@@ -135,7 +135,7 @@ def _read_grouped(inputs: Iterable[str | Path], group_by: str) -> pd.DataFrame:
             raise ConfigError(f"two inputs share the name '{path.stem}' ({stems[path.stem]} and "
                               f"{path}); weights are keyed by file name, so rename one")
         stems[path.stem] = path
-        frame, _ = read_jsonl_frame(path)
+        frame, _ = read_jsonl_frame(path, progress=progress)
         frame[GROUP_COLUMN] = path.stem if group_by == "file" else frame[group_by]
         frames.append(frame)
     if not frames:
@@ -153,11 +153,12 @@ def rebalance_datasets(
     total: int | None = None,
     allow_oversample: bool = False,
     rejects_path: str | Path | None = None,
+    progress: bool = False,
 ) -> SampleList:
     """Mix JSONL files by weight. Weights are keyed by file stem (``oracle.jsonl`` -> ``oracle``),
     or by domain/source with ``group_by``. ``total`` defaults to the largest mix reachable
     without repeating samples; ``allow_oversample`` lets a larger total repeat samples."""
-    frame = _read_grouped(inputs, group_by)
+    frame = _read_grouped(inputs, group_by, progress)
     kept, rejects = rebalance_frame(frame, GROUP_COLUMN, weights, min_quality_score, total,
                                     allow_oversample, shuffle, seed)
     if rejects_path is not None and len(rejects):

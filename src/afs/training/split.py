@@ -95,13 +95,14 @@ def split_dataset(
     *,
     input_path: str | Path | None = None,
     group_column: str | None = None,
+    progress: bool = False,
 ) -> dict[str, SampleList]:
     """Split a JSONL file or a collection of samples into ``{"train", "val", "test"}``."""
     source = input_path if input_path is not None else input_path_or_samples
     if source is None:
         raise ConfigError("split_dataset needs input_path or samples")
     if isinstance(source, (str, os.PathLike)):
-        frame, _ = read_jsonl_frame(source)
+        frame, _ = read_jsonl_frame(source, progress=progress)
     else:
         frame = as_frame(source)
     parts = split_frame(frame, train_ratio, val_ratio, test_ratio, stratify_by, seed, group_column)
