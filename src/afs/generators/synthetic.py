@@ -23,7 +23,7 @@ from afs.samples.model import compute_sample_id
 DOMAINS = ("asm", "oracle", "memory", "history", "docs")
 SOURCES = ("oracle_of_secrets", "usdasm_disassembly", "agent_memory")
 MIN_ROUTINE_LINES, MAX_ROUTINE_LINES = 3, 25
-_CHUNK_ROWS = 100_000  # bounds the memory of the per-chunk line matrix
+_CHUNK_ROWS = 100_000
 
 _PREFIXES = ("Link", "Sprite", "Ancilla", "Overworld", "Dungeon", "Menu", "Boss_Kydrog",
              "Minecart", "ZoraPrincess", "HUD")
@@ -93,28 +93,37 @@ def _instruction_pool(rng: np.random.Generator, labels: Sequence[str]) -> list[s
     return ["  " + line for line in lines]
 
 
+def _body_picks(rng: np.random.Generator, n: int, pool: list[str]):
+    """Pool indices of each routine's body, its instruction count, and whether it branches.
+
+    A routine has ``T - 2`` body slots (T = 3..25 lines with label and return). One that
+    branches before its last slot spends that slot on the ``.return`` label; in one that does
+    not, a branch in the last slot would have no target, so that slot gets a plain line.
+    """
+    slots = rng.integers(MIN_ROUTINE_LINES, MAX_ROUTINE_LINES + 1, size=n) - 2
+    picks = rng.integers(0, len(pool), size=(n, MAX_ROUTINE_LINES - 2), dtype=np.uint16)
+    is_branch = np.array([".return" in line for line in pool])
+    before_last = np.arange(picks.shape[1]) < (slots - 1)[:, None]
+    branches = (is_branch[picks] & before_last).any(axis=1)
+    rows, last = np.arange(n), slots - 1
+    lone = ~branches & is_branch[picks[rows, last]]
+    picks[rows[lone], last[lone]] = rng.choice(np.flatnonzero(~is_branch), size=int(lone.sum()))
+    return picks, slots - branches, branches
+
+
 def _routines(
     rng: np.random.Generator, n: int, labels: np.ndarray, addresses: list[str],
     returns: np.ndarray, pool: list[str],
 ) -> list[str]:
-    """`n` routines: a label line, 1-23 body lines from ``pool`` and RTS/RTL (3-25 lines)."""
-    body_lengths = rng.integers(MIN_ROUTINE_LINES, MAX_ROUTINE_LINES + 1, size=n) - 2
-    picks = rng.integers(0, len(pool), size=(n, MAX_ROUTINE_LINES - 2))
+    """`n` routines of 3-25 lines: a label, body lines from ``pool``, RTS/RTL."""
+    picks, lengths, branches = _body_picks(rng, n, pool)
     pool_array = np.array(pool, dtype=object)
-    has_branch = np.array([".return" in line for line in pool])
     routines: list[str] = []
-    for start in range(0, n, _CHUNK_ROWS):
+    for start in range(0, n, _CHUNK_ROWS):  # bounds the memory of the line matrix
         stop = min(start + _CHUNK_ROWS, n)
-        chunk = picks[start:stop]
-        lengths = body_lengths[start:stop]
-        # a routine that branches to .return gives up its last body line for the label
-        in_body = np.arange(chunk.shape[1]) < lengths[:, None]
-        branches = (has_branch[chunk] & in_body).any(axis=1)
-        lengths = lengths - (branches & (lengths > 1))
-        rows = pool_array[chunk].tolist()
-        for i, (row, length, branch) in enumerate(zip(rows, lengths.tolist(),
-                                                      branches.tolist(), strict=True)):
-            k = start + i
+        rows = pool_array[picks[start:stop]].tolist()
+        for k, row, length, branch in zip(range(start, stop), rows, lengths[start:stop].tolist(),
+                                          branches[start:stop].tolist(), strict=True):
             tail = ".return\n  " if branch else "  "
             routines.append(f"{labels[k]}:  ; {addresses[k]}\n" + "\n".join(row[:length])
                             + f"\n{tail}{returns[k]}")
