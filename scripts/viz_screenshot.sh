@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTPUT=$(realpath -m "${1:-data/08_reporting/kedro_viz.png}")
 PIPELINE=${2:-curation}
-PYTHON=${PYTHON:-.venv/bin/python}
+# the project's venv when there is one, else the python on PATH (an activated venv)
+[ -x .venv/bin/python ] && DEFAULT_PYTHON=.venv/bin/python || DEFAULT_PYTHON=$(command -v python3)
+PYTHON=${PYTHON:-$DEFAULT_PYTHON}
 export KEDRO_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1
 command -v chromium >/dev/null || { echo "viz_screenshot: chromium is not installed" >&2; exit 2; }
 
