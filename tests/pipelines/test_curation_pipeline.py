@@ -1,0 +1,199 @@
+"""The curation pipeline under SequentialRunner, on the project's own catalog and parameters
+pointed at small synthetic data in tmp_path: nothing is lost, nothing leaks, ratios hold."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import orjson
+import pandas as pd
+import pytest
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog
+from kedro.runner import SequentialRunner
+
+from afs.generators.synthetic import DOMAINS, synthetic_samples
+from afs.pipelines.curation import create_pipeline
+from afs.samples.jsonl import write_jsonl_frame
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SPLITS = ("train", "val", "test")
+FORMATS = ("alpaca", "sharegpt", "openai")
+NEW_FILES = {"oracle": 240, "memory": 160, "history": 120}
+
+
+def write_raw_data(root: Path) -> None:
+    """v1 training data and three new-data files (one domain each, disjoint sample ids)."""
+    raw = root / "data" / "01_raw"
+    write_jsonl_frame(synthetic_samples(400, seed=11, domains=DOMAINS), raw / "v1_training.jsonl")
+    for index, (stem, rows) in enumerate(NEW_FILES.items(), start=1):
+        frame = synthetic_samples(rows, seed=11 + index, domains=(stem,), start=index * 10_000)
+        write_jsonl_frame(frame, raw / "new_data" / f"{stem}.jsonl")
+
+
+def load_project_config(root: Path) -> tuple[dict, dict]:
+    """(catalog config, parameters) from a copy of conf/base whose data root is ``root/data``,
+    with an empty conf/local."""
+    shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
+    (root / "conf" / "base" / "globals.yml").write_text(f"data_root: {root / 'data'}\n")
+    (root / "conf" / "local").mkdir()
+    loader = OmegaConfigLoader(str(root / "conf"), base_env="base", default_run_env="local")
+    return loader["catalog"], loader["parameters"]
+
+
+def param_value(parameters: dict, dotted: str):
+    value = parameters
+    for key in dotted.split("."):
+        value = value[key]
+    return value
+
+
+def build_catalog(catalog_config: dict, parameters: dict, pipeline) -> DataCatalog:
+    """The project catalog, metrics kept in memory (no MLflow run here), plus parameters."""
+    catalog_config = {**catalog_config, "curation_metrics": {"type": "MemoryDataset"}}
+    catalog = DataCatalog.from_config(catalog_config)
+    for name in pipeline.inputs():
+        if name.startswith("params:"):
+            catalog[name] = param_value(parameters, name.removeprefix("params:"))
+    return catalog
+
+
+def run_curation(root: Path, **overrides) -> dict:
+    """Run the pipeline on data under ``root``; ``overrides`` maps "mix.rehearsal_ratio" -> value."""
+    write_raw_data(root)
+    catalog_config, parameters = load_project_config(root)
+    parameters = copy.deepcopy(parameters)
+    for dotted, value in overrides.items():
+        *path, last = dotted.split(".")
+        param_value(parameters["curation"], ".".join(path))[last] = value
+    pipeline = create_pipeline()
+    catalog = build_catalog(catalog_config, parameters, pipeline)
+    outputs = SequentialRunner().run(pipeline, catalog)
+    return {"catalog": catalog, "outputs": outputs, "parameters": parameters["curation"],
+            "data": root / "data"}
+
+
+def load_inputs(catalog: DataCatalog) -> pd.DataFrame:
+    new_data = [load() for load in catalog.load("new_data").values()]
+    return pd.concat([catalog.load("v1_training"), *new_data], ignore_index=True)
+
+
+def load_step_rejects(catalog: DataCatalog) -> pd.DataFrame:
+    names = ("rehearsal_rejects", "rebalance_rejects", "mix_rejects")
+    return pd.concat([catalog.load(name) for name in names], ignore_index=True)
+
+
+CASES = {
+    "shipped_parameters": {},
+    "high_ratio_capped_domains": {"mix.rehearsal_ratio": 0.5, "rehearsal.max_per_domain": 12,
+                                  "rebalance.min_quality_score": None},
+    "small_buffer": {"rehearsal.top_ratio": 0.05, "split.stratify_by": "source"},
+}
+
+
+@pytest.fixture(scope="module", params=list(CASES), ids=list(CASES))
+def curation_run(request, tmp_path_factory):
+    """One pipeline run per parameter case, shared by the tests (they only read)."""
+    return run_curation(tmp_path_factory.mktemp(request.param), **CASES[request.param])
+
+
+def test_every_input_row_is_in_a_split_or_rejected_with_a_reason(curation_run):
+    catalog = curation_run["catalog"]
+    inputs = load_inputs(catalog)
+    assert inputs["sample_id"].is_unique
+    split_ids = pd.concat([catalog.load(f"{s}_split")["sample_id"] for s in SPLITS])
+    rejects = load_step_rejects(catalog)
+    assert rejects["reject_reason"].str.len().gt(0).all()
+    assert set(rejects["reject_step"]) <= {"rehearsal_select", "rebalance", "rehearsal_mix"}
+    assert len(split_ids) + len(rejects) == len(inputs)
+    assert set(split_ids) | set(rejects["sample_id"]) == set(inputs["sample_id"])
+    assert not set(split_ids) & set(rejects["sample_id"])
+
+
+def test_rejects_file_has_every_reject_with_step_and_reason(curation_run):
+    catalog = curation_run["catalog"]
+    lines = (curation_run["data"] / "08_reporting/curation_rejects.jsonl").read_bytes().splitlines()
+    records = [orjson.loads(line) for line in lines]
+    assert len(records) == len(load_step_rejects(catalog))
+    assert all(record["reject_step"] and record["reject_reason"] for record in records)
+
+
+def test_splits_are_disjoint_and_follow_the_ratios(curation_run):
+    catalog, parameters = curation_run["catalog"], curation_run["parameters"]["split"]
+    splits = {name: catalog.load(f"{name}_split") for name in SPLITS}
+    ids = [set(frame["sample_id"]) for frame in splits.values()]
+    assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    total = sum(len(frame) for frame in splits.values())
+    for name, frame in splits.items():
+        assert abs(len(frame) - parameters[f"{name}_ratio"] * total) <= 1 + 0.01 * total
+
+
+def test_rehearsal_share_of_the_mix(curation_run):
+    catalog, ratio = curation_run["catalog"], curation_run["parameters"]["mix"]["rehearsal_ratio"]
+    buffer, mixed = catalog.load("rehearsal_buffer"), catalog.load("mixed_samples")
+    from_buffer = int(mixed["sample_id"].isin(buffer["sample_id"]).sum())
+    new_rows = len(mixed) - from_buffer
+    assert new_rows == len(catalog.load("rebalanced_new_data"))
+    wanted = round(ratio * new_rows / (1 - ratio))
+    if len(buffer) >= wanted:
+        assert abs(from_buffer / len(mixed) - ratio) <= 1 / len(mixed)
+    else:  # a small buffer is used whole, and nothing of it is surplus
+        assert from_buffer == len(buffer)
+        assert catalog.load("mix_rejects").empty
+
+
+def test_rebalanced_new_data_follows_the_file_weights(curation_run):
+    catalog, weights = curation_run["catalog"], curation_run["parameters"]["rebalance"]["weights"]
+    rebalanced = catalog.load("rebalanced_new_data")
+    counts = rebalanced["domain"].value_counts()  # each new-data file holds one domain
+    for stem, weight in weights.items():
+        assert abs(counts.get(stem, 0) - weight * len(rebalanced)) <= 1
+
+
+def _first_user_text(record: dict, fmt: str) -> str:
+    if fmt == "alpaca":
+        return record["instruction"]
+    turns = record["conversations"] if fmt == "sharegpt" else record["messages"]
+    key = "value" if fmt == "sharegpt" else "content"
+    return turns[0][key]
+
+
+def _turn_roles(record: dict, fmt: str) -> list[str]:
+    if fmt == "sharegpt":
+        return [turn["from"] for turn in record["conversations"]]
+    return [turn["role"] for turn in record["messages"]]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_exports_have_one_record_per_sample_in_the_trainer_shape(curation_run, fmt):
+    catalog = curation_run["catalog"]
+    for split in SPLITS:
+        samples = catalog.load(f"{split}_split")
+        records = catalog.load(f"{fmt}_{split}_export")
+        assert len(records) == len(samples)
+        assert (curation_run["data"] / f"05_model_input/{fmt}/{split}.jsonl").is_file()
+        for record, instruction in zip(records, samples["instruction"], strict=True):
+            assert _first_user_text(record, fmt).startswith(instruction)
+            if fmt == "alpaca":
+                assert {"instruction", "input", "output"} <= set(record)
+            else:
+                assert _turn_roles(record, fmt) == ["user", "assistant"]
+
+
+def test_report_and_metrics_count_the_same_rows(curation_run):
+    catalog, outputs = curation_run["catalog"], curation_run["outputs"]
+    report = catalog.load("curation_report")
+    assert report["all_rows_accounted_for"] is True
+    metrics = outputs["curation_metrics"].load()
+    for split in SPLITS:
+        rows = len(catalog.load(f"{split}_split"))
+        assert report["split"][split] == rows
+        assert metrics[f"split.{split}"]["value"] == rows
+    assert metrics["rehearsal_selected"]["value"] == len(catalog.load("rehearsal_buffer"))
+    train_domains = catalog.load("train_split")["domain"].value_counts()
+    for domain, rows in train_domains.items():
+        assert metrics[f"domain.train.{domain}"]["value"] == rows
+    png = (curation_run["data"] / "08_reporting/domain_mix.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

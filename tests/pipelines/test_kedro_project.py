@@ -1,0 +1,165 @@
+"""The Kedro project as a user drives it: `kedro run` on the shipped data (with MLflow
+tracking), `kedro viz build` (and a screenshot where Chromium is installed), the notebook,
+and the pipeline registry. All run in a copy of the project under tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CURATION_NODES = {
+    "build_rehearsal_buffer_node", "combine_new_data_node", "rebalance_new_data_node",
+    "mix_rehearsal_node", "split_samples_node", "export_alpaca_node", "export_sharegpt_node",
+    "export_openai_node", "collect_rejects_node", "report_curation_node",
+    "log_curation_metrics_node", "plot_domain_mix_node",
+}
+PIPELINES = {"data_generation", "quality_scoring", "curation", "training", "deployment"}
+
+
+def project_env() -> dict[str, str]:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1",
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHON": sys.executable}
+    for name in ("KEDRO_ENV", "MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID"):
+        env.pop(name, None)  # the project's own conf decides
+    return env
+
+
+def run_in(project: Path, *command: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """Run a command in ``project``; a failure shows the end of its output."""
+    result = subprocess.run(command, cwd=project, env=project_env(), capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def kedro(*args: str) -> list[str]:
+    script = BIN / "kedro"
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "kedro", *args]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project (conf, raw data, notebooks, scripts) after `kedro run
+    --pipelines=curation`. The `afs` package comes from the installed (editable) source."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
+    (root / "conf" / "local").mkdir()
+    shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
+    shutil.copytree(PROJECT_ROOT / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (root / "scripts").mkdir()
+    shutil.copy2(PROJECT_ROOT / "scripts" / "viz_screenshot.sh", root / "scripts")
+    shutil.copy2(PROJECT_ROOT / "pyproject.toml", root)
+    (root / "src").mkdir()  # Kedro wants the source folder to exist
+    run_in(root, *kedro("run", "--pipelines=curation"))
+    return root
+
+
+def count_lines(path: Path) -> int:
+    return len(path.read_bytes().splitlines())
+
+
+def test_kedro_run_writes_splits_exports_rejects_and_report(project):
+    data = project / "data"
+    report = json.loads((data / "08_reporting" / "curation_report.json").read_text())
+    assert report["all_rows_accounted_for"] is True
+    assert report["input"] == {"v1_training": 400, "new_data": 650}
+    for split, rows in report["split"].items():
+        assert rows > 0
+        assert count_lines(data / "05_model_input" / "samples" / f"{split}.jsonl") == rows
+        for fmt in ("alpaca", "sharegpt", "openai"):
+            assert count_lines(data / "05_model_input" / fmt / f"{split}.jsonl") == rows
+    rejects = [orjson.loads(line) for line in
+               (data / "08_reporting" / "curation_rejects.jsonl").read_bytes().splitlines()]
+    assert len(rejects) == report["rejects"]["total"] > 0
+    assert all(record["reject_step"] and record["reject_reason"] for record in rejects)
+    assert abs(report["rehearsal_share"] - 0.3) < 0.01
+    assert (data / "08_reporting" / "domain_mix.png").stat().st_size > 10_000
+
+
+def test_kedro_run_logs_parameters_and_row_counts_to_mlflow(project):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("afs")
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.info.status == "FINISHED"
+    report = json.loads((project / "data" / "08_reporting" / "curation_report.json").read_text())
+    metrics = run.data.metrics
+    assert metrics["rows.rehearsal_selected"] == report["steps"]["rehearsal_selected"]
+    assert metrics["rows.split.train"] == report["split"]["train"]
+    assert metrics["rows.domain.train.oracle"] == report["domain"]["train"]["oracle"]
+    assert metrics["rows.rejects.total"] == report["rejects"]["total"]
+    assert run.data.params["curation.mix.rehearsal_ratio"] == "0.3"
+
+
+def _screenshot_shows_a_graph(path: Path) -> None:
+    """The flowchart area (right of the side panels) is not an empty background."""
+    import numpy as np
+    from matplotlib.image import imread
+
+    pixels = imread(path)[..., :3]
+    assert pixels.shape[:2] == (1000, 1600)
+    flowchart = pixels[:, 800:1500].reshape(-1, 3)
+    background = np.median(flowchart, axis=0)
+    drawn = (np.abs(flowchart - background).sum(axis=1) > 0.1).mean()
+    assert drawn > 0.01, f"only {drawn:.2%} of the flowchart area differs from the background"
+
+
+def test_kedro_viz_build_renders_the_curation_pipeline(project):
+    if shutil.which("chromium"):
+        shot = project / "viz.png"
+        run_in(project, "bash", "scripts/viz_screenshot.sh", str(shot), "curation")
+        _screenshot_shows_a_graph(shot)
+    else:  # the build alone; the screenshot needs Chromium (apt-get install -y chromium)
+        run_in(project, *kedro("viz", "build"))
+    curation = json.loads((project / "build" / "api" / "pipelines" / "curation").read_text())
+    tasks = {node["name"] for node in curation["nodes"] if node["type"] == "task"}
+    assert tasks == CURATION_NODES
+    main = json.loads((project / "build" / "api" / "main").read_text())
+    assert {pipeline["id"] for pipeline in main["pipelines"]} == PIPELINES | {"__default__"}
+
+
+def test_curation_notebook_executes(project, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    for name, value in project_env().items():
+        monkeypatch.setenv(name, value)
+    notebook = nbformat.read(project / "notebooks" / "curation.ipynb", as_version=4)
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(project / "notebooks")}})
+    client.execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    assert any("image/png" in output.get("data", {}) for output in outputs)
+
+
+def test_registry_has_the_five_pipelines_and_imports_no_torch():
+    code = (
+        "import sys\n"
+        "from kedro.framework.startup import bootstrap_project\n"
+        "bootstrap_project(sys.argv[1])\n"
+        "from kedro.framework.project import pipelines\n"
+        "names = sorted(pipelines)\n"
+        "default = sorted(n.name for n in pipelines['__default__'].nodes)\n"
+        "curation = sorted(n.name for n in pipelines['curation'].nodes)\n"
+        "print(names, default == curation, 'torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(PROJECT_ROOT)], env=project_env(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = sorted(PIPELINES | {"__default__"})
+    assert result.stdout.strip().splitlines()[-1] == f"{expected} True False"
