@@ -90,6 +90,7 @@ CASES = {
     "high_ratio_capped_domains": {"mix.rehearsal_ratio": 0.5, "rehearsal.max_per_domain": 12,
                                   "rebalance.min_quality_score": None},
     "small_buffer": {"rehearsal.top_ratio": 0.05, "split.stratify_by": "source"},
+    "no_new_data_passes": {"rebalance.min_quality_score": 2.0},
 }
 
 
@@ -137,7 +138,9 @@ def test_rehearsal_share_of_the_mix(curation_run):
     new_rows = len(mixed) - from_buffer
     assert new_rows == len(catalog.load("rebalanced_new_data"))
     wanted = round(ratio * new_rows / (1 - ratio))
-    if len(buffer) >= wanted:
+    if not len(mixed):  # no new data: nothing to rehearse against
+        assert wanted == 0
+    elif len(buffer) >= wanted:
         assert abs(from_buffer / len(mixed) - ratio) <= 1 / len(mixed)
     else:  # a small buffer is used whole, and nothing of it is surplus
         assert from_buffer == len(buffer)

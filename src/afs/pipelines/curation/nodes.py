@@ -48,7 +48,9 @@ def rebalance_new_data(new_data: pd.DataFrame, rebalance: dict[str, Any]) -> Fra
     """Sample the new-data files by weight (``rebalance.weights`` keyed by file stem).
     Returns (kept, rejects) in canonical columns."""
     kept, rejects = rebalance_frame(new_data, GROUP_COLUMN, **rebalance)
-    return kept.drop(columns=GROUP_COLUMN), rejects.drop(columns=GROUP_COLUMN, errors="ignore")
+    # an empty side may come back without the group column
+    return kept.drop(columns=GROUP_COLUMN, errors="ignore"), \
+        rejects.drop(columns=GROUP_COLUMN, errors="ignore")
 
 
 def mix_with_rehearsal(rehearsal_buffer: pd.DataFrame, new_data: pd.DataFrame,
