@@ -120,7 +120,7 @@ def rebalance_frame(
         taken, left = _pick(rows, int(targets[name]), _group_rng(seed, name))
         kept.append(rows.iloc[taken])
         capped.append(with_rejects(rows.iloc[left], STEP, f"rebalance_cap:{name}"))
-    result = concat_frames(kept)
+    result = concat_frames([candidates.iloc[:0], *kept])  # keeps the columns when nothing is kept
     if shuffle:
         result = shuffled(result, seed)
     return result.reset_index(drop=True), concat_frames([unweighted, low_quality, *capped])

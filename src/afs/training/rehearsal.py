@@ -79,9 +79,11 @@ def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reject_near_duplicate_instructions(pool: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Of samples whose instructions differ only in case, spacing or punctuation, keep the best."""
+    """Of samples whose instruction and input differ only in case, spacing or punctuation, keep
+    the best ("Explain this routine" over different code is not a duplicate)."""
     ranked = _best_first(pool)
-    key = hash_texts(normalize_instruction(ranked["instruction"]))
+    key = hash_texts(normalize_instruction(ranked["instruction"]) + "\x1f"
+                     + normalize_instruction(ranked["input"]))
     duplicated = key.duplicated(keep="first")
     keeper = ranked["sample_id"].groupby(key.to_numpy()).transform("first")
     rejects = with_rejects(ranked[duplicated], STEP_SELECT,
