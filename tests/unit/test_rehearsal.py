@@ -148,3 +148,10 @@ def test_no_sample_lost_or_doubled_and_ratio_honoured(pool_size, new_size, top, 
     assert rehearsed + len(mix_rejects) == len(selected)
     again, _ = mix_rehearsal(selected, new, ratio, seed=seed)
     assert again["sample_id"].tolist() == mixed["sample_id"].tolist()
+
+
+def test_same_instruction_over_different_input_is_not_a_duplicate():
+    samples = [TrainingSample(instruction="Explain this routine.", input=f"LDA #${i:02X}\nRTS",
+                              output=f"Loads {i}.", quality_score=0.5 + i / 100) for i in range(5)]
+    selected, rejects = select_rehearsal(samples_to_frame(samples), RehearsalBufferConfig(top_ratio=1.0))
+    assert len(selected) == 5 and not len(rejects)
