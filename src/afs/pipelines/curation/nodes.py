@@ -4,10 +4,9 @@ function (`afs.training.*` for the curation rules, `report` for the numbers)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from afs.pipelines.curation import report as curation_reporting
 from afs.samples.frame import concat_frames
@@ -20,6 +19,9 @@ from afs.training.rehearsal import (
     select_rehearsal,
 )
 from afs.training.split import split_frame
+
+if TYPE_CHECKING:  # matplotlib is imported only when the plot node runs
+    from matplotlib.figure import Figure
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
 
@@ -48,9 +50,7 @@ def rebalance_new_data(new_data: pd.DataFrame, rebalance: dict[str, Any]) -> Fra
     """Sample the new-data files by weight (``rebalance.weights`` keyed by file stem).
     Returns (kept, rejects) in canonical columns."""
     kept, rejects = rebalance_frame(new_data, GROUP_COLUMN, **rebalance)
-    # an empty side may come back without the group column
-    return kept.drop(columns=GROUP_COLUMN, errors="ignore"), \
-        rejects.drop(columns=GROUP_COLUMN, errors="ignore")
+    return kept.drop(columns=GROUP_COLUMN), rejects.drop(columns=GROUP_COLUMN)
 
 
 def mix_with_rehearsal(rehearsal_buffer: pd.DataFrame, new_data: pd.DataFrame,
@@ -100,6 +100,6 @@ def curation_metrics(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     return curation_reporting.report_metrics(report)
 
 
-def plot_domain_mix(report: dict[str, Any]) -> Figure:
+def plot_domain_mix(report: dict[str, Any]) -> "Figure":
     """Bar chart of the domain mix of the inputs against the curated splits."""
     return curation_reporting.plot_domain_mix(report["domain"]["before"], report["domain"]["after"])
