@@ -4,6 +4,8 @@ Plugins (kedro-mlflow's hooks, kedro-viz) register themselves through their entr
 only the configuration layout is set here: ``conf/base`` shipped, ``conf/local`` per user.
 """
 
+import warnings
+
 from kedro.config import OmegaConfigLoader
 
 CONF_SOURCE = "conf"
@@ -12,3 +14,8 @@ CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
 }
+
+# Kedro and kedro-mlflow still call OmegaConf's deprecated register_new_resolver(); the
+# warning is theirs to fix and only buries a run's own log lines.
+warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated",
+                        category=UserWarning)

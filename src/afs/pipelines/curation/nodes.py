@@ -4,7 +4,7 @@ function (`afs.training.*` for the curation rules, `report` for the numbers)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -19,9 +19,6 @@ from afs.training.rehearsal import (
     select_rehearsal,
 )
 from afs.training.split import split_frame
-
-if TYPE_CHECKING:  # matplotlib is imported only when the plot node runs
-    from matplotlib.figure import Figure
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
 
@@ -100,6 +97,6 @@ def curation_metrics(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     return curation_reporting.report_metrics(report)
 
 
-def plot_domain_mix(report: dict[str, Any]) -> "Figure":
+def plot_domain_mix(report: dict[str, Any]) -> Any:  # a matplotlib Figure
     """Bar chart of the domain mix of the inputs against the curated splits."""
     return curation_reporting.plot_domain_mix(report["domain"]["before"], report["domain"]["after"])

@@ -4,12 +4,9 @@ reject reason; the MLflow metrics derived from them; the domain mix before and a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 from afs.samples.frame import REJECT_REASON, REJECT_STEP
 
@@ -86,7 +83,7 @@ def report_metrics(report: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     return {name: {"value": value, "step": 0} for name, value in flat.items()}
 
 
-def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> "Figure":
+def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Any:  # a matplotlib Figure
     """Grouped bars of each domain's share of the rows, before and after curation."""
     domains = sorted(set(before) | set(after))
     from matplotlib.figure import Figure  # only the plot node pays for matplotlib
