@@ -1,18 +1,40 @@
-"""Text keys shared by curation steps: what counts as "the same" sample or instruction."""
+"""Text keys shared by curation steps: what counts as "the same" sample or instruction.
+
+Computed with Arrow compute kernels: pandas falls back to Python's `re` per row for these
+regexes, which is ten times slower on a million rows.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _arrow_text(texts: pd.Series) -> pa.Array:
+    return pa.array(texts.fillna(""), type=pa.string())
+
+
+def _as_series(array: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(array, dtype="str"), index=index)
+
+
+def _normalized(array: pa.Array) -> pa.Array:
+    # split + join collapses and trims whitespace 2x faster than a \s+ regex replace
+    trimmed = pc.utf8_trim_whitespace(pc.utf8_lower(array))
+    return pc.binary_join(pc.utf8_split_whitespace(trimmed), " ")
 
 
 def normalize_text(texts: pd.Series) -> pd.Series:
     """Lowercase, trim and collapse whitespace (formatting changes do not make a new sample)."""
-    return texts.fillna("").str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+    return _as_series(_normalized(_arrow_text(texts)), texts.index)
 
 
 def normalize_instruction(texts: pd.Series) -> pd.Series:
     """Like normalize_text, and punctuation ignored: "What does X do?" == "what does X do"."""
-    return normalize_text(texts.str.replace(r"[^\w\s$#]", " ", regex=True))
+    no_punctuation = pc.replace_substring_regex(_arrow_text(texts), r"[^\p{L}\p{N}_\s$#]", " ")
+    return _as_series(_normalized(no_punctuation), texts.index)
 
 
 def hash_texts(texts: pd.Series, seed: int | None = None) -> pd.Series:
@@ -25,3 +47,9 @@ def hash_texts(texts: pd.Series, seed: int | None = None) -> pd.Series:
 def leak_keys(frame: pd.DataFrame) -> pd.Series:
     """Rows with equal keys must share a split: same normalized instruction + output."""
     return normalize_text(frame["instruction"]) + "\x1f" + normalize_text(frame["output"])
+
+
+def contains_ids(ids: pd.Series, others: pd.Series) -> np.ndarray:
+    """Whether each of ``ids`` is among ``others`` (Arrow's hash set: pandas' isin on Arrow
+    strings converts to Python objects first)."""
+    return pc.is_in(_arrow_text(ids), value_set=_arrow_text(others)).to_numpy(zero_copy_only=False)

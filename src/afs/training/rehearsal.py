@@ -15,7 +15,7 @@ from afs.errors import ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import METADATA_KEY, concat_frames, empty_frame, with_rejects
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
-from afs.training.keys import hash_texts, normalize_instruction
+from afs.training.keys import contains_ids, hash_texts, normalize_instruction, normalize_text
 from afs.training.ratios import check_ratio
 
 STEP_SELECT = "rehearsal_select"
@@ -59,54 +59,40 @@ def add_provenance(frame: pd.DataFrame, version: str, file: str) -> pd.DataFrame
     return frame
 
 
-def _reject_duplicate_ids(pool: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep the first of samples with equal content (the same sample loaded twice)."""
-    duplicated = pool["sample_id"].duplicated(keep="first")
-    rejects = with_rejects(pool[duplicated], STEP_SELECT, "duplicate_of:" + pool["sample_id"][duplicated])
-    return pool[~duplicated], rejects
+def _best_first(keys: pd.DataFrame) -> pd.DataFrame:
+    return keys.sort_values(["quality_score", "sample_id"], ascending=[False, True], kind="stable")
 
 
-def _reject_by_quality(pool: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    score = pool["quality_score"]
-    reasons = pd.Series(np.where(score.isna(), "no_quality_score", "below_quality_threshold"),
-                        index=pool.index)
-    keep = score >= threshold
-    return pool[keep], with_rejects(pool[~keep], STEP_SELECT, reasons[~keep])
+def _near_duplicate_keys(pool: pd.DataFrame, rows: pd.Index) -> pd.Series:
+    """Equal for samples whose instructions differ only in case, spacing or punctuation and
+    whose inputs differ only in case or spacing ("Explain this routine" over different code is
+    not a duplicate)."""
+    instruction, input_ = pool["instruction"].iloc[rows], pool["input"].iloc[rows]
+    text = normalize_instruction(instruction) + "\x1f" + normalize_text(input_)
+    return pd.Series(hash_texts(text).to_numpy(), index=rows)
 
 
-def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.sort_values(["quality_score", "sample_id"], ascending=[False, True], kind="stable")
-
-
-def _reject_near_duplicate_instructions(pool: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Of samples whose instruction and input differ only in case, spacing or punctuation, keep
-    the best ("Explain this routine" over different code is not a duplicate)."""
-    ranked = _best_first(pool)
-    key = hash_texts(normalize_instruction(ranked["instruction"]) + "\x1f"
-                     + normalize_instruction(ranked["input"]))
-    duplicated = key.duplicated(keep="first")
-    keeper = ranked["sample_id"].groupby(key.to_numpy()).transform("first")
-    rejects = with_rejects(ranked[duplicated], STEP_SELECT,
-                           "near_duplicate_of:" + keeper[duplicated])
-    return ranked[~duplicated], rejects
-
-
-def _diverse_order(pool: pd.DataFrame) -> pd.DataFrame:
-    """Order so that any prefix keeps the (domain, source) mix of the pool, best first within
-    each group: a sample's key is its quantile within its group."""
-    ranked = _best_first(pool)
+def _diverse_order(ranked: pd.DataFrame) -> pd.DataFrame:
+    """Reorder best-first rows so that any prefix keeps the (domain, source) mix, best first
+    within each group: a sample's key is its quantile within its group."""
     groups = ranked.groupby(["domain", "source"], sort=False, dropna=False)
     quantile = (groups.cumcount() + 0.5) / groups["sample_id"].transform("size")
-    order = np.lexsort((ranked["sample_id"].to_numpy(), -ranked["quality_score"].to_numpy(),
-                        quantile.to_numpy()))
+    order = np.lexsort((np.arange(len(ranked)), quantile.to_numpy()))
     return ranked.iloc[order]
 
 
-def _reject_over_domain_cap(ordered: pd.DataFrame, cap: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if cap is None:
-        return ordered, with_rejects(ordered.iloc[:0], STEP_SELECT, "domain_cap")
-    over = ordered.groupby("domain", sort=False, dropna=False).cumcount() >= cap
-    return ordered[~over], with_rejects(ordered[over], STEP_SELECT, "domain_cap")
+class _Reasons:
+    """Why each pool row (by position) was dropped; None while it is still a candidate."""
+
+    def __init__(self, size: int):
+        self.values = np.full(size, None, dtype=object)
+
+    def drop(self, positions: Any, reasons: Any) -> None:
+        self.values[np.asarray(positions, dtype=np.int64)] = np.asarray(reasons, dtype=object)
+
+    def rejects(self, pool: pd.DataFrame, step: str) -> pd.DataFrame:
+        dropped = np.flatnonzero(pd.notna(self.values))
+        return with_rejects(pool.iloc[dropped], step, self.values[dropped])
 
 
 def select_rehearsal(
@@ -118,22 +104,32 @@ def select_rehearsal(
     near-identical instructions keep only their best sample and the kept set follows the pool's
     domain/source mix instead of taking every top score from one domain; ``max_per_domain``
     caps each domain. Returns (selected, rejects); every pool row is in exactly one of them.
+    The ranking runs on a slim key table; the full rows are gathered once at the end.
     """
     ratio = check_ratio("ratio", config.top_ratio if ratio is None else ratio)
     wanted = round(ratio * len(pool))
-    candidates, duplicates = _reject_duplicate_ids(pool)
-    candidates, low_quality = _reject_by_quality(candidates, config.quality_threshold)
-    near_duplicates = with_rejects(candidates.iloc[:0], STEP_SELECT, "near_duplicate_of")
+    keys = pool[["sample_id", "quality_score", "domain", "source"]].reset_index(drop=True)
+    reasons = _Reasons(len(keys))
+    duplicated = keys["sample_id"].duplicated(keep="first")
+    reasons.drop(keys.index[duplicated], "duplicate_of:" + keys["sample_id"][duplicated])
+    score = keys["quality_score"]
+    low = ~duplicated & ~(score >= config.quality_threshold)
+    reasons.drop(keys.index[low], np.where(score[low].isna(), "no_quality_score",
+                                           "below_quality_threshold"))
+    ranked = _best_first(keys[~duplicated & ~low])
     if config.enable_diversity:
-        candidates, near_duplicates = _reject_near_duplicate_instructions(candidates)
-        ordered = _diverse_order(candidates)
-    else:
-        ordered = _best_first(candidates)
-    ordered, capped = _reject_over_domain_cap(ordered, config.max_per_domain)
-    selected = ordered.iloc[:wanted]
-    surplus = with_rejects(ordered.iloc[wanted:], STEP_SELECT, "below_top_ratio")
-    rejects = concat_frames([duplicates, low_quality, near_duplicates, capped, surplus])
-    return selected.reset_index(drop=True), rejects
+        near = _near_duplicate_keys(pool, ranked.index)
+        repeated = near.duplicated(keep="first")
+        keeper = ranked["sample_id"].groupby(near.to_numpy()).transform("first")
+        reasons.drop(ranked.index[repeated], "near_duplicate_of:" + keeper[repeated])
+        ranked = _diverse_order(ranked[~repeated.to_numpy()])
+    if config.max_per_domain is not None:
+        over = ranked.groupby("domain", sort=False, dropna=False).cumcount() >= config.max_per_domain
+        reasons.drop(ranked.index[over], "domain_cap")
+        ranked = ranked[~over.to_numpy()]
+    reasons.drop(ranked.index[wanted:], "below_top_ratio")
+    selected = pool.iloc[ranked.index[:wanted]].reset_index(drop=True)
+    return selected, reasons.rejects(pool, STEP_SELECT)
 
 
 def rehearsal_count(new_count: int, rehearsal_ratio: float) -> int:
@@ -158,7 +154,7 @@ def mix_rehearsal(
     (r=0.3 with 700 new samples adds 300, fewer if the buffer is smaller). Buffer samples
     already in the new data are skipped, never doubled. Returns (mixed, rejects)."""
     wanted = rehearsal_count(len(new), rehearsal_ratio)
-    in_new = buffer["sample_id"].isin(new["sample_id"])
+    in_new = contains_ids(buffer["sample_id"], new["sample_id"])
     duplicates = with_rejects(buffer[in_new], STEP_MIX, "duplicate_of:" + buffer["sample_id"][in_new])
     candidates = buffer[~in_new]
     chosen = candidates.iloc[:wanted]

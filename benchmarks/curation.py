@@ -1,0 +1,149 @@
+"""Time the curation steps through the public API against a pyarrow/pandas I/O floor.
+
+    python benchmarks/curation.py [--n 1000000] [--workdir /tmp/afs-bench] [--keep]
+
+Each step reads JSONL and writes JSONL, and runs in a fresh subprocess so its peak RSS is its
+own. The floor of a step reads the same input file(s) with pyarrow.json and writes the same
+number of output rows with pandas.to_json, and nothing else, in its own subprocess too.
+Prints a markdown table: step, seconds, floor seconds, ratio, peak RSS of step and floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WEIGHTS = {"oracle": 0.4, "memory": 0.3, "history": 0.3}
+
+
+# ----------------------------------------------------------------------------- data
+def make_data(workdir: Path, n: int) -> None:
+    """v1 and new data of n samples each; three source files of n/3 each (setup, not timed)."""
+    from afs.generators.synthetic import synthetic_samples
+    from afs.samples.jsonl import write_jsonl_frame
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    files = {"v1.jsonl": (n, 1, 0), "new.jsonl": (n, 2, n)}
+    files.update({f"{name}.jsonl": (n // 3, 3 + i, (2 + i) * n) for i, name in enumerate(WEIGHTS)})
+    for name, (rows, seed, start) in files.items():
+        write_jsonl_frame(synthetic_samples(rows, seed=seed, start=start), workdir / name)
+
+
+# ----------------------------------------------------------------------------- steps
+def step_rehearsal_mix(w: Path) -> list[Path]:
+    from afs.training import RehearsalBuffer, RehearsalBufferConfig, load_jsonl, save_jsonl
+
+    buffer = RehearsalBuffer(RehearsalBufferConfig(top_ratio=0.3))
+    buffer.load_from_jsonl(w / "v1.jsonl", version="v1")
+    buffer.select_top_samples(ratio=0.3)
+    mixed = buffer.merge_with_new_data(load_jsonl(w / "new.jsonl"), rehearsal_ratio=0.3, seed=42)
+    return [save_jsonl(mixed, w / "out_mix.jsonl")]
+
+
+def step_rebalance(w: Path) -> list[Path]:
+    from afs.training import rebalance_datasets, save_jsonl
+
+    samples = rebalance_datasets([w / f"{name}.jsonl" for name in WEIGHTS], WEIGHTS,
+                                 min_quality_score=0.3, seed=42)
+    return [save_jsonl(samples, w / "out_rebalance.jsonl")]
+
+
+def step_split(w: Path) -> list[Path]:
+    from afs.training import split_dataset
+    from afs.training.split import write_splits
+
+    splits = split_dataset(w / "new.jsonl", train_ratio=0.8, val_ratio=0.1, test_ratio=0.1,
+                           stratify_by="domain", seed=42)
+    return list(write_splits(splits, w / "out_split").values())
+
+
+def step_convert(w: Path) -> list[Path]:
+    from afs.training.converters import convert_jsonl
+
+    convert_jsonl(w / "new.jsonl", w / "out_convert.jsonl", "openai")
+    return [w / "out_convert.jsonl"]
+
+
+STEPS = {
+    "rehearsal-mix": (step_rehearsal_mix, ["v1.jsonl", "new.jsonl"]),
+    "rebalance": (step_rebalance, [f"{name}.jsonl" for name in WEIGHTS]),
+    "split": (step_split, ["new.jsonl"]),
+    "convert": (step_convert, ["new.jsonl"]),
+}
+
+
+def floor(w: Path, inputs: list[str], output_rows: list[int]) -> None:
+    """Read the inputs with pyarrow, write the same row counts with pandas: nothing else."""
+    import pandas as pd
+    import pyarrow.json as pj
+
+    tables = [pj.read_json(w / name) for name in inputs]
+    frame = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+    for index, rows in enumerate(output_rows):
+        source = frame.iloc[:rows] if rows <= len(frame) else pd.concat([frame] * (rows // len(frame) + 1)).iloc[:rows]
+        source.to_json(w / f"floor_out_{index}.jsonl", orient="records", lines=True)
+
+
+def count_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+
+
+# ----------------------------------------------------------------------------- driver
+def run_child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child(args: argparse.Namespace) -> None:
+    w = Path(args.workdir)
+    start = time.perf_counter()
+    if args.child == "step":
+        outputs = STEPS[args.name][0](w)
+        rows = [count_lines(p) for p in outputs]
+    else:
+        rows = json.loads(args.rows)
+        floor(w, STEPS[args.name][1], rows)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="samples per input file")
+    parser.add_argument("--workdir", default="/tmp/afs-bench")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated steps")
+    parser.add_argument("--child", choices=("step", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--name", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    workdir = Path(args.workdir)
+    started = time.perf_counter()
+    make_data(workdir, args.n)
+    print(f"data: {args.n:,} samples per file in {time.perf_counter() - started:.1f} s "
+          f"({sum(p.stat().st_size for p in workdir.glob('*.jsonl')) / 1e6:,.0f} MB)", flush=True)
+    print("| step | output rows | seconds | floor s | ratio | peak MB | floor peak MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    for name in args.steps.split(","):
+        step = run_child(["--child", "step", "--name", name, "--workdir", str(workdir)])
+        base = run_child(["--child", "floor", "--name", name, "--workdir", str(workdir),
+                          "--rows", json.dumps(step["rows"])])
+        print(f"| {name} | {sum(step['rows']):,} | {step['seconds']:.1f} | {base['seconds']:.1f} "
+              f"| {step['seconds'] / base['seconds']:.2f}x | {step['peak_mb']:,.0f} "
+              f"| {base['peak_mb']:,.0f} |", flush=True)
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
