@@ -2,8 +2,10 @@
 
     python benchmarks/curation.py [--n 1000000] [--workdir /tmp/afs-bench] [--keep]
 
-Each step reads JSONL and writes JSONL, and runs in a fresh subprocess so its peak RSS is its
-own. The floor of a step reads the same input file(s) with pyarrow.json and writes the same
+N samples are generated once (synthetic 65816 samples, 5 domains, 3 sources, random quality
+scores). rehearsal-mix reads them as two halves (v1 -> buffer, new), rebalance as three source
+files (40/30/30), split and convert as one file. Each step reads JSONL and writes JSONL, and
+runs in a fresh subprocess so its peak RSS is its own. The floor of a step reads the same input file(s) with pyarrow.json and writes the same
 number of output rows with pandas.to_json, and nothing else, in its own subprocess too.
 Prints a markdown table: step, seconds, floor seconds, ratio, peak RSS of step and floor.
 """
@@ -24,15 +26,19 @@ WEIGHTS = {"oracle": 0.4, "memory": 0.3, "history": 0.3}
 
 # ----------------------------------------------------------------------------- data
 def make_data(workdir: Path, n: int) -> None:
-    """v1 and new data of n samples each; three source files of n/3 each (setup, not timed)."""
+    """N samples, written as all.jsonl, as two halves (v1 = the last model's data, new = the
+    new data) and as three source files for rebalance (setup, not timed)."""
     from afs.generators.synthetic import synthetic_samples
     from afs.samples.jsonl import write_jsonl_frame
 
     workdir.mkdir(parents=True, exist_ok=True)
-    files = {"v1.jsonl": (n, 1, 0), "new.jsonl": (n, 2, n)}
-    files.update({f"{name}.jsonl": (n // 3, 3 + i, (2 + i) * n) for i, name in enumerate(WEIGHTS)})
-    for name, (rows, seed, start) in files.items():
-        write_jsonl_frame(synthetic_samples(rows, seed=seed, start=start), workdir / name)
+    frame = synthetic_samples(n, seed=1)
+    write_jsonl_frame(frame, workdir / "all.jsonl")
+    write_jsonl_frame(frame.iloc[: n // 2], workdir / "v1.jsonl")
+    write_jsonl_frame(frame.iloc[n // 2 :], workdir / "new.jsonl")
+    bounds = [0, n * 4 // 10, n * 7 // 10, n]
+    for index, name in enumerate(WEIGHTS):
+        write_jsonl_frame(frame.iloc[bounds[index] : bounds[index + 1]], workdir / f"{name}.jsonl")
 
 
 # ----------------------------------------------------------------------------- steps
@@ -58,7 +64,7 @@ def step_split(w: Path) -> list[Path]:
     from afs.training import split_dataset
     from afs.training.split import write_splits
 
-    splits = split_dataset(w / "new.jsonl", train_ratio=0.8, val_ratio=0.1, test_ratio=0.1,
+    splits = split_dataset(w / "all.jsonl", train_ratio=0.8, val_ratio=0.1, test_ratio=0.1,
                            stratify_by="domain", seed=42)
     return list(write_splits(splits, w / "out_split").values())
 
@@ -66,15 +72,15 @@ def step_split(w: Path) -> list[Path]:
 def step_convert(w: Path) -> list[Path]:
     from afs.training.converters import convert_jsonl
 
-    convert_jsonl(w / "new.jsonl", w / "out_convert.jsonl", "openai")
+    convert_jsonl(w / "all.jsonl", w / "out_convert.jsonl", "openai")
     return [w / "out_convert.jsonl"]
 
 
 STEPS = {
     "rehearsal-mix": (step_rehearsal_mix, ["v1.jsonl", "new.jsonl"]),
     "rebalance": (step_rebalance, [f"{name}.jsonl" for name in WEIGHTS]),
-    "split": (step_split, ["new.jsonl"]),
-    "convert": (step_convert, ["new.jsonl"]),
+    "split": (step_split, ["all.jsonl"]),
+    "convert": (step_convert, ["all.jsonl"]),
 }
 
 
@@ -117,9 +123,12 @@ def child(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="samples per input file")
+    parser.add_argument("--n", type=int, default=1_000_000,
+                        help="samples in all; each step reads all of them once")
     parser.add_argument("--workdir", default="/tmp/afs-bench")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse data kept in --workdir by an earlier --keep run")
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated steps")
     parser.add_argument("--child", choices=("step", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--name", help=argparse.SUPPRESS)
@@ -129,9 +138,11 @@ def main() -> None:
         return child(args)
     workdir = Path(args.workdir)
     started = time.perf_counter()
-    make_data(workdir, args.n)
-    print(f"data: {args.n:,} samples per file in {time.perf_counter() - started:.1f} s "
-          f"({sum(p.stat().st_size for p in workdir.glob('*.jsonl')) / 1e6:,.0f} MB)", flush=True)
+    if not (args.reuse and (workdir / "v1.jsonl").exists()):
+        make_data(workdir, args.n)
+    size_mb = (workdir / "all.jsonl").stat().st_size / 1e6
+    print(f"data: {args.n:,} samples ({size_mb:,.0f} MB of JSONL), ready in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
     print("| step | output rows | seconds | floor s | ratio | peak MB | floor peak MB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for name in args.steps.split(","):

@@ -12,10 +12,11 @@ import pandas as pd
 
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
-from afs.samples.frame import concat_frames, with_rejects
+from afs.samples.frame import concat_frames
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
+from afs.training.keys import contains_ids
 from afs.training.ratios import largest_remainder
-from afs.training.rehearsal import shuffled
+from afs.training.rejects import RejectReasons
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +41,23 @@ def _check_weights(weights: dict[str, float], groups: Iterable[str]) -> dict[str
     return {k: float(w) for k, w in weights.items()}
 
 
-def _reject_unweighted(frame: pd.DataFrame, group_column: str, weights: dict[str, float]):
-    groups = frame[group_column].astype(str)
-    weighted = groups.isin([g for g, w in weights.items() if w > 0])
+def _drop_unweighted(groups: pd.Series, weights: dict[str, float], reasons: RejectReasons) -> None:
+    weighted = contains_ids(groups, pd.Series([g for g, w in weights.items() if w > 0], dtype="str"))
     dropped = groups[~weighted]
-    reasons = np.where(dropped.isin(list(weights)), "zero_weight:", "no_weight:") + dropped
-    unweighted = sorted(set(dropped) - set(weights))
+    named = contains_ids(dropped, pd.Series(list(weights), dtype="str"))
+    reasons.drop(np.flatnonzero(~weighted), np.where(named, "zero_weight:", "no_weight:") + dropped)
+    unweighted = sorted(set(dropped.unique()) - set(weights))
     if unweighted:
         log.warning("rebalance: no weight for group(s) %s; their samples are dropped", unweighted)
-    return frame[weighted], with_rejects(frame[~weighted], STEP, reasons)
 
 
-def _reject_low_quality(frame: pd.DataFrame, min_quality_score: float | None):
+def _drop_low_quality(score: np.ndarray, min_quality_score: float | None,
+                      reasons: RejectReasons) -> None:
     if min_quality_score is None:
-        return frame, frame.iloc[:0]
-    score = frame["quality_score"]
-    keep = score >= min_quality_score
-    reasons = np.where(score[~keep].isna(), "no_quality_score", "low_quality")
-    return frame[keep], with_rejects(frame[~keep], STEP, reasons)
+        return
+    candidates = reasons.candidates()
+    low = candidates[~(score[candidates] >= min_quality_score)]
+    reasons.drop(low, np.where(np.isnan(score[low]), "no_quality_score", "low_quality"))
 
 
 def group_targets(available: pd.Series, weights: dict[str, float], total: int | None,
@@ -86,12 +86,12 @@ def _group_rng(seed: int | None, name: str) -> np.random.Generator:
     return np.random.default_rng([seed or 0, zlib.crc32(name.encode())])
 
 
-def _pick(rows: pd.DataFrame, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Positions taken (repeats only when count > rows) and positions left out."""
-    order = rng.permutation(len(rows))
-    if count <= len(rows):
+def _pick(size: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Positions taken (repeats only when count > size) and positions left out, of ``size``."""
+    order = rng.permutation(size)
+    if count <= size:
         return np.sort(order[:count]), np.sort(order[count:])
-    extra = rng.choice(len(rows), size=count - len(rows), replace=True)
+    extra = rng.choice(size, size=count - size, replace=True)
     return np.sort(np.concatenate([order, extra])), np.array([], dtype=np.int64)
 
 
@@ -110,20 +110,26 @@ def rebalance_frame(
     Returns (kept, rejects); each input row is kept once, or rejected with a reason
     (``low_quality``, ``no_weight:<g>``, ``rebalance_cap:<g>``), unless oversampling was asked.
     """
-    weights = _check_weights(weights, frame[group_column].unique())
-    candidates, unweighted = _reject_unweighted(frame, group_column, weights)
-    candidates, low_quality = _reject_low_quality(candidates, min_quality_score)
+    groups = frame[group_column].astype("str").reset_index(drop=True)
+    weights = _check_weights(weights, groups.unique())
+    reasons = RejectReasons(len(frame))
+    _drop_unweighted(groups, weights, reasons)
+    _drop_low_quality(frame["quality_score"].to_numpy(dtype=float), min_quality_score, reasons)
+    eligible = reasons.candidates()
+    eligible_groups = groups.iloc[eligible].to_numpy(dtype=object)
     positive = {g: w for g, w in weights.items() if w > 0}
-    targets = group_targets(candidates[group_column].value_counts(), positive, total, allow_oversample)
-    kept, capped = [], []
-    for name, rows in candidates.groupby(group_column, sort=True):
-        taken, left = _pick(rows, int(targets[name]), _group_rng(seed, name))
-        kept.append(rows.iloc[taken])
-        capped.append(with_rejects(rows.iloc[left], STEP, f"rebalance_cap:{name}"))
-    result = concat_frames([candidates.iloc[:0], *kept])  # keeps the columns when nothing is kept
+    targets = group_targets(pd.Series(eligible_groups).value_counts(), positive, total,
+                            allow_oversample)
+    kept = []
+    for name in sorted(positive):
+        members = eligible[eligible_groups == name]
+        taken, left = _pick(len(members), int(targets[name]), _group_rng(seed, name))
+        kept.append(members[taken])
+        reasons.drop(members[left], f"rebalance_cap:{name}")
+    order = np.concatenate(kept) if kept else np.array([], dtype=np.int64)
     if shuffle:
-        result = shuffled(result, seed)
-    return result.reset_index(drop=True), concat_frames([unweighted, low_quality, *capped])
+        order = order[np.random.default_rng(seed).permutation(len(order))]
+    return frame.iloc[order].reset_index(drop=True), reasons.rejects(frame, STEP)
 
 
 def _read_grouped(inputs: Iterable[str | Path], group_by: str, progress: bool) -> pd.DataFrame:

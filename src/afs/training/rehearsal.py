@@ -3,6 +3,7 @@ so a fine-tune on new material does not forget what the last one learned."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ import pandas as pd
 
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
-from afs.samples.frame import METADATA_KEY, concat_frames, empty_frame, with_rejects
+from afs.samples.frame import METADATA_KEY, concat_frames, with_rejects
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
-from afs.training.keys import contains_ids, hash_texts, normalize_instruction, normalize_text
+from afs.training.keys import contains_ids, normalize_instruction, normalize_text
 from afs.training.ratios import check_ratio
+from afs.training.rejects import RejectReasons
 
 STEP_SELECT = "rehearsal_select"
 STEP_MIX = "rehearsal_mix"
@@ -69,7 +71,7 @@ def _near_duplicate_keys(pool: pd.DataFrame, rows: pd.Index) -> pd.Series:
     not a duplicate)."""
     instruction, input_ = pool["instruction"].iloc[rows], pool["input"].iloc[rows]
     text = normalize_instruction(instruction) + "\x1f" + normalize_text(input_)
-    return pd.Series(hash_texts(text).to_numpy(), index=rows)
+    return text.set_axis(rows)
 
 
 def _diverse_order(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -81,35 +83,17 @@ def _diverse_order(ranked: pd.DataFrame) -> pd.DataFrame:
     return ranked.iloc[order]
 
 
-class _Reasons:
-    """Why each pool row (by position) was dropped; None while it is still a candidate."""
-
-    def __init__(self, size: int):
-        self.values = np.full(size, None, dtype=object)
-
-    def drop(self, positions: Any, reasons: Any) -> None:
-        self.values[np.asarray(positions, dtype=np.int64)] = np.asarray(reasons, dtype=object)
-
-    def rejects(self, pool: pd.DataFrame, step: str) -> pd.DataFrame:
-        dropped = np.flatnonzero(pd.notna(self.values))
-        return with_rejects(pool.iloc[dropped], step, self.values[dropped])
-
-
-def select_rehearsal(
+def rank_rehearsal(
     pool: pd.DataFrame, config: RehearsalBufferConfig, ratio: float | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pick ``ratio`` (default ``config.top_ratio``) of the pool as the buffer, best first.
+) -> tuple[np.ndarray, RejectReasons]:
+    """Positions of the buffer's samples in ``pool`` (best first) and why the rest were dropped.
 
-    Samples without a score or under ``quality_threshold`` are out; with ``enable_diversity``
-    near-identical instructions keep only their best sample and the kept set follows the pool's
-    domain/source mix instead of taking every top score from one domain; ``max_per_domain``
-    caps each domain. Returns (selected, rejects); every pool row is in exactly one of them.
-    The ranking runs on a slim key table; the full rows are gathered once at the end.
+    Works on a slim key table; see `select_rehearsal` for the rules.
     """
     ratio = check_ratio("ratio", config.top_ratio if ratio is None else ratio)
     wanted = round(ratio * len(pool))
     keys = pool[["sample_id", "quality_score", "domain", "source"]].reset_index(drop=True)
-    reasons = _Reasons(len(keys))
+    reasons = RejectReasons(len(keys))
     duplicated = keys["sample_id"].duplicated(keep="first")
     reasons.drop(keys.index[duplicated], "duplicate_of:" + keys["sample_id"][duplicated])
     score = keys["quality_score"]
@@ -128,8 +112,21 @@ def select_rehearsal(
         reasons.drop(ranked.index[over], "domain_cap")
         ranked = ranked[~over.to_numpy()]
     reasons.drop(ranked.index[wanted:], "below_top_ratio")
-    selected = pool.iloc[ranked.index[:wanted]].reset_index(drop=True)
-    return selected, reasons.rejects(pool, STEP_SELECT)
+    return ranked.index[:wanted].to_numpy(), reasons
+
+
+def select_rehearsal(
+    pool: pd.DataFrame, config: RehearsalBufferConfig, ratio: float | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pick ``ratio`` (default ``config.top_ratio``) of the pool as the buffer, best first.
+
+    Samples without a score or under ``quality_threshold`` are out; with ``enable_diversity``
+    near-identical instructions keep only their best sample and the kept set follows the pool's
+    domain/source mix instead of taking every top score from one domain; ``max_per_domain``
+    caps each domain. Returns (selected, rejects); every pool row is in exactly one of them.
+    """
+    positions, reasons = rank_rehearsal(pool, config, ratio)
+    return pool.iloc[positions].reset_index(drop=True), reasons.rejects(pool, STEP_SELECT)
 
 
 def rehearsal_count(new_count: int, rehearsal_ratio: float) -> int:
@@ -154,21 +151,16 @@ def mix_rehearsal(
     (r=0.3 with 700 new samples adds 300, fewer if the buffer is smaller). Buffer samples
     already in the new data are skipped, never doubled. Returns (mixed, rejects)."""
     wanted = rehearsal_count(len(new), rehearsal_ratio)
-    in_new = contains_ids(buffer["sample_id"], new["sample_id"])
-    duplicates = with_rejects(buffer[in_new], STEP_MIX, "duplicate_of:" + buffer["sample_id"][in_new])
-    candidates = buffer[~in_new]
-    chosen = candidates.iloc[:wanted]
-    surplus = with_rejects(candidates.iloc[wanted:], STEP_MIX, "rehearsal_surplus")
-    mixed = concat_frames([new, chosen]).reset_index(drop=True)
+    reasons = RejectReasons(len(buffer))
+    ids = buffer["sample_id"]
+    in_new = contains_ids(ids, new["sample_id"])
+    reasons.drop(np.flatnonzero(in_new), "duplicate_of:" + ids[in_new])
+    candidates = reasons.candidates()
+    reasons.drop(candidates[wanted:], "rehearsal_surplus")
+    mixed = pd.concat([new, buffer.iloc[candidates[:wanted]]], ignore_index=True)  # Arrow chunks: no copy
     if shuffle:
         mixed = shuffled(mixed, seed)
-    return mixed, concat_frames([duplicates, surplus])
-
-
-def _reason_counts(rejects: pd.DataFrame) -> dict[str, int]:
-    if not len(rejects):
-        return {}
-    return rejects["reject_reason"].str.split(":").str[0].value_counts().to_dict()
+    return mixed, reasons.rejects(buffer, STEP_MIX)
 
 
 class RehearsalBuffer:
@@ -177,23 +169,32 @@ class RehearsalBuffer:
     def __init__(self, config: RehearsalBufferConfig | None = None):
         self.config = config or RehearsalBufferConfig()
         self._pools: list[pd.DataFrame] = []
+        self._pool: pd.DataFrame | None = None
         self._versions: dict[str, int] = {}
         self._selected: pd.DataFrame | None = None
-        self._rejects = empty_frame()
+        # rejects stay positions + reasons until asked for: full rows would double the memory
+        self._select_reasons: RejectReasons | None = None
+        self._mix_rejects: list[pd.DataFrame] = []
 
     @property
     def pool(self) -> pd.DataFrame:
-        return concat_frames(self._pools)
+        if self._pool is None:
+            self._pool = concat_frames(self._pools)
+        return self._pool
 
     @property
     def rejects(self) -> pd.DataFrame:
         """Every sample the buffer dropped, with ``reject_step`` and ``reject_reason``."""
-        return self._rejects
+        parts = list(self._mix_rejects)
+        if self._select_reasons is not None:
+            parts.insert(0, self._select_reasons.rejects(self.pool, STEP_SELECT))
+        return concat_frames(parts) if parts else with_rejects(self.pool.iloc[:0], STEP_SELECT, "")
 
     def load_frame(self, frame: pd.DataFrame, version: str, file: str = "") -> int:
         if self.config.track_provenance:
             frame = add_provenance(frame, version, file)
         self._pools.append(frame)
+        self._pool = None
         self._versions[version] = self._versions.get(version, 0) + len(frame)
         self._selected = None
         return len(frame)
@@ -205,7 +206,9 @@ class RehearsalBuffer:
         return self.load_frame(frame, version or path.stem, str(path))
 
     def select_top_samples(self, ratio: float | None = None) -> SampleList:
-        self._selected, self._rejects = select_rehearsal(self.pool, self.config, ratio)
+        positions, self._select_reasons = rank_rehearsal(self.pool, self.config, ratio)
+        self._selected = self.pool.iloc[positions].reset_index(drop=True)
+        self._mix_rejects = []
         return SampleList(self._selected)
 
     def _buffer(self) -> pd.DataFrame:
@@ -232,19 +235,23 @@ class RehearsalBuffer:
             shuffle=self.config.shuffle if shuffle is None else shuffle,
             seed=self.config.seed if seed is None else seed,
         )
-        self._rejects = concat_frames([self._rejects, rejects])
+        self._mix_rejects.append(rejects)
         return SampleList(mixed)
 
     def save(self, path: str | Path, progress: bool = False) -> Path:
         return write_jsonl_frame(self._buffer(), Path(path).expanduser(), progress=progress)
 
     def save_rejects(self, path: str | Path) -> Path | None:
-        if not len(self._rejects):
+        rejects = self.rejects
+        if not len(rejects):
             return None
-        return write_jsonl_frame(self._rejects, Path(path).expanduser())
+        return write_jsonl_frame(rejects, Path(path).expanduser())
 
     def stats(self) -> dict[str, Any]:
         buffer = self._buffer()
+        reasons = [r.split(":")[0] for r in self._select_reasons.values if r is not None]
+        for rejects in self._mix_rejects:
+            reasons += [r.split(":")[0] for r in rejects["reject_reason"]]
         return {
             "loaded": sum(self._versions.values()),
             "loaded_by_version": dict(self._versions),
@@ -252,6 +259,6 @@ class RehearsalBuffer:
             "selected_by_domain": buffer["domain"].value_counts().to_dict(),
             "selected_by_source": buffer["source"].value_counts().to_dict(),
             "mean_quality": float(buffer["quality_score"].mean()) if len(buffer) else None,
-            "rejected": len(self._rejects),
-            "rejected_by_reason": _reason_counts(self._rejects),
+            "rejected": len(reasons),
+            "rejected_by_reason": dict(Counter(reasons).most_common()),
         }
