@@ -13,7 +13,9 @@ import pyarrow.compute as pc
 
 
 def _arrow_text(texts: pd.Series) -> pa.Array:
-    return pa.array(texts.fillna(""), type=pa.string())
+    """One contiguous Arrow array (64-bit offsets: a column may hold more than 2 GB)."""
+    array = pa.array(texts.fillna(""), type=pa.large_string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _as_series(array: pa.Array, index: pd.Index) -> pd.Series:
@@ -23,7 +25,7 @@ def _as_series(array: pa.Array, index: pd.Index) -> pd.Series:
 def _normalized(array: pa.Array) -> pa.Array:
     # split + join collapses and trims whitespace 2x faster than a \s+ regex replace
     trimmed = pc.utf8_trim_whitespace(pc.utf8_lower(array))
-    return pc.binary_join(pc.utf8_split_whitespace(trimmed), " ")
+    return pc.binary_join(pc.utf8_split_whitespace(trimmed), pa.scalar(" ", pa.large_string()))
 
 
 def normalize_text(texts: pd.Series) -> pd.Series:
@@ -53,3 +55,9 @@ def contains_ids(ids: pd.Series, others: pd.Series) -> np.ndarray:
     """Whether each of ``ids`` is among ``others`` (Arrow's hash set: pandas' isin on Arrow
     strings converts to Python objects first)."""
     return pc.is_in(_arrow_text(ids), value_set=_arrow_text(others)).to_numpy(zero_copy_only=False)
+
+
+def group_codes(keys: pd.Series) -> np.ndarray:
+    """An integer per row, equal for equal keys (Arrow's hash table; no Python strings)."""
+    encoded = pc.dictionary_encode(_arrow_text(keys))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)

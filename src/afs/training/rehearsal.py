@@ -16,7 +16,7 @@ from afs.errors import ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import METADATA_KEY, concat_frames, with_rejects
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
-from afs.training.keys import contains_ids, normalize_instruction, normalize_text
+from afs.training.keys import contains_ids, group_codes, normalize_instruction, normalize_text
 from afs.training.ratios import check_ratio
 from afs.training.rejects import RejectReasons
 
@@ -71,7 +71,7 @@ def _near_duplicate_keys(pool: pd.DataFrame, rows: pd.Index) -> pd.Series:
     not a duplicate)."""
     instruction, input_ = pool["instruction"].iloc[rows], pool["input"].iloc[rows]
     text = normalize_instruction(instruction) + "\x1f" + normalize_text(input_)
-    return text.set_axis(rows)
+    return pd.Series(group_codes(text), index=rows)
 
 
 def _diverse_order(ranked: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
-from afs.training.keys import hash_texts, leak_keys
+from afs.training.keys import group_codes, hash_texts, leak_keys
 from afs.training.ratios import check_ratio, controlled_rounding
 
 SPLIT_NAMES = ("train", "val", "test")
@@ -31,21 +31,30 @@ def split_ratios(train_ratio: float, val_ratio: float, test_ratio: float | None)
     return ratios
 
 
-def _leak_groups(frame: pd.DataFrame, stratify_by: str | None, group_column: str | None,
-                 seed: int | None) -> tuple[pd.DataFrame, pd.Series]:
-    """One row per leak group: its size, stratum and a seeded, order-independent rank key."""
-    keys = frame[group_column].astype(str) if group_column else leak_keys(frame)
+def _strata(frame: pd.DataFrame, stratify_by: str | None) -> pd.Series:
     if stratify_by in NO_STRATIFY:
-        strata = pd.Series("", index=frame.index)
-    elif stratify_by not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="str")
+    if stratify_by not in frame.columns:
         raise ConfigError(f"stratify_by={stratify_by!r} is not a sample field; use domain, "
                           "source or none")
-    else:
-        strata = frame[stratify_by].astype(str).fillna("")
-    rows = pd.DataFrame({"key": hash_texts(keys).to_numpy(), "stratum": strata.to_numpy()})
-    groups = rows.groupby("key", sort=False).agg(size=("key", "size"), stratum=("stratum", "first"))
-    groups["rank"] = hash_texts(pd.Series(groups.index.astype(str)), seed=seed).to_numpy()
-    return groups, rows["key"]  # and each row's group key
+    return frame[stratify_by].astype("str").fillna("")
+
+
+def _leak_groups(frame: pd.DataFrame, stratify_by: str | None, group_column: str | None,
+                 seed: int | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per leak group (its size, stratum and a seeded rank that does not depend on the
+    input order), and each row's group number."""
+    keys = frame[group_column].astype("str") if group_column else leak_keys(frame)
+    stratum_codes, stratum_names = pd.factorize(_strata(frame, stratify_by))
+    rows = pd.DataFrame({
+        "key": group_codes(keys),
+        "stratum": stratum_codes,
+        "seeded": hash_texts(frame["sample_id"], seed=seed).to_numpy(),
+    })
+    groups = rows.groupby("key", sort=False).agg(
+        size=("key", "size"), stratum=("stratum", "first"), rank=("seeded", "min"))
+    groups["stratum"] = np.asarray(stratum_names, dtype=object)[groups["stratum"].to_numpy()]
+    return groups, rows["key"].to_numpy()
 
 
 def _assign_groups(groups: pd.DataFrame, ratios: np.ndarray) -> pd.Series:
@@ -78,8 +87,8 @@ def split_frame(
         return {name: frame.copy() for name in SPLIT_NAMES}
     groups, row_keys = _leak_groups(frame, stratify_by, group_column, seed)
     group_split = _assign_groups(groups, ratios)
-    row_split = group_split.reindex(row_keys.to_numpy()).to_numpy()
-    row_rank = groups["rank"].reindex(row_keys.to_numpy()).to_numpy()
+    row_split = group_split.reindex(row_keys).to_numpy()
+    row_rank = groups["rank"].reindex(row_keys).to_numpy()
     order = np.lexsort((np.arange(len(frame)), row_rank))
     return {name: frame.iloc[order[row_split[order] == index]].reset_index(drop=True)
             for index, name in enumerate(SPLIT_NAMES)}
