@@ -65,13 +65,12 @@ def _best_first(keys: pd.DataFrame) -> pd.DataFrame:
     return keys.sort_values(["quality_score", "sample_id"], ascending=[False, True], kind="stable")
 
 
-def _near_duplicate_keys(pool: pd.DataFrame, rows: pd.Index) -> pd.Series:
-    """Equal for samples whose instructions differ only in case, spacing or punctuation and
-    whose inputs differ only in case or spacing ("Explain this routine" over different code is
-    not a duplicate)."""
-    instruction, input_ = pool["instruction"].iloc[rows], pool["input"].iloc[rows]
-    text = normalize_instruction(instruction) + "\x1f" + normalize_text(input_)
-    return pd.Series(group_codes(text), index=rows)
+def _near_duplicate_codes(pool: pd.DataFrame) -> np.ndarray:
+    """Equal codes for samples whose instructions differ only in case, spacing or punctuation
+    and whose inputs differ only in case or spacing ("Explain this routine" over different code
+    is not a duplicate)."""
+    text = normalize_instruction(pool["instruction"]) + "\x1f" + normalize_text(pool["input"])
+    return group_codes(text)
 
 
 def _diverse_order(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -102,11 +101,15 @@ def rank_rehearsal(
                                            "below_quality_threshold"))
     ranked = _best_first(keys[~duplicated & ~low])
     if config.enable_diversity:
-        near = _near_duplicate_keys(pool, ranked.index)
-        repeated = near.duplicated(keep="first")
-        keeper = ranked["sample_id"].groupby(near.to_numpy()).transform("first")
-        reasons.drop(ranked.index[repeated], "near_duplicate_of:" + keeper[repeated])
-        ranked = _diverse_order(ranked[~repeated.to_numpy()])
+        codes = _near_duplicate_codes(pool)[ranked.index.to_numpy()]  # in best-first order
+        _, first = np.unique(codes, return_index=True)
+        keeper_position = np.empty(codes.max(initial=-1) + 1, dtype=np.int64)
+        keeper_position[codes[first]] = first
+        repeated = np.ones(len(codes), dtype=bool)
+        repeated[first] = False
+        keepers = ranked["sample_id"].to_numpy(dtype=object)[keeper_position[codes[repeated]]]
+        reasons.drop(ranked.index[repeated], "near_duplicate_of:" + keepers.astype(str))
+        ranked = _diverse_order(ranked[~repeated])
     if config.max_per_domain is not None:
         over = ranked.groupby("domain", sort=False, dropna=False).cumcount() >= config.max_per_domain
         reasons.drop(ranked.index[over], "domain_cap")
