@@ -1,0 +1,1 @@
+"""The 65816 / asar toolkit. So far: the instruction set as data (`afs.asm.opcodes`)."""
