@@ -36,7 +36,7 @@ def test_known_opcodes(mnemonic, mode, code):
 
 def test_forms_that_do_not_exist():
     assert op.IMMEDIATE_M not in op.modes_of("STA")  # no immediate on a store
-    assert op.DIRECT_Y not in op.modes_of("LDA")      # LDA $12,Y assembles as absolute,Y
+    assert op.DIRECT_Y not in op.modes_of("LDA")
     assert op.LONG_X not in op.modes_of("LDX")
     assert op.ABSOLUTE_X not in op.modes_of("STX")
     assert op.modes_of("NOPE") == frozenset()

@@ -1,1 +1,5 @@
-"""The 65816 / asar toolkit. So far: the instruction set as data (`afs.asm.opcodes`)."""
+"""The 65816 / asar toolkit.
+
+So far: the instruction set as data (`afs.asm.opcodes`) and the addressing mode of literal
+operands (`afs.asm.operands`), both checked against asar's own encoding test.
+"""

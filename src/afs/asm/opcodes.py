@@ -36,7 +36,7 @@ STACK_RELATIVE = "stack_relative"                  # $12,S
 STACK_RELATIVE_INDIRECT_Y = "stack_relative_indirect_y"  # ($12,S),Y
 RELATIVE = "relative"                # BNE label: signed 8-bit offset
 RELATIVE_LONG = "relative_long"      # BRL label, PER label: signed 16-bit offset
-BLOCK_MOVE = "block_move"            # MVN $7E,$7F (source bank, destination bank)
+BLOCK_MOVE = "block_move"            # MVN $7E,$7F: asar writes the banks in byte order
 
 # Operand bytes after the opcode; immediates that follow M or X are given for 8-bit width.
 OPERAND_BYTES = MappingProxyType({
@@ -90,10 +90,9 @@ _OTHERS: dict[str, dict[str, int]] = {
     "MVN": {BLOCK_MOVE: 0x54},
     "REP": {IMMEDIATE_8: 0xC2},
     "SEP": {IMMEDIATE_8: 0xE2},
-    # BRK, COP and WDM take a signature byte; asar also accepts BRK and WDM without one
-    "BRK": {IMMEDIATE_8: 0x00, IMPLIED: 0x00},
+    "BRK": {IMMEDIATE_8: 0x00},
     "COP": {IMMEDIATE_8: 0x02},
-    "WDM": {IMMEDIATE_8: 0x42, IMPLIED: 0x42},
+    "WDM": {IMMEDIATE_8: 0x42},
 }
 _BRANCHES = {"BPL": 0x10, "BMI": 0x30, "BVC": 0x50, "BVS": 0x70, "BRA": 0x80,
              "BCC": 0x90, "BCS": 0xB0, "BNE": 0xD0, "BEQ": 0xF0}
@@ -108,8 +107,9 @@ _IMPLIED = {
     "PLX": 0xFA, "XCE": 0xFB,
 }
 # Forms that are another mnemonic's opcode under a second name (JMP long is JML).
-ALIASES = frozenset({("JMP", LONG), ("JMP", ABSOLUTE_INDIRECT_LONG), ("BRK", IMPLIED),
-                     ("WDM", IMPLIED)})
+ALIASES = frozenset({("JMP", LONG), ("JMP", ABSOLUTE_INDIRECT_LONG)})
+# asar assembles these as two bytes; the signature byte may be left out and defaults to 0.
+OPTIONAL_SIGNATURE = frozenset({"BRK", "COP", "WDM"})
 
 
 def _build_table() -> dict[str, dict[str, int]]:
