@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -47,5 +48,5 @@ def test_sizes_suffixes_and_case(word, operand, mode):
     ("LDA", "$12,q", "cannot read operand '$12,q'"),
 ])
 def test_errors_say_what_is_wrong(word, operand, message):
-    with pytest.raises(OperandError, match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+    with pytest.raises(OperandError, match=re.escape(message)):
         addressing_mode(word, operand)

@@ -1,0 +1,55 @@
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from afs.asm.expressions import ExpressionError, evaluate
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("$7E0010", 0x7E0010), ("%01111111", 0x7F), ("42", 42), ("'a'", 97), ("'x'+2", 122),
+    ("-10", -10), ("~$80", 0xFFFFFF7F), ("<:$7E1234", 0x7E), ("2**4", 16), ("7%3", 1),
+    ("$FF&%1010", 0x0A), ("1<<4|1", 17), ("$10>>2", 4), ("5^1", 4),
+])
+def test_literals_and_operators(text, value):
+    assert evaluate(text).value == value
+
+
+def test_left_to_right_by_default_and_precedence_with_math_pri():
+    # the examples of asar's manual
+    assert evaluate("6*2+5").value == 17
+    assert evaluate("5+6*2").value == 22
+    assert evaluate("5+6*2", math_pri=True).value == 17
+    assert evaluate("(5+6)*2", math_pri=True).value == 22
+    assert evaluate("1+(6/3)*5").value == 15
+    assert evaluate("1+(6/3)*5", math_pri=True).value == 11
+
+
+def test_names_are_unresolved_not_errors():
+    result = evaluate("Sprite_Table+3")
+    assert result.value is None and result.unresolved == ["Sprite_Table"]
+    assert evaluate(".Data+3").unresolved == [".Data"]
+
+
+@pytest.mark.parametrize(("text", "message", "column"), [
+    ("($12", "unbalanced parenthesis: '(' is never closed", 0),
+    ("$12)", "unbalanced parenthesis: ')' without '('", 3),
+    ("1 + 2", "whitespace is not allowed in an expression", 1),
+    ("$", "unexpected character '$'", 0),
+    ("3*", "expression ends where a value was expected", 2),
+    ("4/0", "division by zero", 1),
+    ("$12#", "unexpected character '#'", 3),
+    ("2**99999", "'**' by 99999 is out of range", 1),
+])
+def test_errors_name_problem_and_column(text, message, column):
+    with pytest.raises(ExpressionError, match=re.escape(message)) as caught:
+        evaluate(text)
+    assert caught.value.column == column
+
+
+@given(st.lists(st.integers(0, 999), min_size=1, max_size=6),
+       st.lists(st.sampled_from(["+", "-", "*"]), min_size=5, max_size=5))
+def test_math_pri_on_matches_python_precedence(numbers, operators):
+    text = str(numbers[0]) + "".join(f"{o}{n}" for o, n in zip(operators, numbers[1:]))
+    assert evaluate(text, math_pri=True).value == eval(text)  # noqa: S307 - digits and + - * only
