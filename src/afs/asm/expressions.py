@@ -1,11 +1,16 @@
 """asar math: number literals and expressions.
 
-Literals: `$hex`, `%binary`, decimal, `'c'` (ASCII). Operators: `+ - * / % << >> & | ^ **`,
-prefixes `+ - ~ <:` (`<:` is `>> 16`, the bank of an address). asar evaluates left to right by
-default (`math pri off`, for xkas compatibility: `5+6*2` is 22); with `math pri on` (or a file
-that starts with `asar 1.9`) it uses conventional precedence. Parentheses work in both modes.
-Whitespace is not allowed inside an expression. Names (labels, defines) are returned as
-unresolved: they are defined elsewhere, which is not a syntax error.
+Literals: `$hex`, `%binary`, decimal (and `1.5`), `'c'` (ASCII). Operators: `+ - * / % << >> &
+| ^ **`, prefixes `+ - ~ <:` (`<:` is `>> 16`, the bank of an address). asar evaluates left to
+right by default (`math pri off`, for xkas compatibility: `5+6*2` is 22); with `math pri on` (or
+a file that starts with `asar 1.9`) it uses conventional precedence. Parentheses work in both
+modes. Whitespace is not allowed inside an expression. Names (labels, defines, struct fields,
+function calls) are returned as unresolved: they are defined elsewhere, which is not a syntax
+error.
+
+Besides the value, ``evaluate`` gives the operand width asar infers from the literals the way
+its `getlen` does: the widest literal wins (`$12` is 1 byte, `$0012` 2, `$7E0012` 3; decimals by
+value); names leave the width to the caller, which knows the labels.
 """
 
 from __future__ import annotations
@@ -14,36 +19,60 @@ import operator
 import re
 from dataclasses import dataclass, field
 
+_NAME = r"[A-Za-z_.?][A-Za-z0-9_.]*(?:\[[^\]]*\](?:\.[A-Za-z0-9_]+)*)?"
 _TOKEN = re.compile(
-    r"(?P<hex>\$[0-9A-Fa-f]+)|(?P<dec>[0-9]+)|(?P<char>'[^']')"
-    r"|(?P<name>[A-Za-z_.!?][A-Za-z0-9_.]*)"
-    r"|(?P<op>\*\*|<<|>>|<:|[-+*/%&|^~()])"
+    r"(?P<hex>\$[0-9A-Fa-f]+)|(?P<float>[0-9]+\.[0-9]+)|(?P<dec>[0-9]+)|(?P<char>'[^']')"
+    rf"|(?P<define>!(?:[A-Za-z0-9_]+|\{{[^}}]*\}}))|(?P<name>{_NAME})"
+    r"|(?P<string>\"[^\"]*\")"
+    r"|(?P<op>\*\*|<<|>>|<:|[-+*/%&|^~(),])"
 )
 _BINARY = re.compile(r"%[01]+")
+# a literal that runs straight into letters or digits is one malformed number: `$G1`, `12a`
+_MALFORMED = re.compile(r"[$%]?[0-9A-Za-z_]*")
 # conventional precedence for `math pri on`; higher binds tighter
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "%": 6, "**": 7}
-
-
 _OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "<<": operator.lshift,
                ">>": operator.rshift, "&": operator.and_, "|": operator.or_, "^": operator.xor,
                "**": operator.pow}
+_LITERALS = frozenset({"hex", "bin", "dec", "float", "char"})
+
+BAD_NUMBER = "bad_number"
+UNBALANCED_PAREN = "unbalanced_paren"
+BAD_EXPRESSION = "bad_expression"
 
 
 class ExpressionError(ValueError):
-    """A malformed expression; ``column`` is where the problem starts (0-based)."""
+    """A malformed expression; ``column`` is where the problem starts (0-based) and ``code``
+    says what kind of problem it is (bad_number, unbalanced_paren, bad_expression)."""
 
-    def __init__(self, message: str, column: int):
+    def __init__(self, message: str, column: int, code: str = BAD_EXPRESSION):
         super().__init__(message)
         self.column = column
+        self.code = code
 
 
 @dataclass
 class Value:
-    """An expression's value, or None when it names symbols defined elsewhere."""
+    """An expression's value (None when it names symbols defined elsewhere or calls a
+    function), the names it uses, and the byte width asar infers from its literals (0 when it
+    has none)."""
 
     value: int | None
     unresolved: list[str] = field(default_factory=list)
+    width: int = 0
+
+
+def literal_width(kind: str, text: str) -> int:
+    """Bytes asar gives a literal: hex by digit count, binary by bit count, decimal by value."""
+    if kind == "hex":
+        return (len(text) - 1 + 1) // 2
+    if kind == "bin":
+        return (len(text) - 1 + 7) // 8
+    if kind == "char":
+        return 1
+    value = int(float(text))
+    return 1 if value < 0x100 else 2 if value < 0x10000 else 3
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
@@ -53,13 +82,28 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
         binary = _BINARY.match(text, position) if expect_operand else None
         match = binary or _TOKEN.match(text, position)
         if match is None:
-            what = "whitespace is not allowed in an expression" if text[position].isspace() \
-                else f"unexpected character {text[position]!r}"
-            raise ExpressionError(what, position)
+            raise _unreadable(text, position)
         kind = "bin" if binary else match.lastgroup
+        end = match.end()
+        if kind in _LITERALS and end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            bad = _MALFORMED.match(text, position).group()
+            raise ExpressionError(f"malformed number {bad!r}", position, BAD_NUMBER)
         tokens.append((kind, match.group(), position))
-        position = match.end()
+        position = end
     return tokens
+
+
+def _unreadable(text: str, position: int) -> ExpressionError:
+    char = text[position]
+    if char.isspace():
+        return ExpressionError("whitespace is not allowed in an expression", position)
+    if char in "$%":
+        bad = _MALFORMED.match(text, position).group()
+        return ExpressionError(f"malformed number {bad!r}", position, BAD_NUMBER)
+    if char == "'":
+        return ExpressionError("a character literal is one character between quotes",
+                               position, BAD_NUMBER)
+    return ExpressionError(f"unexpected character {char!r}", position)
 
 
 def _literal(kind: str, text: str) -> int:
@@ -69,7 +113,7 @@ def _literal(kind: str, text: str) -> int:
         return int(text[1:], 2)
     if kind == "char":
         return ord(text[1])
-    return int(text)
+    return int(float(text))
 
 
 def _apply(symbol: str, left: int, right: int, column: int) -> int:
@@ -90,6 +134,8 @@ class _Parser:
         self.index = 0
         self.precedence = precedence
         self.unresolved: list[str] = []
+        self.calls = 0  # function calls: their value is only known to asar
+        self.width = 0
         self.end = len(text)
 
     def peek(self) -> tuple[str, str, int] | None:
@@ -106,20 +152,53 @@ class _Parser:
         kind, text, column = self.take()
         if kind == "op" and text == "(":
             value = self.expression(0)
-            closing = self.peek()
-            if closing is None or closing[1] != ")":
-                raise ExpressionError("unbalanced parenthesis: '(' is never closed", column)
-            self.index += 1
+            self.close(column)
             return value
         if kind == "op" and text in ("+", "-", "~", "<:"):
             value = self.operand()
             return {"+": value, "-": -value, "~": ~value & 0xFFFFFFFF, "<:": value >> 16}[text]
         if kind == "op":
             raise ExpressionError(f"'{text}' where a value was expected", column)
-        if kind == "name":
+        if kind == "string":
+            raise ExpressionError("a string is not a number", column)
+        if kind == "name" and self.peek() is not None and self.peek()[1] == "(":
+            self.call_arguments()
+            self.calls += 1
+            return 0
+        if kind in ("name", "define"):
             self.unresolved.append(text)
             return 0
+        self.width = max(self.width, literal_width(kind, text))
         return _literal(kind, text)
+
+    def call_arguments(self) -> None:
+        """Arguments of a function call such as `bank(Label)` or `readfile1("a.bin", 0)`."""
+        opening = self.take()
+        if self.peek() is not None and self.peek()[1] == ")":
+            self.index += 1
+            return
+        while True:
+            token = self.peek()
+            if token is not None and token[0] == "string":
+                self.index += 1
+            else:
+                self.expression(0)
+            token = self.peek()
+            if token is None:
+                raise ExpressionError("unbalanced parenthesis: '(' is never closed",
+                                      opening[2], UNBALANCED_PAREN)
+            self.index += 1
+            if token[1] == ")":
+                return
+            if token[1] != ",":
+                raise ExpressionError(f"unexpected {token[1]!r} in function arguments", token[2])
+
+    def close(self, opening: int) -> None:
+        closing = self.peek()
+        if closing is None or closing[1] != ")":
+            raise ExpressionError("unbalanced parenthesis: '(' is never closed", opening,
+                                  UNBALANCED_PAREN)
+        self.index += 1
 
     def expression(self, minimum: int) -> int:
         value = self.operand()
@@ -139,7 +218,9 @@ def evaluate(text: str, math_pri: bool = False) -> Value:
     value = parser.expression(0)
     leftover = parser.peek()
     if leftover is not None:
-        problem = "unbalanced parenthesis: ')' without '('" if leftover[1] == ")" \
-            else f"unexpected {leftover[1]!r}"
-        raise ExpressionError(problem, leftover[2])
-    return Value(None if parser.unresolved else value, parser.unresolved)
+        if leftover[1] == ")":
+            raise ExpressionError("unbalanced parenthesis: ')' without '('", leftover[2],
+                                  UNBALANCED_PAREN)
+        raise ExpressionError(f"unexpected {leftover[1]!r}", leftover[2])
+    known = not parser.unresolved and not parser.calls
+    return Value(value if known else None, parser.unresolved, parser.width)
