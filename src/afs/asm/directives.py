@@ -1,0 +1,317 @@
+"""asar's commands (`org`, `db`, `struct`, `incsrc`, …): what arguments each takes and what it
+does to the program counter. One table, ``DIRECTIVES``: name -> handler(context, statement,
+argument text)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from afs.asm.source import Statement, split_arguments
+
+if TYPE_CHECKING:
+    from afs.asm.validator import _Validator
+
+BAD_DIRECTIVE = "bad_directive"
+BAD_BLOCK = "unbalanced_block"
+USER_ERROR = "error_command"
+_DATA_WIDTHS = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+class DirectiveContext:
+    """The state asar's commands keep: struct, pc/base/namespace stacks, architecture."""
+
+    def __init__(self, validator: _Validator):
+        self.validator = validator
+        self.struct = ""
+        self.struct_line: Statement | None = None
+        self.struct_saved_pc: int | None = None
+        self.pc_stack: list[tuple[int | None, Statement]] = []
+        self.base: tuple[int | None, int | None] | None = None  # (real pc, base address)
+        self.base_stack: list[tuple[int | None, int | None] | None] = []
+        self.namespace_stack: list[str] = []
+        self.arch = "65816"
+
+    # helpers the handlers share
+    def error(self, statement: Statement, message: str, code: str = BAD_DIRECTIVE) -> None:
+        self.validator.error(statement, code, message)
+
+    def value(self, statement: Statement, argument: str, what: str) -> int | None | bool:
+        """The value of a one-expression argument; False (after an error) when it is
+        missing or malformed, None when it names something unknown here."""
+        if not argument:
+            self.error(statement, f"{what} needs a value")
+            return False
+        value = self.validator.expression(statement, argument, len(statement.text) - len(argument))
+        if value is None:
+            return False
+        return self.validator.resolve(value)
+
+    def finish(self) -> None:
+        if self.struct_line is not None:
+            self.error(self.struct_line, f"struct {self.struct} has no endstruct", BAD_BLOCK)
+        for _, statement in self.pc_stack:
+            self.error(statement, "pushpc has no matching pullpc", BAD_BLOCK)
+
+
+Handler = Callable[[DirectiveContext, Statement, str], None]
+
+
+def _ignore(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """Commands with nothing to check here (mapping modes, settings, text output)."""
+
+
+def _org(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    value = context.value(statement, argument, "org")
+    if value is not False:
+        context.validator.pc = value
+        context.base = None
+
+
+def _base(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    validator = context.validator
+    if argument.lower() == "off":
+        if context.base is not None:
+            real, start = context.base
+            moved = None if None in (real, start, validator.pc) else validator.pc - start
+            validator.pc = None if moved is None else real + moved
+        context.base = None
+        return
+    value = context.value(statement, argument, "base")
+    if value is not False:
+        real = context.base[0] if context.base else validator.pc
+        context.base = (real, value)
+        validator.pc = value
+
+
+def _skip(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if argument.lower().startswith("align"):
+        context.validator.pc = None
+        return
+    value = context.value(statement, argument, "skip")
+    if value is not False:
+        context.validator.advance(value)
+
+
+def _fill(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if argument.lower().startswith("align"):
+        context.validator.pc = None
+        return
+    _skip(context, statement, argument)
+
+
+def _one_value(what: str) -> Handler:
+    def handler(context: DirectiveContext, statement: Statement, argument: str) -> None:
+        context.value(statement, argument, what)
+    return handler
+
+
+def _warnpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    value = context.value(statement, argument, "warnpc")
+    pc = context.validator.pc
+    if value not in (False, None) and pc is not None and pc > value:
+        context.error(statement, f"warnpc failed: the code reaches ${pc:06X}, past ${value:06X}",
+                      USER_ERROR)
+
+
+def _data(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    word = statement.text.split(None, 1)[0].lower()
+    if not argument:
+        context.error(statement, f"{word} needs at least one value")
+        context.validator.advance(None)
+        return
+    width, length = _DATA_WIDTHS[word], 0
+    offset = len(statement.text) - len(argument)
+    for item in split_arguments(argument):
+        if not item:
+            context.error(statement, f"{word} has an empty value (two commas in a row?)")
+            return
+        if item.startswith('"'):
+            if len(item) < 2 or not item.endswith('"'):
+                context.error(statement, f"unterminated string {item!r}")
+                return
+            length += width * (len(item) - 2)
+        elif context.validator.expression(statement, item, offset) is None:
+            return
+        else:
+            length += width
+        offset += len(item) + 1
+    context.validator.advance(length)
+
+
+def _needs_file(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    word = statement.text.split(None, 1)[0].lower()
+    if not argument or argument in ('""',):
+        context.error(statement, f"{word} needs a file name")
+    if word in ("incsrc", "incbin", "include"):
+        context.validator.pc = None  # the included code's size is not known here
+
+
+def _pushpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.pc_stack.append((context.validator.pc, statement))
+
+
+def _pullpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if not context.pc_stack:
+        context.error(statement, "pullpc without pushpc", BAD_BLOCK)
+        return
+    context.validator.pc = context.pc_stack.pop()[0]
+
+
+def _pushbase(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.base_stack.append(context.base)
+
+
+def _pullbase(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if not context.base_stack:
+        context.error(statement, "pullbase without pushbase", BAD_BLOCK)
+        return
+    context.base = context.base_stack.pop()
+
+
+def _namespace(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    words = argument.split()
+    if not words:
+        context.error(statement, "namespace needs a name, 'off' or 'nested on|off'")
+    elif words[0].lower() == "off":
+        context.validator.namespace = ""
+    elif words[0].lower() == "nested":
+        pass
+    elif len(words) != 1 or not _NAME.fullmatch(words[0]):
+        context.error(statement, f"{argument!r} is not a valid namespace name")
+    else:
+        current = context.validator.namespace
+        context.validator.namespace = words[0] if not current else f"{current}_{words[0]}"
+
+
+def _pushns(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.namespace_stack.append(context.validator.namespace)
+
+
+def _pullns(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if not context.namespace_stack:
+        context.error(statement, "pullns without pushns", BAD_BLOCK)
+        return
+    context.validator.namespace = context.namespace_stack.pop()
+
+
+def _struct(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    words = argument.split()
+    if context.struct_line is not None:
+        context.error(statement, "structs cannot be nested", BAD_BLOCK)
+        return
+    if not words:
+        context.error(statement, "struct needs a name and an address: struct Name $7E0000")
+        return
+    if not _NAME.fullmatch(words[0]):
+        context.error(statement, f"{words[0]!r} is not a valid struct name")
+        return
+    start: int | None | bool = None
+    if len(words) == 3 and words[1].lower() == "extends":
+        start = context.validator.lookup(words[2])
+    elif len(words) == 2:
+        start = context.value(statement, words[1], "struct")
+    else:
+        context.error(statement, "struct takes a name and an address (or 'extends Parent')")
+        return
+    context.struct, context.struct_line = words[0], statement
+    context.struct_saved_pc = context.validator.pc
+    context.validator.labels[words[0].lower()] = None if start is False else start
+    context.validator.pc = None if start is False else start
+
+
+def _endstruct(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if context.struct_line is None:
+        context.error(statement, "endstruct without struct", BAD_BLOCK)
+        return
+    words = argument.split()
+    if words and (words[0].lower() != "align" or len(words) != 2):
+        context.error(statement, "endstruct takes nothing or 'align N'")
+    context.struct, context.struct_line = "", None
+    context.validator.pc = context.struct_saved_pc
+
+
+def _macro(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.validator.define_macro(statement)
+
+
+def _endmacro(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.error(statement, "endmacro without macro", "bad_macro")
+
+
+def _error(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.error(statement, f"error command: {argument or '(no message)'}", USER_ERROR)
+
+
+def _assert(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    condition = split_arguments(argument)[0] if argument else ""
+    if not condition:
+        context.error(statement, "assert needs a condition")
+        return
+    if context.validator.condition(statement, condition) is False:
+        context.error(statement, f"assertion failed: {condition}", USER_ERROR)
+
+
+def _arch(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    name = argument.lower()
+    if name not in ("65816", "spc700", "spc700-inline", "superfx"):
+        context.error(statement, f"unknown architecture {argument!r} "
+                      "(65816, spc700, spc700-inline, superfx)")
+        return
+    context.arch = name
+
+
+def _math(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    words = argument.lower().split()
+    if len(words) != 2 or words[0] not in ("pri", "round") or words[1] not in ("on", "off"):
+        context.error(statement, "math takes 'pri on|off' or 'round on|off'")
+        return
+    if words[0] == "pri":
+        context.validator.math_pri = words[1] == "on"
+
+
+def _undef(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    name = argument.strip('"').lstrip("!")
+    context.validator.defines.pop(name, None)
+
+
+def _global(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    validator = context.validator
+    namespace, validator.namespace = validator.namespace, ""
+    validator.labelled(Statement(statement.line, statement.column + 7, argument))
+    validator.namespace = namespace
+
+
+def _unknown_position(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """Commands after which the program counter is not known here (freespace, pad)."""
+    context.validator.pc = None
+
+
+def _rep(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.value(statement, argument, "rep")
+    context.validator.warn(statement, "asar_warning",
+                           "the rep command is deprecated (it clashes with REP #$xx)")
+
+
+DIRECTIVES: dict[str, Handler] = {
+    **dict.fromkeys(["lorom", "hirom", "exlorom", "exhirom", "sa1rom", "fullsa1rom", "sfxrom",
+                     "norom", "print", "warn", "check", "optimize", "warnings", "asar", "xkas",
+                     "{", "}", "cleartable", "pushtable", "pulltable", "function", "prot",
+                     "autoclean", "spcblock", "endspcblock", "startpos", "@xkas", "@asar"],
+                    _ignore),
+    "org": _org, "base": _base, "skip": _skip, "fill": _fill, "warnpc": _warnpc,
+    "fillbyte": _one_value("fillbyte"), "padbyte": _one_value("padbyte"),
+    "freespacebyte": _one_value("freespacebyte"), "dpbase": _one_value("dpbase"),
+    "bank": _ignore, "pad": _unknown_position, "freespace": _unknown_position,
+    "freecode": _unknown_position, "freedata": _unknown_position,
+    **dict.fromkeys(["db", "dw", "dl", "dd"], _data),
+    **dict.fromkeys(["incsrc", "incbin", "include", "includefrom", "table"], _needs_file),
+    "includeonce": _ignore,
+    "pushpc": _pushpc, "pullpc": _pullpc, "pushbase": _pushbase, "pullbase": _pullbase,
+    "namespace": _namespace, "pushns": _pushns, "pullns": _pullns,
+    "struct": _struct, "endstruct": _endstruct, "macro": _macro, "endmacro": _endmacro,
+    "error": _error, "assert": _assert, "arch": _arch, "math": _math, "undef": _undef,
+    "global": _global, "rep": _rep,
+}

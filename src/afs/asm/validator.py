@@ -1,0 +1,760 @@
+"""Validate asar 65816 source: ``validate(text) -> ValidationResult``.
+
+One pass over the statements, table-driven: labels, defines, symbol assignments, macros,
+conditionals, structs and asar's commands are tracked; each instruction goes through
+``afs.asm.operands.encode`` (asar's own matching rules). The program counter is followed from
+`org` (asar starts at $008000 without one) so label widths and branch distances can be checked
+once every label is known. Names defined elsewhere (another file, a macro library) are not
+errors: they come back as ``unresolved`` warnings and their operands are given the benefit of
+the doubt (two or three bytes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from afs.asm import opcodes as op
+from afs.asm.directives import DIRECTIVES, DirectiveContext
+from afs.asm.expressions import ExpressionError, Value, evaluate
+from afs.asm.operands import (REPEATABLE, Encoding, OperandError, PLAIN, encode, split_mnemonic,
+                              split_operand)
+from afs.asm.source import Statement, logical_lines, split_arguments, split_statements
+
+UNKNOWN_COMMAND = "unknown_command"
+BAD_LABEL = "bad_label"
+BAD_DEFINE = "bad_define"
+BRANCH_RANGE = "branch_out_of_range"
+UNRESOLVED = "unresolved"
+BAD_MACRO = "bad_macro"
+BAD_BLOCK = "unbalanced_block"
+
+_MAIN_LABEL = re.compile(r"(#?\??)([A-Za-z0-9_]+):(?=\s|$)")
+_SUB_LABEL = re.compile(r"(#?\??)(\.+)([A-Za-z0-9_]+):?(?=\s|$)")
+_ANONYMOUS = re.compile(r"(\??)(\++|-+):?(?=\s|$)")
+_DEFINE_SET = re.compile(r"!([A-Za-z0-9_]+)(\s*)(=|\+=|:=|#=|\?=)(\s*)(.*)$")
+_DEFINE_USE = re.compile(r"!([A-Za-z0-9_]+)|!\{([A-Za-z0-9_]+)\}")
+_MACRO_CALL = re.compile(r"%([A-Za-z0-9_]+)\((.*)\)$")
+_MACRO_DEF = re.compile(r"macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
+_MACRO_PARAM = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
+_INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
+_ANONYMOUS_REF = re.compile(r"^(\++|-+)$")
+_MAX_MACRO_DEPTH = 32
+
+
+class ValidationIssue(NamedTuple):
+    """One problem: 1-based line and column, a stable code and a message saying what is
+    wrong."""
+
+    line: int
+    column: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.code} {self.message}"
+
+
+@dataclass
+class ValidationResult:
+    """Verdict on a piece of asar source: ``valid`` is False when there is any error."""
+
+    valid: bool
+    errors: list[ValidationIssue] = field(default_factory=list)
+    warnings: list[ValidationIssue] = field(default_factory=list)
+    lines: int = 0
+
+    def __bool__(self) -> bool:
+        return self.valid
+
+    def to_dict(self) -> dict:
+        return {"valid": self.valid, "lines": self.lines,
+                "errors": [issue._asdict() for issue in self.errors],
+                "warnings": [issue._asdict() for issue in self.warnings]}
+
+
+@dataclass
+class _Macro:
+    name: str
+    params: list[str]
+    variadic: bool
+    body: list[Statement]
+    line: int
+
+
+@dataclass
+class _Deferred:
+    """An instruction naming labels: checked once every label of the text is known."""
+
+    statement: Statement
+    word: str
+    operand: str
+    value: Value
+    pc: int | None
+    scope: tuple[str, list[str]]
+    anonymous: tuple[str, int] | None = None
+
+
+@dataclass
+class _Frame:
+    kind: str            # if, while, for, macro-less blocks
+    line: int
+    active: bool | None  # None: the condition is not known here, so both sides are checked
+    taken: bool | None
+
+
+class _Validator:
+    def __init__(self, math_pri: bool = False):
+        self.errors: list[ValidationIssue] = []
+        self.warnings: list[ValidationIssue] = []
+        self.defines: dict[str, str] = {}
+        self.labels: dict[str, int | None] = {}
+        self.macros: dict[str, _Macro] = {}
+        self.recording: _Macro | None = None
+        self.frames: list[_Frame] = []
+        self.deferred: list[_Deferred] = []
+        self.anonymous: dict[str, list[int | None]] = {}
+        self.unresolved_reported: set[str] = set()
+        self.main_label = ""
+        self.sub_labels: list[str] = []
+        self.namespace = ""
+        self.pc: int | None = 0x008000
+        self.context = DirectiveContext(self)
+        self.math_pri = math_pri
+        self.macro_depth = 0
+        self.macro_prefix = ""
+        self.cache: dict[tuple[str, str], Encoding | OperandError] = {}
+
+    # -- reporting ---------------------------------------------------------------------------
+    def error(self, statement: Statement, code: str, message: str, offset: int = 0) -> None:
+        self.errors.append(ValidationIssue(statement.line, statement.column + offset, code,
+                                           self.macro_prefix + message))
+
+    def warn(self, statement: Statement, code: str, message: str, offset: int = 0) -> None:
+        self.warnings.append(ValidationIssue(statement.line, statement.column + offset, code,
+                                             self.macro_prefix + message))
+
+    # -- driving -----------------------------------------------------------------------------
+    def run(self, text: str) -> None:
+        first = True
+        for number, line in logical_lines(text):
+            for statement in split_statements(number, line):
+                if first and statement.text.lower().startswith("asar "):
+                    self.math_pri = _version_at_least(statement.text[5:].strip(), (1, 9))
+                first = False
+                self.statement(statement)
+        self.finish()
+
+    @property
+    def active(self) -> bool:
+        return all(frame.active is not False for frame in self.frames)
+
+    def statement(self, statement: Statement) -> None:
+        text = statement.text
+        if self.recording is not None:
+            self.record_macro_line(statement)
+            return
+        lower = text.lower()
+        if self.conditional(statement, lower):
+            return
+        if not self.active:
+            return
+        if "!" in text:
+            if _DEFINE_SET.match(text):
+                self.define(statement)
+                return
+            text = self.substitute(statement, text)
+            if text is None:
+                return
+            if " : " in text:  # a define may hold several statements
+                for piece in split_statements(statement.line, text):
+                    self.labelled(Statement(statement.line, statement.column, piece.text))
+                return
+            statement = Statement(statement.line, statement.column, text)
+        self.labelled(statement)
+
+    def labelled(self, statement: Statement) -> None:
+        """Take label definitions off the front, then check what follows."""
+        text, offset = statement.text, 0
+        while True:
+            rest = self.label_definition(statement, text, offset)
+            if rest is None:
+                break
+            offset += len(text) - len(rest)
+            text = rest.lstrip()
+            offset += len(rest) - len(text)
+            if not text:
+                return
+        self.command(Statement(statement.line, statement.column + offset, text))
+
+    # -- labels ------------------------------------------------------------------------------
+    def label_definition(self, statement: Statement, text: str, offset: int) -> str | None:
+        """Define a leading label of ``text``; the text after it, or None if it has none."""
+        match = _MAIN_LABEL.match(text)
+        if match:
+            name = match.group(2)
+            if name[0].isdigit():
+                self.error(statement, BAD_LABEL, f"label {name!r} starts with a digit", offset)
+            elif "#" not in match.group(1) and "?" not in match.group(1):
+                self.main_label, self.sub_labels = self.namespaced(name), []
+            self.define_label(statement, self.namespaced(name), offset)
+            return text[match.end():]
+        match = _SUB_LABEL.match(text)
+        if match:
+            depth, name = len(match.group(2)), match.group(3)
+            if not self.main_label and depth >= 1 and not self.context.struct:
+                self.error(statement, BAD_LABEL, f"sub label .{name} has no main label above it",
+                           offset)
+            self.sub_labels = self.sub_labels[:depth - 1] + [name]
+            self.define_label(statement, self.qualified(depth, name), offset)
+            return text[match.end():]
+        match = _ANONYMOUS.match(text)
+        if match and not (len(text) > match.end() and text[match.end():].strip().startswith(("=",))):
+            self.anonymous.setdefault(match.group(2), []).append(self.pc)
+            return text[match.end():]
+        return None
+
+    def qualified(self, depth: int, name: str) -> str:
+        if self.context.struct:
+            return f"{self.context.struct}.{name}"
+        return _scoped(self.main_label, self.sub_labels, depth, name)
+
+    def namespaced(self, name: str) -> str:
+        return f"{self.namespace}_{name}" if self.namespace else name
+
+    def define_label(self, statement: Statement, name: str, offset: int,
+                     value: int | None | bool = False) -> None:
+        position = self.pc if value is False else value
+        key = name.lower()
+        if key in self.labels and self.macro_depth == 0 and not name.startswith("?"):
+            self.error(statement, BAD_LABEL, f"label {name!r} is defined twice", offset)
+        self.labels[key] = position
+
+    # -- defines -----------------------------------------------------------------------------
+    def define(self, statement: Statement) -> None:
+        match = _DEFINE_SET.match(statement.text)
+        name, before, operator_, after, value = match.groups()
+        if not before or not after and value:
+            self.error(statement, BAD_DEFINE, f"asar needs spaces around '{operator_}' in a define "
+                       f"(write !{name} {operator_} …)")
+            return
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = value[1:-1]
+        if operator_ in (":=", "#="):
+            value = self.substitute(statement, value) or value
+        if operator_ == "#=":
+            try:
+                result = evaluate(value, self.math_pri).value
+            except ExpressionError as error:
+                self.error(statement, error.code, f"in !{name} #= …: {error}")
+                return
+            value = str(result) if result is not None else value
+        if operator_ == "+=":
+            value = self.defines.get(name, "") + value
+        if operator_ == "?=" and name in self.defines:
+            return
+        self.defines[name] = value
+
+    def substitute(self, statement: Statement, text: str) -> str | None:
+        """``text`` with known defines replaced; unknown ones stay (they are defined
+        elsewhere) with a warning. None when the statement is only an unknown define."""
+        for _ in range(16):  # defines may hold defines
+            changed = False
+
+            def replace(match: re.Match) -> str:
+                nonlocal changed
+                name = match.group(1) or match.group(2)
+                if name in self.defines:
+                    changed = True
+                    return self.defines[name]
+                self.report_unresolved(statement, "!" + name, "define")
+                return match.group()
+
+            text = _DEFINE_USE.sub(replace, text)
+            if not changed:
+                break
+        if re.fullmatch(r"!\S+", text):
+            return None
+        return text
+
+    def report_unresolved(self, statement: Statement, name: str, kind: str) -> None:
+        if name.lower() not in self.unresolved_reported:
+            self.unresolved_reported.add(name.lower())
+            self.warn(statement, UNRESOLVED, f"{kind} {name} is not defined here "
+                      "(fine if it is defined in another file)")
+
+    # -- conditionals ------------------------------------------------------------------------
+    def conditional(self, statement: Statement, lower: str) -> bool:
+        word = lower.split(None, 1)[0]
+        if word not in ("if", "elseif", "else", "endif", "while", "endwhile", "for", "endfor"):
+            return False
+        argument = statement.text[len(word):].strip()
+        if word in ("if", "while", "for"):
+            if not argument:
+                self.error(statement, BAD_BLOCK, f"'{word}' needs a condition")
+            enabled = self.active
+            value = self.condition(statement, argument) if enabled and word == "if" else None
+            if word == "for" and enabled:
+                self.for_loop(statement, argument)
+            self.frames.append(_Frame(word, statement.line,
+                                      value if enabled else False, value))
+            return True
+        if word in ("endwhile", "endfor"):
+            self.close_frame(statement, word[3:], word)
+            return True
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.kind != "if":
+            self.error(statement, BAD_BLOCK, f"'{word}' without 'if'")
+            return True
+        parent_active = all(f.active is not False for f in self.frames[:-1])
+        if word == "endif":
+            self.frames.pop()
+        elif word == "else":
+            frame.active = False if not parent_active or frame.taken else \
+                (None if frame.taken is None else True)
+            frame.taken = True if frame.active else frame.taken
+        else:  # elseif
+            value = self.condition(statement, argument) if parent_active else False
+            if not parent_active or frame.taken:
+                frame.active = False
+            else:
+                frame.active = value
+                frame.taken = value if frame.taken is not None else None
+        return True
+
+    def close_frame(self, statement: Statement, kind: str, word: str) -> None:
+        if not self.frames or self.frames[-1].kind != kind:
+            self.error(statement, BAD_BLOCK, f"'{word}' without '{kind}'")
+            return
+        self.frames.pop()
+
+    def for_loop(self, statement: Statement, argument: str) -> None:
+        match = re.fullmatch(r"([A-Za-z0-9_]+)\s*=\s*(\S+)\.\.(\S+)", argument)
+        if not match:
+            self.error(statement, BAD_BLOCK, "a for loop is written 'for i = 0..8'")
+            return
+        self.defines.pop(match.group(1), None)
+
+    def condition(self, statement: Statement, text: str) -> bool | None:
+        """The value of an if/elseif condition when it is plain math; None when it is not
+        known here (defines from elsewhere, functions)."""
+        text = self.substitute(statement, text) if "!" in text else text
+        if text is None:
+            return None
+        compact = re.sub(r"\s*(==|!=|<=|>=|&&|\|\||<|>)\s*", r"\1", text.strip())
+        try:
+            return _truth(compact, self.math_pri)
+        except (ExpressionError, ValueError):
+            return None
+
+    # -- macros ------------------------------------------------------------------------------
+    def record_macro_line(self, statement: Statement) -> None:
+        lower = statement.text.lower()
+        if lower == "endmacro":
+            self.macros[self.recording.name.lower()] = self.recording
+            self.recording = None
+        elif lower.startswith("macro ") or lower.startswith("macro\t"):
+            self.error(statement, BAD_MACRO, "a macro cannot be defined inside another macro")
+        else:
+            self.recording.body.append(statement)
+
+    def define_macro(self, statement: Statement) -> None:
+        match = _MACRO_DEF.match(statement.text)
+        if not match:
+            self.error(statement, BAD_MACRO, "a macro is declared 'macro Name(param, …)'")
+            self.recording = _Macro("?", [], False, [], statement.line)
+            return
+        name, params_text = match.groups()
+        params = [p.strip() for p in params_text.split(",")] if params_text.strip() else []
+        variadic = bool(params) and params[-1] == "..."
+        params = params[:-1] if variadic else params
+        for param in params:
+            if not re.fullmatch(r"[A-Za-z0-9_]+", param):
+                self.error(statement, BAD_MACRO, f"macro parameter {param!r} is not a valid name")
+        if name.lower() in self.macros:
+            self.error(statement, BAD_MACRO, f"macro {name} is defined twice")
+        self.recording = _Macro(name, params, variadic, [], statement.line)
+
+    def call_macro(self, statement: Statement) -> None:
+        match = _MACRO_CALL.match(statement.text)
+        if not match:
+            self.error(statement, BAD_MACRO, "a macro call is written %Name(arguments)")
+            return
+        name, args_text = match.groups()
+        macro = self.macros.get(name.lower())
+        if macro is None:
+            self.report_unresolved(statement, "%" + name, "macro")
+            self.pc = None  # its size is unknown here
+            return
+        args = [a[1:-1] if len(a) >= 2 and a[0] == a[-1] == '"' else a
+                for a in split_arguments(args_text)] if args_text.strip() else []
+        count_ok = len(args) >= len(macro.params) if macro.variadic else len(args) == len(macro.params)
+        if not count_ok:
+            self.error(statement, BAD_MACRO, f"macro {name} takes {len(macro.params)} "
+                       f"argument{'s' * (len(macro.params) != 1)}, got {len(args)}")
+            return
+        if self.macro_depth >= _MAX_MACRO_DEPTH:
+            self.error(statement, BAD_MACRO, f"macro {name} calls itself too deeply")
+            return
+        self.expand(statement, macro, dict(zip(macro.params, args)))
+
+    def expand(self, call: Statement, macro: _Macro, values: dict[str, str]) -> None:
+        outer_prefix = self.macro_prefix
+        self.macro_depth += 1
+        for line in macro.body:
+            self.macro_prefix = f"in macro {macro.name} (line {line.line}): "
+
+            def argument(match: re.Match) -> str:
+                return values.get(match.group(1), match.group())
+
+            text = _MACRO_PARAM.sub(argument, line.text)
+            for piece in split_statements(call.line, text):
+                self.statement(Statement(call.line, call.column, piece.text))
+        self.macro_depth -= 1
+        self.macro_prefix = outer_prefix
+
+    # -- commands ----------------------------------------------------------------------------
+    def command(self, statement: Statement) -> None:
+        text = statement.text
+        first = text.split(None, 1)[0]
+        lower = first.lower()
+        instruction = _INSTRUCTION.match(text)
+        if instruction and self.context.arch != "65816":
+            return  # SPC700 / Super FX code is not checked here
+        if instruction and lower[:3].upper() in op.MNEMONICS and not (
+                lower == "rep" and instruction.group(2) and not instruction.group(2).startswith("#")):
+            self.instruction(statement, instruction.group(1), instruction.group(2) or "")
+            return
+        if text.startswith("%"):
+            self.call_macro(statement)
+            return
+        handler = DIRECTIVES.get(lower)
+        if handler is not None:
+            handler(self.context, statement, text[len(first):].strip())
+            return
+        words = text.split(None, 2)
+        if len(words) >= 2 and words[1] == "=":
+            self.assignment(statement, words[0], words[2] if len(words) > 2 else "")
+            return
+        if lower[:3].upper() in op.MNEMONICS and (len(lower) == 3 or lower[3] == "."):
+            self.error(statement, "bad_expression", "spaces are not allowed inside an operand "
+                       f"(asar reads {text!r} as more than one word)")
+            return
+        self.unknown(statement, first)
+
+    def unknown(self, statement: Statement, first: str) -> None:
+        if first.endswith(":"):
+            self.error(statement, BAD_LABEL, f"{first[:-1]!r} is not a valid label name "
+                       "(letters, digits and _ only)")
+        elif re.fullmatch(r"[A-Za-z]{3}(\.\w+)?", first):
+            self.error(statement, "unknown_mnemonic",
+                       f"unknown mnemonic {first.upper()} (not a 65816 instruction)")
+        else:
+            self.error(statement, UNKNOWN_COMMAND, f"unknown command {first!r}")
+
+    def assignment(self, statement: Statement, name: str, expression: str) -> None:
+        if not re.fullmatch(r"\??\.*[A-Za-z_][A-Za-z0-9_.]*", name):
+            self.error(statement, BAD_LABEL, f"{name!r} is not a valid label name")
+            return
+        value = self.expression(statement, expression, statement.text.index("=") + 1)
+        if value is not None:
+            self.define_label(statement, self.namespaced(name), 0, self.resolve(value))
+
+    def expression(self, statement: Statement, text: str, offset: int = 0) -> Value | None:
+        """Evaluate ``text``, reporting a problem at its column; None when malformed."""
+        if not text:
+            self.error(statement, "bad_expression", "a value is missing", offset)
+            return None
+        try:
+            return evaluate(text, self.math_pri)
+        except ExpressionError as error:
+            self.error(statement, error.code, str(error), offset + error.column)
+            return None
+
+    def resolve(self, value: Value) -> int | None:
+        """The value with labels known so far substituted; None while any is unknown."""
+        if value.value is not None or not value.unresolved:
+            return value.value
+        if all(self.lookup(name) is not None for name in value.unresolved) and \
+                len(value.unresolved) == 1:
+            return self.lookup(value.unresolved[0])
+        return None
+
+    def lookup(self, name: str, scope: tuple[str, list[str]] | None = None) -> int | None:
+        return self.labels.get(self.label_key(name, scope))
+
+    def label_key(self, name: str, scope: tuple[str, list[str]] | None = None) -> str:
+        if name.startswith("."):  # a sub label of the labels above the reference
+            depth = len(name) - len(name.lstrip("."))
+            main, subs = scope or (self.main_label, self.sub_labels)
+            return _scoped(main, subs, depth, name[depth:]).lower()
+        if self.namespace and self.namespaced(name).lower() in self.labels:
+            return self.namespaced(name).lower()
+        return name.lower()
+
+    # -- instructions ------------------------------------------------------------------------
+    def instruction(self, statement: Statement, word: str, operand: str) -> None:
+        key = (word, operand)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.apply(statement, cached)
+            return
+        try:
+            mnemonic, _ = split_mnemonic(word)
+        except OperandError as error:
+            self.error(statement, error.code, str(error), 3)
+            return
+        shape = split_operand(operand)
+        offset = len(word) + 1 + shape.offset if operand else 0
+        anonymous = _ANONYMOUS_REF.match(shape.expression) if shape.expression else None
+        arguments = 1
+        if anonymous:
+            value = Value(None, [])
+        else:
+            parts = split_arguments(shape.expression) if shape.shape == PLAIN else [shape.expression]
+            arguments = len(parts)
+            value = self.operand_value(statement, parts, offset) if shape.expression else Value(0)
+            if value is None:
+                return
+        if arguments > 1 and split_mnemonic(word)[0] not in ("MVN", "MVP"):
+            self.apply(statement, self.encoded(word, shape, value, arguments))
+            return
+        if value.unresolved or anonymous:
+            self.defer(statement, word, operand, value, anonymous)
+            return
+        result = self.encoded(word, shape, value, arguments)
+        self.cache[key] = result
+        self.apply(statement, result)
+
+    def operand_value(self, statement: Statement, parts: list[str], offset: int) -> Value | None:
+        values = []
+        for part in parts:
+            value = self.expression(statement, part, offset)
+            if value is None:
+                return None
+            values.append(value)
+            offset += len(part) + 1
+        first = values[0]
+        return Value(first.value, [n for v in values for n in v.unresolved],
+                     max(v.width for v in values))
+
+    @staticmethod
+    def encoded(word: str, shape, value: Value, arguments: int, width: int | None = None):
+        try:
+            return encode(word, shape, value.width if width is None else width, value.value,
+                          arguments)
+        except OperandError as error:
+            return error
+
+    def apply(self, statement: Statement, result) -> None:
+        if isinstance(result, OperandError):
+            self.error(statement, result.code, str(result))
+            self.advance(None)
+            return
+        if result.warning:
+            self.warn(statement, "asar_warning", result.warning)
+        self.advance(result.length)
+
+    def advance(self, length: int | None) -> None:
+        if self.pc is not None:
+            self.pc = None if length is None else self.pc + length
+
+    def defer(self, statement: Statement, word: str, operand: str, value: Value,
+              anonymous: re.Match | None) -> None:
+        reference = None
+        if anonymous:
+            sign = anonymous.group(1)  # '+' means the next such label, '-' the last one
+            reference = (sign, len(self.anonymous.get(sign, ())))
+        shape = split_operand(operand)
+        mnemonic = split_mnemonic(word)[0]
+        if mnemonic in REPEATABLE and shape.shape == "immediate" and value.unresolved:
+            self.error(statement, "bad_expression", f"the repeat count of {mnemonic} #n must be "
+                       "a number, not a label")
+            return
+        guess = self.encoded(word, shape, value, 1, self.guess_width(value))
+        length = guess.length if isinstance(guess, Encoding) else None
+        self.deferred.append(_Deferred(statement, word, operand, value, self.pc,
+                                       (self.main_label, list(self.sub_labels)), reference))
+        self.advance(length)
+
+    def guess_width(self, value: Value) -> int:
+        """Width of an operand naming labels, from what is known so far (two bytes when a
+        label is not known yet: asar's first pass assumes the same)."""
+        widths = [value.width]
+        for name in value.unresolved:
+            target = self.lookup(name)
+            widths.append(_label_width(target, self.pc))
+        return max(widths)
+
+    # -- the end -----------------------------------------------------------------------------
+    def finish(self) -> None:
+        if self.recording is not None:
+            self.errors.append(ValidationIssue(self.recording.line, 1, BAD_MACRO,
+                                               f"macro {self.recording.name} has no endmacro"))
+        for frame in self.frames:
+            self.errors.append(ValidationIssue(frame.line, 1, BAD_BLOCK,
+                                               f"'{frame.kind}' has no 'end{frame.kind}'"))
+        self.context.finish()
+        for item in self.deferred:
+            self.check_deferred(item)
+        self.errors.sort()
+        self.warnings.sort()
+
+    def check_deferred(self, item: _Deferred) -> None:
+        shape = split_operand(item.operand)
+        mnemonic = split_mnemonic(item.word)[0]
+        targets = []
+        for name in item.value.unresolved:
+            if name.startswith("!"):
+                targets.append(None)
+                continue
+            key = self.label_key(name, item.scope)
+            if key not in self.labels:
+                self.report_unresolved(item.statement, name, "label")
+                targets.append(None)
+            else:
+                targets.append(self.labels[key])
+        if item.anonymous:
+            target = self.anonymous_target(item)
+            if target is False:
+                sign = item.anonymous[0]
+                self.error(item.statement, BAD_LABEL, f"no '{sign}' label "
+                           f"{'after' if sign[0] == '+' else 'before'} this line")
+                return
+            targets.append(target)
+        if mnemonic in op.BRANCHES or mnemonic in ("BRL", "PER"):
+            self.check_branch(item, mnemonic, shape, targets)
+            return
+        known = all(t is not None for t in targets) and item.pc is not None
+        widths = [max([item.value.width] + [_label_width(t, item.pc) for t in targets])] if known \
+            else [2, 3]
+        results = [self.encoded(item.word, shape, item.value, 1, w) for w in widths]
+        good = [r for r in results if isinstance(r, Encoding)]
+        if not good:
+            self.error(item.statement, results[0].code, str(results[0]))
+        elif good[0].warning:
+            self.warn(item.statement, "asar_warning", good[0].warning)
+
+    def anonymous_target(self, item: _Deferred) -> int | None | bool:
+        sign, seen = item.anonymous
+        positions = self.anonymous.get(sign, [])
+        index = seen if sign[0] == "+" else seen - 1
+        if not 0 <= index < len(positions):
+            return False
+        return positions[index]
+
+    def check_branch(self, item: _Deferred, mnemonic: str, shape, targets: list) -> None:
+        result = self.encoded(item.word, shape, item.value, 1, 2)
+        if isinstance(result, OperandError):
+            self.error(item.statement, result.code, str(result))
+            return
+        if item.pc is None or any(t is None for t in targets) or len(targets) != 1:
+            return
+        distance = targets[0] - (item.pc + result.length)
+        limit = 0x80 if mnemonic in op.BRANCHES else 0x8000
+        if not -limit <= distance < limit:
+            self.error(item.statement, BRANCH_RANGE, f"{mnemonic} target is {distance} bytes away "
+                       f"(a {'short' if limit == 0x80 else 'long'} branch reaches "
+                       f"{-limit}..{limit - 1}); use {'BRL or JMP' if limit == 0x80 else 'JML'}")
+
+
+def _scoped(main: str, subs: list[str], depth: int, name: str) -> str:
+    """asar's full name of a sub label: `.b` under `Main` and `..c` under that are `Main_b`
+    and `Main_b_c`."""
+    return "_".join([p for p in [main, *subs[:depth - 1]] if p] + [name])
+
+
+def _label_width(target: int | None, pc: int | None) -> int:
+    """asar's width for a label operand: two bytes when it is in the bank of the code, else
+    three (its default `optimize address`); two while either is unknown."""
+    if target is None or pc is None:
+        return 2
+    return 2 if (target >> 16) == (pc >> 16) else 3
+
+
+def _truth(text: str, math_pri: bool) -> bool | None:
+    for joiner in ("||", "&&"):
+        if joiner in text:
+            parts = [_truth(p, math_pri) for p in text.split(joiner)]
+            if None in parts:
+                return None
+            return any(parts) if joiner == "||" else all(parts)
+    for symbol, test in (("==", lambda a, b: a == b), ("!=", lambda a, b: a != b),
+                         ("<=", lambda a, b: a <= b), (">=", lambda a, b: a >= b),
+                         ("<", lambda a, b: a < b), (">", lambda a, b: a > b)):
+        if symbol in text:
+            left, _, right = text.partition(symbol)
+            a, b = evaluate(left, math_pri).value, evaluate(right, math_pri).value
+            return None if a is None or b is None else test(a, b)
+    value = evaluate(text, math_pri).value
+    return None if value is None else value != 0
+
+
+def _version_at_least(text: str, minimum: tuple[int, int]) -> bool:
+    match = re.match(r"(\d+)\.(\d+)", text)
+    return bool(match) and (int(match.group(1)), int(match.group(2))) >= minimum
+
+
+def validate(text: str, backend: str = "builtin", *, math_pri: bool = False,
+             asar_path: str | None = None) -> ValidationResult:
+    """Validate asar 65816 source text.
+
+    ``backend="builtin"`` (default) needs nothing installed; ``backend="asar"`` assembles
+    with a real asar binary (``asar_path``, $AFS_ASAR or `asar` on PATH) and maps its
+    messages to the same result.
+    """
+    if backend == "asar":
+        from afs.asm.asar_backend import validate_with_asar
+
+        return validate_with_asar(text, asar_path)
+    if backend != "builtin":
+        raise ValueError(f"unknown validation backend {backend!r} (use 'builtin' or 'asar')")
+    validator = _Validator(math_pri)
+    validator.run(text)
+    return ValidationResult(not validator.errors, validator.errors, validator.warnings,
+                            text.count("\n") + (1 if text and not text.endswith("\n") else 0))
+
+
+_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#-]*)[^\n]*\n(.*?)^[ \t]*```", re.M | re.S)
+# fence languages taken as asar code (an unlabelled fence counts too)
+ASM_LANGUAGES = frozenset({"", "asm", "asar", "65816", "65c816", "snes", "assembly", "nasm",
+                           "s", "a65", "6502"})
+_CODE_LINE = re.compile(r"^\s*(?:(?:" + "|".join(sorted(op.MNEMONICS)) + r")(?:\.[bwl])?(?:\s|$)|[.#?]?[A-Za-z0-9_]+:|[.+-]"
+                        r"|!\w+\s*=|[A-Za-z_]\w*\s+=\s|%\w+\(|;|(?:org|db|dw|dl|dd|incsrc|"
+                        r"incbin|macro|endmacro|if|else|endif|struct|endstruct|namespace|"
+                        r"pushpc|pullpc|lorom|hirom|base|print|table)\b)", re.I)
+
+
+def code_blocks(text: str) -> list[tuple[int, str]]:
+    """asar code in ``text``: its fenced blocks (1-based line where each block's code starts
+    and the code), or the whole text when it reads as code itself."""
+    blocks = [(text.count("\n", 0, match.start(2)) + 1, match.group(2))
+              for match in _FENCE.finditer(text) if match.group(1).lower() in ASM_LANGUAGES]
+    if blocks or "```" in text:
+        return blocks
+    return [(1, text)] if looks_like_code(text) else []
+
+
+def looks_like_code(text: str) -> bool:
+    """True when most non-blank lines of ``text`` read as asar statements or comments."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return False
+    return sum(1 for line in lines if _CODE_LINE.match(line)) >= 0.8 * len(lines)
+
+
+def validate_sample(sample, backend: str = "builtin") -> ValidationResult:
+    """Validate the code of a training sample's output (a TrainingSample, a dict with
+    "output", or the output text): its fenced asm blocks, or the whole output when it is
+    code. Line numbers are those of the output. No code at all is valid, with ``lines=0``."""
+    output = sample if isinstance(sample, str) else (
+        sample.get("output", "") if isinstance(sample, dict) else sample.output)
+    errors, warnings, lines = [], [], 0
+    for first_line, code in code_blocks(output or ""):
+        result = validate(code, backend)
+        shift = first_line - 1
+        errors += [issue._replace(line=issue.line + shift) for issue in result.errors]
+        warnings += [issue._replace(line=issue.line + shift) for issue in result.warnings]
+        lines += result.lines
+    return ValidationResult(not errors, errors, warnings, lines)

@@ -1,0 +1,236 @@
+import shutil
+
+import pytest
+
+from afs.asm import opcodes as op
+from afs.asm import validate, validate_sample
+from afs.samples import TrainingSample
+
+# an operand in asar syntax for each addressing mode
+OPERANDS = {
+    op.IMPLIED: "", op.ACCUMULATOR: "A", op.IMMEDIATE_M: "#$12", op.IMMEDIATE_X: "#$1234",
+    op.IMMEDIATE_8: "#$30", op.DIRECT: "$12", op.DIRECT_X: "$12,X", op.DIRECT_Y: "$12,y",
+    op.DIRECT_INDIRECT: "($12)", op.DIRECT_INDIRECT_LONG: "[$12]",
+    op.DIRECT_X_INDIRECT: "($12,x)", op.DIRECT_INDIRECT_Y: "($12),Y",
+    op.DIRECT_INDIRECT_LONG_Y: "[$12],y", op.ABSOLUTE: "$1234", op.ABSOLUTE_X: "$1234,x",
+    op.ABSOLUTE_Y: "$1234,Y", op.LONG: "$7E1234", op.LONG_X: "$7E1234,X",
+    op.ABSOLUTE_INDIRECT: "($1234)", op.ABSOLUTE_X_INDIRECT: "($1234,X)",
+    op.ABSOLUTE_INDIRECT_LONG: "[$1234]", op.STACK_RELATIVE: "$03,S",
+    op.STACK_RELATIVE_INDIRECT_Y: "($03,s),y", op.RELATIVE: "Near", op.RELATIVE_LONG: "Near",
+    op.BLOCK_MOVE: "$7E,$7F",
+}
+# shapes that no widening can reach from another mode
+STRICT_SHAPES = [op.DIRECT_INDIRECT, op.DIRECT_INDIRECT_LONG, op.DIRECT_X_INDIRECT,
+                 op.DIRECT_INDIRECT_Y, op.DIRECT_INDIRECT_LONG_Y, op.STACK_RELATIVE,
+                 op.STACK_RELATIVE_INDIRECT_Y, op.LONG_X, op.ABSOLUTE_X_INDIRECT]
+
+
+def program(*lines: str) -> str:
+    return "\n".join(["lorom", "org $008000", "Near:", *lines, "RTS"]) + "\n"
+
+
+def valid_forms():
+    for mnemonic, modes in op.OPCODES.items():
+        for mode in modes:
+            if (mnemonic, mode) not in op.ALIASES:
+                yield f"{mnemonic} {OPERANDS[mode]}".strip()
+
+
+# a one-byte operand widens to these when the mnemonic has them (JML [$12] is JML [$0012])
+WIDER = {op.DIRECT_INDIRECT: op.ABSOLUTE_INDIRECT, op.DIRECT_X_INDIRECT: op.ABSOLUTE_X_INDIRECT,
+         op.DIRECT_INDIRECT_LONG: op.ABSOLUTE_INDIRECT_LONG}
+
+
+def invalid_forms():
+    # REP without '#' is asar's (deprecated) `rep N : command`, not the instruction
+    for mnemonic, modes in op.OPCODES.items():
+        if mnemonic == "REP":
+            continue
+        for mode in STRICT_SHAPES:
+            if mode not in modes and WIDER.get(mode) not in modes and op.BLOCK_MOVE not in modes:
+                yield f"{mnemonic} {OPERANDS[mode]}"
+
+
+@pytest.mark.parametrize("line", list(valid_forms()))
+def test_every_mnemonic_in_every_mode_it_has_is_valid(line):
+    result = validate(program(line))
+    assert result.valid, result.errors
+    assert validate(program(line.lower())).valid
+
+
+@pytest.mark.parametrize("line", list(invalid_forms()))
+def test_every_mnemonic_in_a_mode_it_lacks_is_an_error(line):
+    result = validate(program(line))
+    assert not result.valid
+    assert result.errors[0].line == 4
+    assert result.errors[0].code in {"bad_addressing_mode", "bad_index"}
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    ("STA #$00", "immediate_on_store"), ("STZ #0", "immediate_on_store"),
+    ("FOO $00", "unknown_mnemonic"), ("MOV A,B", "unknown_mnemonic"),
+    ("ld a, 5", "unknown_command"), ("LDA $G1", "bad_number"), ("LDA #%102", "bad_number"),
+    ("LDA ($12", "unbalanced_paren"), ("LDA $12)", "unbalanced_paren"),
+    ("JSL $123456,X", "bad_index"), ("PEA $1234,X", "bad_index"), ("LDA $12,Z", "bad_index"),
+    ("MVN $7E", "block_move_operands"), ("MVN $7E,$7F,$00", "block_move_operands"),
+    ("MVP", "bad_addressing_mode"), ("REP #$1234", "bad_immediate_size"),
+    ("LDA $12 + 1", "bad_expression"), ("LDA.q $12", "bad_size_suffix"),
+    ("RTS.b", "bad_size_suffix"), ("JMP $123456", "bad_addressing_mode"),
+    ("LDX $7E0010", "bad_addressing_mode"), ("PHA #2", "bad_addressing_mode"),
+    ("BRA $12,X", "bad_index"), ("db", "bad_directive"), ("pullpc", "unbalanced_block"),
+    ("endif", "unbalanced_block"), ("endmacro", "bad_macro"), ("1Label: NOP", "bad_label"),
+])
+def test_each_kind_of_error_has_its_code(line, code):
+    result = validate(program(line))
+    assert [issue.code for issue in result.errors] == [code], result.errors
+    assert result.errors[0].line == 4 and result.errors[0].message
+
+
+@pytest.mark.parametrize("line", [
+    "ASL #3", "INC #2", "NOP #4", "DEX #0", "MVN $7E7F", "MVP $00,$7E", "LDA ($12),X",
+    "lda.b #$1234", "LDA.w #$12", "LDA #$123456", "BRK", "BRK #$00", "COP", "WDM",
+    "BRA $123456", "BNE $8005", "LDA $12,Y", "LDA.l $12,x", "sep #48", "LDA #'a'",
+    "LDA #~$80", "LDA #<:Near", "LDA #(1+2)*3", "LDA #5+6*2", "db $123", "dd $12345678",
+    "LDA.b #Near>>16", "jmp [$1234]", "JML [$1234]", "JSL Near", "JML Near", "PER Near",
+    "BRL Near", "PEI ($12)", "PEA Near", "{", "}",
+])
+def test_forms_asar_accepts(line):
+    result = validate(program(line))
+    assert result.valid, result.errors
+
+
+def test_a_full_routine_with_labels_macros_structs_and_conditionals():
+    source = """
+lorom
+!Debug = 0
+!SpriteState = $0DD0
+Link_X = $7E0022
+macro SetA16()
+    REP #$20
+endmacro
+macro Move(dst, src)
+    LDA <src> : STA <dst>
+endmacro
+struct Slot $7E0100
+    .Type: skip 1
+    .PosX: skip 2
+endstruct
+org $068000
+Sprite_Main:
+{
+    PHB : PHK : PLB
+    LDX.b #$0F
+.loop
+    LDA !SpriteState,X : BEQ .next
+    %SetA16()
+    %Move(Slot.PosX, Link_X)
+    SEP #$20
+..inner
+    BRA ..inner
+.next
+    DEX : BPL .loop
+    PLB
+}
+    RTL
+if !Debug
+    print "debug build"
+    BADOP
+else
+    NOP
+endif
+Table:
+    dw Sprite_Main, Sprite_Main_loop
+    dl Sprite_Main
+"""
+    result = validate(source)
+    assert result.valid, result.errors
+    assert result.warnings == []
+
+
+def test_symbols_defined_elsewhere_are_warnings_not_errors():
+    result = validate("JSL Sprite_Spawn\nLDA !SomeRam\n%ExternalMacro(1)\nBEQ .missing\n")
+    assert result.valid
+    assert [w.code for w in result.warnings] == ["unresolved"] * 4
+    assert [w.line for w in result.warnings] == [1, 2, 3, 4]
+
+
+def test_branches_out_of_range_and_missing_anonymous_labels():
+    far = validate("org $008000\nBRA Far\nBRL Far\nJML Far\norg $018000\nFar:\nRTL\n")
+    assert [(e.line, e.code) for e in far.errors] == [(2, "branch_out_of_range"),
+                                                      (3, "branch_out_of_range")]
+    long_way = validate("org $008000\n-\n" + "NOP\n" * 200 + "BRA -\nBRL -\n")
+    assert [e.line for e in long_way.errors] == [203]
+    assert validate("BEQ +\nNOP\n").errors[0].code == "bad_label"
+    assert validate("-\nBRA -\nBEQ +\n+\nRTS\n").valid
+
+
+def test_label_width_follows_the_bank_of_the_code():
+    # $7E0010 is three bytes away from bank $00 code; LDX has no long mode
+    assert not validate("Ram = $7E0010\norg $008000\nLDX Ram\n").valid
+    assert validate("Ram = $7E0010\norg $008000\nLDX.w Ram\nLDA Ram\n").valid
+    assert validate("Ram = $0010\norg $008000\nLDX Ram\n").valid
+
+
+def test_blocks_must_close():
+    assert [e.code for e in validate("if 1\nNOP\n").errors] == ["unbalanced_block"]
+    assert [e.code for e in validate("macro A()\nNOP\n").errors] == ["bad_macro"]
+    assert [e.code for e in validate("struct S $7E0000\n.a: skip 1\n").errors] == \
+        ["unbalanced_block"]
+    assert [e.code for e in validate("pushpc\nNOP\n").errors] == ["unbalanced_block"]
+
+
+def test_macro_errors_point_at_the_call_and_name_the_macro():
+    result = validate("macro Bad(v)\nSTA #<v>\nendmacro\nNOP\n%Bad($00)\n%Bad(1, 2)\n")
+    assert [(e.line, e.code) for e in result.errors] == [(5, "immediate_on_store"),
+                                                         (6, "bad_macro")]
+    assert result.errors[0].message.startswith("in macro Bad")
+
+
+def test_defines_need_spaces_and_substitute():
+    assert validate("!a = $10\nLDA !a,X\n").valid
+    assert validate("!a=$10\n").errors[0].code == "bad_define"
+    assert validate('!push = "PHA : PHX"\n!push\n').valid
+    assert validate("!n #= 1+2\nASL #!n\n").valid
+
+
+def test_comments_strings_and_separators():
+    assert validate('db ";", $00 ; a comment\nLDA #\';\' : STA $00 ; more\n').valid
+    result = validate("NOP : STA #$00\n")
+    assert result.errors[0].column == 7
+
+
+def test_math_pri_from_the_asar_header():
+    # left to right by default (xkas); conventional precedence from `asar 1.9` on
+    assert validate("assert 5+6*2 == 22\n").valid
+    assert not validate("asar 1.91\nassert 5+6*2 == 22\n").valid
+    assert validate("asar 1.91\nassert 5+6*2 == 17\n").valid
+    assert validate("math pri on\nassert 5+6*2 == 17\n").valid
+
+
+def test_validate_sample_checks_fenced_code_or_code_output():
+    sample = TrainingSample(instruction="Clear the flag", output=(
+        "Use STZ:\n\n```asm\nSTZ $10\nSTA #$00\n```\n\nThen return."))
+    result = validate_sample(sample)
+    assert not result.valid and result.errors[0].line == 5
+    assert validate_sample({"output": "LDA #$00\nSTA $7E0010\nRTL"}).valid
+    prose = validate_sample("The routine loads the accumulator.")
+    assert prose.valid and prose.lines == 0
+    assert validate_sample("```python\nprint(1)\n```").lines == 0
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="unknown validation backend"):
+        validate("NOP", backend="nope")
+
+
+ASAR = shutil.which("asar")
+
+
+@pytest.mark.skipif(ASAR is None, reason="no asar binary on PATH")
+@pytest.mark.parametrize("line", ["STA #$00", "LDA ($12),X", "ASL #3", "LDX Ram", "RTS.b",
+                                  "MVN $7E7F", "LDA $12 + 1", "BRA Far"])
+def test_asar_backend_agrees_with_the_builtin_validator(line):
+    source = f"lorom\norg $008000\nRam = $7E0010\n{line}\nRTS\norg $018000\nFar:\nRTL\n"
+    builtin, real = validate(source), validate(source, backend="asar")
+    assert builtin.valid == real.valid, (builtin.errors, real.errors)
+    assert [e.line for e in builtin.errors] == [e.line for e in real.errors]
