@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from afs.errors import AfsError
+
 _MESSAGE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::\d+)?: (?P<kind>error|warning): "
                       r"\((?P<id>[EW][a-z0-9_]+)\): (?P<message>.*?)(?: \[.*\])?$")
 _UNRESOLVED = {"label_not_found", "define_not_found", "macro_not_found", "file_not_found"}
@@ -23,7 +25,7 @@ _UNRESOLVED = {"label_not_found", "define_not_found", "macro_not_found", "file_n
 _IGNORED = {"missing_org"}
 
 
-class AsarNotFound(RuntimeError):
+class AsarNotFound(AfsError):
     """No asar binary to run."""
 
 

@@ -1,0 +1,39 @@
+import json
+
+
+def test_validate_prints_file_line_col_code_message_and_exits_1(afs, tmp_path):
+    (tmp_path / "bad.asm").write_text("org $008000\nMain:\n  LDA #$00\n  STA #$01\n")
+    (tmp_path / "good.asm").write_text("Main:\n  JSL Elsewhere\n  RTL\n")
+    result = afs("asm", "validate", "bad.asm", "good.asm")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "bad.asm:4:3: immediate_on_store STA has no immediate mode: a store writes to memory"]
+    assert "2 files, 7 lines: 1 error in 1 file" in result.stderr
+
+
+def test_valid_files_exit_0_and_warnings_on_request(afs, tmp_path):
+    (tmp_path / "good.asm").write_text("Main:\n  JSL Elsewhere\n  RTL\n")
+    assert afs("asm", "validate", "good.asm").returncode == 0
+    shown = afs("asm", "validate", "--warnings", "good.asm")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("good.asm:2:3: warning unresolved label Elsewhere")
+
+
+def test_json_output_is_one_object_per_file(afs, tmp_path):
+    (tmp_path / "bad.asm").write_text("FOO $00\n")
+    result = afs("asm", "validate", "--json", "bad.asm")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["file"] == "bad.asm" and report["valid"] is False
+    assert report["errors"][0] == {"line": 1, "column": 1, "code": "unknown_mnemonic",
+                                   "message": "unknown mnemonic FOO (not a 65816 instruction)"}
+
+
+def test_missing_file_and_missing_asar_are_one_line_errors(afs, tmp_path):
+    missing = afs("asm", "validate", "nope.asm")
+    assert missing.returncode == 1 and missing.stderr.startswith("error: nope.asm")
+    (tmp_path / "a.asm").write_text("NOP\n")
+    no_asar = afs("asm", "validate", "--backend", "asar", "a.asm", PATH="/nonexistent",
+                  AFS_ASAR="")
+    assert no_asar.returncode == 1
+    assert no_asar.stderr.startswith("error: asar was not found")
