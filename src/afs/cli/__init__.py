@@ -18,6 +18,7 @@ from afs.cli.group import AfsGroup
 # name -> "module:attribute"; add a line here to add a command group.
 COMMAND_GROUPS = {
     "training": "afs.cli.training:training",
+    "tokenizer": "afs.cli.tokenizer:tokenizer",
     "asm": "afs.cli.asm:asm",
 }
 
