@@ -234,3 +234,9 @@ def test_asar_backend_agrees_with_the_builtin_validator(line):
     builtin, real = validate(source), validate(source, backend="asar")
     assert builtin.valid == real.valid, (builtin.errors, real.errors)
     assert [e.line for e in builtin.errors] == [e.line for e in real.errors]
+
+
+@pytest.mark.parametrize("line", ["LDA 1, S", "STA.w Ram+1, X", "LDA ($12), Y", "MVN $7E, $7F"])
+def test_whitespace_after_a_comma_is_allowed_as_in_asar(line):
+    assert validate(program("Ram = $0010", line)).valid
+    assert not validate(program("LDA ($12 ,X)")).valid

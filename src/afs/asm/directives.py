@@ -216,9 +216,10 @@ def _struct(context: DirectiveContext, statement: Statement, argument: str) -> N
     else:
         context.error(statement, "struct takes a name and an address (or 'extends Parent')")
         return
-    context.struct, context.struct_line = words[0], statement
+    name = context.validator.namespaced(words[0])
+    context.struct, context.struct_line = name, statement
     context.struct_saved_pc = context.validator.pc
-    context.validator.labels[words[0].lower()] = None if start is False else start
+    context.validator.labels[name.lower()] = None if start is False else start
     context.validator.pc = None if start is False else start
 
 

@@ -40,6 +40,7 @@ _MACRO_DEF = re.compile(r"macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
 _MACRO_PARAM = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
 _INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
 _ANONYMOUS_REF = re.compile(r"^(\++|-+)$")
+_COMMA_SPACE = re.compile(r",\s+")
 _MAX_MACRO_DEPTH = 32
 
 
@@ -419,6 +420,8 @@ class _Validator:
         text = statement.text
         first = text.split(None, 1)[0]
         lower = first.lower()
+        if ", " in text or ",\t" in text:  # asar drops whitespace after commas: `LDA 1, S`
+            text = _COMMA_SPACE.sub(",", text)
         instruction = _INSTRUCTION.match(text)
         if instruction and self.context.arch != "65816":
             return  # SPC700 / Super FX code is not checked here
