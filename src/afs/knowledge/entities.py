@@ -1,0 +1,233 @@
+"""Entity extraction: which memory addresses a piece of 65816 code touches, and how many of
+them an address database knows.
+
+Entities are the addresses named by instruction operands: not immediates (`#$10`), not
+comments, not data directives (`db`, `dw`…), not branch or call targets (code labels), not
+stack offsets (`$03,S`). Operands resolve with the SNES memory map (see
+`afs.knowledge.addressing`): `$12` is the direct page (D=0 assumed) -> `$7E0012`; `$0E20` is the
+low-RAM mirror -> `$7E0E20`; `$2100` is a register; other 2-byte addresses depend on the data
+bank and stay unresolved. Symbol names resolve through assignments in the code itself, then the
+database, then the hardware register names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from afs.asm.expressions import ExpressionError, evaluate
+from afs.asm.opcodes import BRANCHES, MNEMONICS
+from afs.knowledge.addressing import resolve_operand
+from afs.knowledge.database import AddressDatabase
+from afs.knowledge.entries import AddressEntry
+from afs.knowledge.loaders import symbol_assignment
+
+# Coverage of code that names no address at all. Neither 1.0 (it would rank a sample with no
+# memory access, or no code, as perfectly grounded) nor 0.0 (it would punish pure computation):
+# the midpoint says "no evidence either way".
+NO_ENTITIES_COVERAGE = 0.5
+
+# operands that are code addresses, bank numbers or pushed constants, not data
+_NOT_DATA = frozenset({*BRANCHES, "BRL", "JSR", "JSL", "JMP", "JML", "PER", "PEA", "MVN", "MVP"})
+_INDIRECT_JUMPS = frozenset({"JMP", "JML"})  # `JMP ($0000)` reads a pointer from RAM
+_NAME = re.compile(r"!?[A-Za-z_][A-Za-z0-9_.]*")
+_LEADING_LABEL = re.compile(r"^[-+]+\s+")  # `- LDA $10` / `+ BRA -`: anonymous labels
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One address the code refers to: as written (``text``), where it resolves
+    (``address``, None when the data bank decides), the entry that names it (None when
+    unknown), and the lines that use it."""
+
+    text: str
+    address: int | None
+    entry: AddressEntry | None
+    lines: tuple[int, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def name(self) -> str:
+        return self.entry.name if self.entry else self.text
+
+
+@dataclass
+class EntityReport:
+    """Known and unknown entities (each once, in order of first use) and their coverage:
+    known / (known + unknown), or ``NO_ENTITIES_COVERAGE`` when the code names none."""
+
+    known: list[Entity] = field(default_factory=list)
+    unknown: list[Entity] = field(default_factory=list)
+    coverage: float = NO_ENTITIES_COVERAGE
+
+    @property
+    def total(self) -> int:
+        return len(self.known) + len(self.unknown)
+
+
+# --- a minimal asar statement reader (to be replaced by afs.asm.parser) ---------------------
+
+def _split_outside_quotes(line: str) -> list[str]:
+    """Statements of one line: cut at `;` (comment) and `:` (separator or label end),
+    ignoring both inside quotes."""
+    parts, current, quote = [], [], None
+    for char in line:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == ";":
+            break
+        elif char == ":":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _statements(code: str) -> Iterator[tuple[int, str, str]]:
+    """(line number, MNEMONIC, operand text) for each instruction; labels, directives and
+    assignments are not instructions."""
+    for number, line in enumerate(code.splitlines(), 1):
+        for part in _split_outside_quotes(line):
+            word, _, operand = _LEADING_LABEL.sub("", part.strip()).partition(" ")
+            mnemonic = word.split(".")[0].upper()  # `LDA.w` -> LDA
+            if mnemonic in MNEMONICS:
+                yield number, mnemonic, operand.strip()
+
+
+def _assignments(code: str) -> dict[str, int]:
+    """`Name = $7E0020` / `!Name = $7E0020` assignments made in the code itself."""
+    known: dict[str, int] = {}
+    for line in code.splitlines():
+        statement = _split_outside_quotes(line)[0].strip()
+        try:
+            found = symbol_assignment(statement, known)
+        except ValueError:  # extraction never fails on bad code; the assembler reports it
+            continue
+        if found:
+            known[found[0]] = found[1]
+    return known
+
+
+# --- operands -------------------------------------------------------------------------------
+
+def _address_expression(mnemonic: str, operand: str) -> str | None:
+    """The address expression inside an operand, or None when the operand names no data
+    address (no operand, accumulator, immediate, stack offset, code target)."""
+    if not operand or operand.lower() == "a" or operand.startswith("#"):
+        return None
+    indirect = operand[0] in "(["
+    if mnemonic in _NOT_DATA and not (mnemonic in _INDIRECT_JUMPS and indirect):
+        return None
+    text = operand
+    if text.lower().endswith((",x", ",y")):
+        text = text[:-2].rstrip()
+    if text[:1] in "([" and text[-1:] in ")]":
+        text = text[1:-1].strip()
+    if text.lower().endswith(",s"):
+        return None
+    if text.lower().endswith(",x"):
+        text = text[:-2].rstrip()
+    return text or None
+
+
+@lru_cache(maxsize=1)
+def _hardware() -> AddressDatabase:
+    return AddressDatabase.hardware()
+
+
+class _Resolver:
+    """Resolves operand expressions against the code's own assignments, the database and
+    the hardware registers."""
+
+    def __init__(self, db: AddressDatabase, local: dict[str, int]):
+        self.db = db
+        self.registers = _hardware()
+        self.local = local
+
+    def entry_named(self, name: str) -> AddressEntry | None:
+        return self.db.get(name) or self.registers.get(name)
+
+    def entry_at(self, address: int) -> AddressEntry | None:
+        return self.db.lookup(address) or self.registers.lookup(address)
+
+    def name_value(self, name: str) -> int | None:
+        bare = name.lstrip("!")
+        if bare in self.local:
+            return self.local[bare]
+        entry = self.entry_named(bare)
+        return entry.address if entry else None
+
+    def resolve(self, expression: str) -> tuple[int | None, AddressEntry | None, bool]:
+        """(canonical address, entry, understood). ``understood`` is False for text that is
+        not an expression (then it is no entity at all)."""
+        if _NAME.fullmatch(expression) and expression.lstrip("!") not in self.local:
+            entry = self.entry_named(expression)  # a bare name: the entry itself
+            return (entry.address, entry, True) if entry else (None, None, True)
+        value = self._evaluate(expression)
+        if value is None:
+            return None, None, False
+        number, width = value
+        if number is None:
+            return None, None, True
+        address = resolve_operand(number, width)
+        return address, (self.entry_at(address) if address is not None else None), True
+
+    def _evaluate(self, expression: str) -> tuple[int | None, int] | None:
+        """(value or None when a name is unknown, width in bytes), or None when malformed."""
+        try:
+            value = evaluate(expression)
+        except ExpressionError:
+            return None
+        if value.value is not None:
+            return value.value, value.width
+        substituted = expression
+        for name in sorted(value.unresolved, key=len, reverse=True):
+            number = self.name_value(name)
+            if number is None:
+                return None, 0
+            digits = 4 if number <= 0xFFFF else 6  # a symbol's width is its address's
+            substituted = re.sub(rf"(?<![\w!]){re.escape(name)}(?!\w)", f"${number:0{digits}X}",
+                                 substituted)
+        try:
+            value = evaluate(substituted)
+        except ExpressionError:
+            return None
+        return value.value, value.width
+
+
+def _identity(text: str, address: int | None, entry: AddressEntry | None) -> tuple:
+    if entry is not None:
+        return ("entry", entry.name)
+    return ("address", address) if address is not None else ("text", text)
+
+
+def extract_entities(code: str, db: AddressDatabase | None = None) -> EntityReport:
+    """The addresses ``code`` reads or writes, split into known and unknown by ``db``
+    (default: the built-in table) plus the SNES hardware registers."""
+    resolver = _Resolver(db if db is not None else AddressDatabase(), _assignments(code))
+    found: dict[tuple, tuple[Entity, list[int]]] = {}
+    for line, mnemonic, operand in _statements(code):
+        expression = _address_expression(mnemonic, operand)
+        if expression is None:
+            continue
+        address, entry, understood = resolver.resolve(expression)
+        if not understood or (entry is None and expression.startswith(".")):
+            continue  # malformed text, or a local `.label` (code or ROM data, not RAM)
+        key = _identity(expression, address, entry)
+        if key not in found:
+            found[key] = (Entity(expression, address, entry), [])
+        found[key][1].append(line)
+    entities = [Entity(e.text, e.address, e.entry, tuple(lines)) for e, lines in found.values()]
+    known = [e for e in entities if e.known]
+    unknown = [e for e in entities if not e.known]
+    coverage = len(known) / len(entities) if entities else NO_ENTITIES_COVERAGE
+    return EntityReport(known=known, unknown=unknown, coverage=coverage)
