@@ -45,9 +45,11 @@ def read_source(source: str) -> str:
             from afs.errors import DataError
 
             raise DataError(f"not UTF-8 text (byte {exc.start})", path="<stdin>") from None
-    if Path(source).expanduser().is_file():
-        return read_corpus([Path(source).expanduser()])[0]
-    return source
+    try:
+        is_file = Path(source).expanduser().is_file()
+    except OSError:  # e.g. a name too long for a path: it is text
+        is_file = False
+    return read_corpus([Path(source).expanduser()])[0] if is_file else source
 
 
 @click.group(cls=AfsGroup)

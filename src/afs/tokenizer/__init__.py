@@ -5,8 +5,8 @@ transformers tokenizer directory); ``ASMTokenizer.train(files)`` learns one from
 """
 
 from afs.tokenizer.asm_tokenizer import SHIPPED_VOCAB_DIR, ASMTokenizer
-from afs.tokenizer.pieces import PIECE_PATTERN, SEED_PIECES
+from afs.tokenizer.pieces import PIECE_PATTERN, SEED_PIECES, pre_tokenize
 from afs.tokenizer.training import DEFAULT_VOCAB_SIZE, SPECIAL_TOKENS, train_tokenizer
 
 __all__ = ["ASMTokenizer", "DEFAULT_VOCAB_SIZE", "PIECE_PATTERN", "SEED_PIECES",
-           "SHIPPED_VOCAB_DIR", "SPECIAL_TOKENS", "train_tokenizer"]
+           "SHIPPED_VOCAB_DIR", "SPECIAL_TOKENS", "pre_tokenize", "train_tokenizer"]

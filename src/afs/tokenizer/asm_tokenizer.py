@@ -9,7 +9,6 @@ and stay light; the `transformers` wrapper (batches, padding, tensors) is built 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.errors import ConfigError, DataError
-from afs.tokenizer import training
+from afs.tokenizer import pieces, training
 
 SHIPPED_VOCAB_DIR = Path(__file__).parent / "vocab"
 TOKENIZER_FILE = "tokenizer.json"
@@ -74,7 +73,7 @@ class ASMTokenizer:
 
     def pre_tokenize(self, text: str) -> list[str]:
         """``text`` cut into asm pieces (mnemonic, operand, comment, …); no token spans two."""
-        return [piece for piece, _ in _splitter().pre_tokenize_str(text)]
+        return pieces.pre_tokenize(text)
 
     def tokenize(self, text: str) -> list[str]:
         """The tokens of ``text`` as readable strings; joined, they give ``text`` back (a
@@ -164,11 +163,6 @@ class ASMTokenizer:
     def __repr__(self) -> str:
         where = self._directory if self._directory is not None else "trained in memory"
         return f"ASMTokenizer(vocab_size={self.vocab_size}, {where})"
-
-
-@functools.cache
-def _splitter() -> Any:
-    return training.piece_splitter()
 
 
 def _load_backend(directory: Path) -> Any:

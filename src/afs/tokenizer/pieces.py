@@ -25,6 +25,9 @@ mnemonics with size suffixes, directives, common operand shapes).
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from afs.asm import opcodes as op
 
 # `$7E0010`, `%0101`, `42`, `!Define`, `Label`, `.sublabel`, `..sub`
@@ -95,3 +98,16 @@ def _seed_pieces() -> tuple[str, ...]:
 
 
 SEED_PIECES = _seed_pieces()
+
+
+@functools.cache
+def piece_splitter() -> Any:
+    """The `tokenizers` pre-tokenizer that cuts text into asm pieces (no byte mapping)."""
+    from tokenizers import Regex, pre_tokenizers
+
+    return pre_tokenizers.Split(Regex(PIECE_PATTERN), behavior="isolated")
+
+
+def pre_tokenize(text: str) -> list[str]:
+    """``text`` cut into asm pieces; joined, they give ``text`` back."""
+    return [piece for piece, _ in piece_splitter().pre_tokenize_str(text)]

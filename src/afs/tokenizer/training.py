@@ -11,24 +11,18 @@ never exceeds ``vocab_size``. Training is deterministic: the same files give the
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from afs.errors import ConfigError, DataError
-from afs.tokenizer.pieces import PIECE_PATTERN, SEED_PIECES
+from afs.tokenizer.pieces import SEED_PIECES, piece_splitter
 
 PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<|pad|>", "<|startoftext|>", "<|endoftext|>", "<|unk|>"
 SPECIAL_TOKENS = (PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)  # ids 0..3, in this order
 DEFAULT_VOCAB_SIZE = 4096
 DEFAULT_MIN_FREQUENCY = 2
-
-
-def piece_splitter():
-    """The `tokenizers` pre-tokenizer that cuts text into asm pieces (no byte mapping)."""
-    from tokenizers import Regex, pre_tokenizers
-
-    return pre_tokenizers.Split(Regex(PIECE_PATTERN), behavior="isolated")
 
 
 def empty_tokenizer():
@@ -42,9 +36,13 @@ def empty_tokenizer():
     return tokenizer
 
 
+@functools.cache
 def min_vocab_size() -> int:
-    """The smallest vocabulary that holds the special tokens, all bytes and the seed pieces."""
-    return len(SPECIAL_TOKENS) + 256 + len(SEED_PIECES)
+    """The smallest vocabulary that holds the special tokens, all bytes and the seed pieces
+    (with the tokens their merges pass through)."""
+    alphabet = _byte_alphabet()
+    added, _ = _seed_merges(_byte_level_seeds(), alphabet, [])
+    return len(SPECIAL_TOKENS) + len(alphabet) + len(added)
 
 
 def corpus_files(paths: Iterable[str | Path], pattern: str = "*.asm") -> list[Path]:
@@ -83,17 +81,17 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int = DEFAULT_VOCAB_SIZE,
     Merges stop early when no pair occurs ``min_frequency`` times; the seed pieces are added
     either way.
     """
-    from tokenizers import Tokenizer, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, trainers
 
     if vocab_size < min_vocab_size():
         raise ConfigError(f"vocab size {vocab_size} is too small: the special tokens, the 256 "
-                          f"bytes and the asm seed pieces need {min_vocab_size()}")
+                          f"bytes and the asm seed pieces need at least {min_vocab_size()}")
     if min_frequency < 1:
         raise ConfigError(f"min frequency must be at least 1, got {min_frequency}")
     tokenizer = empty_tokenizer()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size, min_frequency=min_frequency, show_progress=False,
-        special_tokens=list(SPECIAL_TOKENS), initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        special_tokens=list(SPECIAL_TOKENS), initial_alphabet=_byte_alphabet())
     tokenizer.train_from_iterator(texts, trainer=trainer, length=len(texts))
     data = json.loads(tokenizer.to_str())
     _add_seed_merges(data["model"], vocab_size)
@@ -104,10 +102,7 @@ def _add_seed_merges(model: dict, vocab_size: int) -> None:
     """Append merges so that each seed piece is one token, dropping the last learned merges
     until the vocabulary fits ``vocab_size`` again (BPE's first k merges are what training
     with a smaller vocabulary would have learned)."""
-    from tokenizers import pre_tokenizers
-
-    to_bytes = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    seeds = [to_bytes.pre_tokenize_str(seed)[0][0] for seed in SEED_PIECES]
+    seeds = _byte_level_seeds()
     vocab = sorted(model["vocab"], key=model["vocab"].get)  # tokens by id
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
     learned = len(merges)
@@ -124,6 +119,20 @@ def _add_seed_merges(model: dict, vocab_size: int) -> None:
     final_vocab = kept_vocab + added_vocab
     model["vocab"] = {token: i for i, token in enumerate(final_vocab)}
     model["merges"] = [list(m) for m in kept_merges + added_merges]
+
+
+def _byte_alphabet() -> list[str]:
+    from tokenizers import pre_tokenizers
+
+    return sorted(pre_tokenizers.ByteLevel.alphabet())
+
+
+def _byte_level_seeds() -> list[str]:
+    """The seed pieces spelled as byte-level BPE sees them (a space is `Ġ`)."""
+    from tokenizers import pre_tokenizers
+
+    to_bytes = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    return [to_bytes.pre_tokenize_str(seed)[0][0] for seed in SEED_PIECES]
 
 
 def _seed_merges(seeds: list[str], vocab: list[str],
