@@ -74,6 +74,8 @@ def test_lookup_prefers_the_entry_starting_there_then_the_narrowest():
     assert db.lookup(0x7E1011).name == "field"
     assert db.lookup(0x7E1010).name == "field"
     assert db.lookup(0x7E1012).name == "block"
+    db.add(AddressEntry(0x7E1010, "same_span", size=2))
+    assert db.lookup(0x7E1011).name == "same_span"  # equal entries: the latest added wins
 
 
 def test_query_range_returns_overlapping_entries_sorted(db):

@@ -14,13 +14,16 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from afs.errors import AfsError
 from afs.knowledge.addressing import canonical_long
 from afs.knowledge.entries import AddressEntry, parse_number
 from afs.knowledge.loaders import load_csv, load_entries
 from afs.knowledge.registers import REGISTERS_TABLE, dma_registers
-from afs.samples import TrainingSample
+
+if TYPE_CHECKING:  # afs.samples brings pandas: imported only when samples are exported
+    from afs.samples import TrainingSample
 
 BUILTIN_TABLE = "alttp_ram"
 
@@ -93,7 +96,9 @@ class AddressDatabase:
 
     def add(self, entry: AddressEntry) -> None:
         """Add an entry; it replaces an entry of the same name (case-insensitive)."""
-        self._by_name[_key(entry.name)] = entry
+        key = _key(entry.name)
+        self._by_name.pop(key, None)  # re-insert: dict order is the order of the latest adds
+        self._by_name[key] = entry
         self._sorted = None
 
     def extend(self, entries: Iterable[AddressEntry]) -> None:
@@ -104,6 +109,7 @@ class AddressDatabase:
 
     def _entries(self) -> list[AddressEntry]:
         if self._sorted is None:
+            self._added = {id(e): n for n, e in enumerate(self._by_name.values())}
             self._sorted = sorted(self._by_name.values(), key=lambda e: (e.address, e.size, e.name))
             self._starts = [e.address for e in self._sorted]
             self._widest = max((e.size for e in self._sorted), default=1)
@@ -141,7 +147,7 @@ class AddressDatabase:
     def lookup(self, address: int | str) -> AddressEntry | None:
         """The entry that covers ``address`` (also a byte inside a multi-byte entry, and a
         mirror such as `$00:0020` for `$7E0020`): the one starting there, else the narrowest
-        covering it. None when no entry does."""
+        covering it, else the latest added. None when no entry does."""
         address = _as_address(address)
         for candidate in dict.fromkeys((address, canonical_long(address))):
             found = self._covering(candidate)
@@ -162,7 +168,9 @@ class AddressDatabase:
                 covering.append(entries[index])
         if not covering:
             return None
-        return min(covering, key=lambda e: (e.address != address, e.size))
+        # the entry starting there, else the narrowest; among equals the latest added (a
+        # user's file over the built-in table)
+        return min(covering, key=lambda e: (e.address != address, e.size, -self._added[id(e)]))
 
     def export_training_samples(self, seed: int = 0) -> list[TrainingSample]:
         """Question/answer samples for every entry, both ways (name -> address and

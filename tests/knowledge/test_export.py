@@ -1,0 +1,70 @@
+"""Training samples from the database: both directions, deterministic phrasing, JSONL."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from afs.knowledge import AddressDatabase, AddressEntry
+from afs.samples import TrainingSample, load_jsonl, save_jsonl
+
+
+def test_every_entry_gives_one_sample_each_way():
+    db = AddressDatabase()
+    samples = db.export_training_samples()
+    assert len(samples) == 2 * len(db)
+    assert all(isinstance(s, TrainingSample) for s in samples)
+    directions = Counter((s._metadata["name"], s._metadata["direction"]) for s in samples)
+    assert set(directions.values()) == {1}
+    assert {d for _, d in directions} == {"name_to_address", "address_to_meaning"}
+    assert {(s.domain, s.source) for s in samples} == {("knowledge", "knowledge:alttp_ram")}
+    assert len({s.sample_id for s in samples}) == len(samples)
+
+
+def samples_for(db: AddressDatabase, name: str, seed: int = 0) -> dict[str, TrainingSample]:
+    return {s._metadata["direction"]: s for s in db.export_training_samples(seed)
+            if s._metadata["name"] == name}
+
+
+def test_name_question_is_answered_with_the_address_and_meaning():
+    pair = samples_for(AddressDatabase(), "player_health")
+    to_address, to_meaning = pair["name_to_address"], pair["address_to_meaning"]
+    assert "`player_health`" in to_address.instruction and "$7EF36D" not in to_address.instruction
+    assert "$7EF36D" in to_address.output and "Link's current health" in to_address.output
+    assert "$7EF36D" in to_meaning.instruction
+    assert "`player_health`" in to_meaning.output and "player_health" not in to_meaning.instruction
+
+
+def test_multibyte_and_table_entries_say_their_width_and_usual_operand():
+    db = AddressDatabase()
+    rupees = samples_for(db, "rupees")["name_to_address"].output
+    assert "$7EF360-$7EF361" in rupees or "16-bit" in rupees
+    sprite = samples_for(db, "sprite_type")["name_to_address"].output
+    assert "16-byte table" in sprite and "`LDA $0E20,X`" in sprite
+    link_y = samples_for(db, "player_y")["name_to_address"].output
+    assert "`$20`" in link_y  # direct page form
+
+
+def test_phrasing_is_deterministic_and_varies_with_the_seed():
+    db = AddressDatabase()
+    first = [s.to_dict() for s in db.export_training_samples(seed=7)]
+    assert first == [s.to_dict() for s in AddressDatabase().export_training_samples(seed=7)]
+    other = [s.instruction for s in db.export_training_samples(seed=8)]
+    assert other != [s["instruction"] for s in first]
+    templates = {s["instruction"].split("`")[0].split("$")[0] for s in first}
+    assert len(templates) >= 6  # several phrasings, not one canned question
+
+
+def test_registers_and_user_entries_name_their_table():
+    db = AddressDatabase(builtin=False, registers=True)
+    db.add(AddressEntry(0x7E0345, "SwimState", "Link's swim state", source="oracle"))
+    sources = Counter(s.source for s in db.export_training_samples())
+    assert sources == {"knowledge:snes_registers": 2 * 192, "knowledge:oracle": 2}
+    inidisp = samples_for(db, "INIDISP")["name_to_address"].output
+    assert "$2100" in inidisp and "bank" not in inidisp
+
+
+def test_samples_round_trip_through_jsonl(tmp_path):
+    samples = AddressDatabase().export_training_samples()
+    path = save_jsonl(samples, tmp_path / "knowledge.jsonl")
+    loaded = list(load_jsonl(path))
+    assert [s.to_dict() for s in loaded] == [s.to_dict() for s in samples]
