@@ -127,7 +127,7 @@ def _address_expression(mnemonic: str, operand: str) -> str | None:
     indirect = operand[0] in "(["
     if mnemonic in _NOT_DATA and not (mnemonic in _INDIRECT_JUMPS and indirect):
         return None
-    text = operand
+    text = re.sub(r"\s*,\s*", ",", operand)  # `$0D00, X` is `$0D00,X`
     if text.lower().endswith((",x", ",y")):
         text = text[:-2].rstrip()
     if text[:1] in "([" and text[-1:] in ")]":
@@ -178,6 +178,8 @@ class _Resolver:
         number, width = value
         if number is None:
             return None, None, True
+        if number < 0:  # not an address: asar would refuse it
+            return None, None, False
         address = resolve_operand(number, width)
         return address, (self.entry_at(address) if address is not None else None), True
 
