@@ -10,7 +10,7 @@ from afs.tokenizer import ASMTokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = ROOT / "data" / "01_raw" / "asm"
-SMALL_VOCAB = 900
+SMALL_VOCAB = 1100
 
 ROUTINE = """\
 ; Sprite_Example: moves the sprite towards Link.

@@ -11,7 +11,7 @@ from afs.cli import tokenizer as cli_tokenizer
 from afs.tokenizer import ASMTokenizer, training
 from cli.clitools import afs_env, afs_executable, assert_user_error, summary_line
 
-from .conftest import ROUTINE
+from .conftest import ROUTINE, SMALL_VOCAB
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def trained_dir(trained, tmp_path_factory):
     return trained.save_pretrained(tmp_path_factory.mktemp("cli_tokenizer"))
 
 
-def test_train_writes_a_tokenizer_folder(afs, small_corpus, tmp_path, trained_dir):
-    result = afs("train", *small_corpus, "--output", "tok", "--vocab-size", "900")
-    assert summary_line(result) == "train: 2 files -> 900 tokens -> tok"
+def test_train_writes_a_tokenizer_folder(afs, small_corpus, tmp_path, trained, trained_dir):
+    result = afs("train", *small_corpus, "--output", "tok", "--vocab-size", SMALL_VOCAB)
+    assert summary_line(result) == f"train: 2 files -> {len(trained)} tokens -> tok"
     for name in ("tokenizer.json", "tokenizer_config.json"):
         assert (tmp_path / "tok" / name).read_bytes() == (trained_dir / name).read_bytes()
 

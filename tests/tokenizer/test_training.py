@@ -17,7 +17,7 @@ from .conftest import SMALL_VOCAB
 TRAIN_AND_PRINT = """
 import sys
 from afs.tokenizer import ASMTokenizer
-sys.stdout.write(ASMTokenizer.train(sys.argv[1:], vocab_size=1200).backend_tokenizer.to_str())
+sys.stdout.write(ASMTokenizer.train(sys.argv[2:], int(sys.argv[1])).backend_tokenizer.to_str())
 """
 
 
@@ -37,10 +37,11 @@ def test_same_corpus_same_tokenizer_json_in_any_process(small_corpus):
     outputs = []
     for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "RAYON_NUM_THREADS": seed[-1] or "1"}
-        result = subprocess.run([sys.executable, "-c", TRAIN_AND_PRINT, *map(str, small_corpus)],
+        result = subprocess.run([sys.executable, "-c", TRAIN_AND_PRINT, str(SMALL_VOCAB),
+                                 *map(str, small_corpus)],
                                 env=env, capture_output=True, text=True, timeout=120, check=True)
         outputs.append(result.stdout)
-    in_process = ASMTokenizer.train(small_corpus, vocab_size=1200).backend_tokenizer.to_str()
+    in_process = ASMTokenizer.train(small_corpus, SMALL_VOCAB).backend_tokenizer.to_str()
     assert outputs[0] == outputs[1] == in_process
 
 

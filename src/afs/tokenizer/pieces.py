@@ -91,7 +91,8 @@ def _seed_pieces() -> tuple[str, ...]:
     seeds: list[str] = []
     for mnemonic in sorted(op.MNEMONICS):
         seeds += [mnemonic, " " + mnemonic, *_size_suffixes(mnemonic)]
-    seeds += DIRECTIVES
+    for directive in DIRECTIVES:  # at a line's start, or after a label: `Table: dw …`
+        seeds += [directive, " " + directive]
     for operand in _COMMON_OPERANDS:
         seeds += [operand, " " + operand]
     return tuple(seeds)
