@@ -45,6 +45,12 @@ def test_same_corpus_same_tokenizer_json_in_any_process(small_corpus):
     assert outputs[0] == outputs[1] == in_process
 
 
+def test_training_from_texts_equals_training_from_files(small_corpus, trained):
+    texts = [path.read_bytes().decode("utf-8") for path in small_corpus]
+    from_texts = ASMTokenizer.train_from_texts(texts, SMALL_VOCAB)
+    assert from_texts.backend_tokenizer.to_str() == trained.backend_tokenizer.to_str()
+
+
 def test_a_folder_means_its_asm_files(small_corpus):
     from_folder = ASMTokenizer.train([small_corpus[0].parent], vocab_size=SMALL_VOCAB)
     from_files = ASMTokenizer.train(sorted(small_corpus), vocab_size=SMALL_VOCAB)

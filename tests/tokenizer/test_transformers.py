@@ -66,6 +66,7 @@ def test_batch_call_pads_and_returns_tensors(trained):
     short = trained(lines, padding="max_length", truncation=True, max_length=3,
                     return_tensors="pt")
     assert short["input_ids"].shape == (3, 3)
+    assert [len(trained.encode(line)) for line in lines] == lengths  # encode is not truncated
 
 
 def test_a_tiny_causal_lm_sized_by_the_vocabulary(trained):

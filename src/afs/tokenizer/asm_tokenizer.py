@@ -65,8 +65,15 @@ class ASMTokenizer:
         """Learn a vocabulary of at most ``vocab_size`` tokens from ``files`` (folders are
         searched for ``*.asm``). Same files, same tokenizer, in any process."""
         texts = training.read_corpus(training.corpus_files(files))
+        return cls.train_from_texts(texts, vocab_size, min_frequency)
+
+    @classmethod
+    def train_from_texts(cls, texts: Sequence[str],
+                         vocab_size: int = training.DEFAULT_VOCAB_SIZE,
+                         min_frequency: int = training.DEFAULT_MIN_FREQUENCY) -> ASMTokenizer:
+        """``train`` on strings already in memory (one per file or document)."""
         tokenizer = cls.__new__(cls)
-        tokenizer._init(training.train_tokenizer(texts, vocab_size, min_frequency), None)
+        tokenizer._init(training.train_tokenizer(list(texts), vocab_size, min_frequency), None)
         return tokenizer
 
     # -- text <-> tokens ---------------------------------------------------------------------
@@ -134,9 +141,12 @@ class ASMTokenizer:
 
             if self._directory is not None and (self._directory / CONFIG_FILE).is_file():
                 self._hf = PreTrainedTokenizerFast.from_pretrained(str(self._directory))
-            else:
+            else:  # a copy: transformers sets padding and truncation on the object it holds
+                from tokenizers import Tokenizer
+
                 self._hf = PreTrainedTokenizerFast(
-                    tokenizer_object=self.backend_tokenizer, clean_up_tokenization_spaces=False,
+                    tokenizer_object=Tokenizer.from_str(self.backend_tokenizer.to_str()),
+                    clean_up_tokenization_spaces=False,
                     model_max_length=MODEL_MAX_LENGTH, **self.special_tokens)
         return self._hf
 
