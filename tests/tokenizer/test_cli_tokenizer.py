@@ -10,6 +10,7 @@ import pytest
 from afs.cli import tokenizer as cli_tokenizer
 from afs.tokenizer import ASMTokenizer, training
 from cli.clitools import afs_env, afs_executable, assert_user_error, summary_line
+from cli.test_cli_root import HEAVY_MODULES, imported_modules
 
 from .conftest import ROUTINE, SMALL_VOCAB
 
@@ -77,3 +78,9 @@ def test_help_explains_and_defaults_agree_with_the_library(afs):
     assert "--tokens" in afs("encode", "--help").stdout
     assert cli_tokenizer.DEFAULT_VOCAB_SIZE == training.DEFAULT_VOCAB_SIZE
     assert cli_tokenizer.DEFAULT_MIN_FREQUENCY == training.DEFAULT_MIN_FREQUENCY
+
+
+@pytest.mark.parametrize("command", ["train", "encode", "decode"])
+def test_help_imports_no_heavy_library(command):
+    heavy = (HEAVY_MODULES | {"tokenizers"}) & imported_modules("tokenizer", command, "--help")
+    assert not heavy, f"afs tokenizer {command} --help imports {sorted(heavy)}"
