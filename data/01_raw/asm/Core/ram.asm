@@ -213,12 +213,6 @@ LastArea = $7E0760
 ; a new room.
 LastRoom = $7E0762
 
-; Frames left in the "area name" banner shown after an area change.
-BannerTimer = $7E0764
-
-; Index of the banner text to draw (0 = none).
-BannerId = $7E0765
-
 ; 16-bit state of the hack's own pseudo random generator.
 RngState = $7E0766
 
@@ -228,7 +222,8 @@ SentryAlert = $7E0768
 ; Cooldown, in frames, before the heart jar can be used again.
 HeartJarCooldown = $7E0769
 
-; Mirror of the spirit shard count last drawn on the HUD ($FF forces a redraw).
+; What the HUD shard counter last drew: shard count in bits 0-6, sentry
+; alert in bit 7. $FF (an impossible state) forces a redraw.
 HudShardsDrawn = $7E076A
 
 ; Wisps still to be released by Overworld_ReleaseWisps (kept in hack RAM
