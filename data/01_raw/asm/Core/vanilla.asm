@@ -54,7 +54,8 @@ Sprite_PrepOamCoordLong = $06E416
 ; Check sprite X against the tilemap; returns A = collision bits ($0E70,X).
 Sprite_CheckTileCollisionLong = $06E496
 
-; Set sprite X's velocity ($0D40/$0D50) to A pixels/frame towards Link.
+; Set sprite X's velocities ($0D40/$0D50) so that it moves towards Link with
+; overall speed A (sprite velocity units, as used by Sprite_MoveLong).
 Sprite_ApplySpeedTowardsPlayerLong = $06EA12
 
 ; Hurt Link if sprite X touches him; carry set on contact.

@@ -22,7 +22,8 @@ namespace SpiritWisp
 !NoticeRange = 48
 ; Distance at which the wisp counts as collected.
 !CollectRange = 10
-; Homing speed in pixels per frame (Sprite_ApplySpeedTowardsPlayerLong units).
+; Homing speed, in the sprite velocity units Sprite_ApplySpeedTowardsPlayerLong
+; takes in A.
 !FollowSpeed = 20
 ; Frames between changes of drift direction.
 !DriftTime = 40
@@ -147,7 +148,7 @@ Collect:
 ; -----------------------------------------------------------------------------
 ; PickDriftSpeed
 ; Set a random drift velocity: each axis gets one of the eight speeds in
-; .speeds (between -8 and +8 pixels/frame units), and restart the timer.
+; .speeds (signed sprite velocities from -8 to +8), and restart the timer.
 ; Clobbers $00-$01 and Y.
 ; -----------------------------------------------------------------------------
 PickDriftSpeed:
