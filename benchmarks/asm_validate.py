@@ -42,6 +42,7 @@ def repeated_corpus(lines: int) -> str:
         for text in texts:
             # macros are global in asar: give each copy its own names
             text = re.sub(r"(macro\s+|%)([A-Za-z0-9_]+)\(", rf"\g<1>\g<2>_{copy}(", text)
+            text = re.sub(r"(namespace\s+)(?!off\b|nested\b)(\w+)", rf"\g<1>\g<2>_{copy}", text)
             parts.append(f"namespace Copy{copy}\n{text}\nnamespace off\n")
             count += text.count("\n") + 3
         copy += 1

@@ -240,3 +240,11 @@ def test_asar_backend_agrees_with_the_builtin_validator(line):
 def test_whitespace_after_a_comma_is_allowed_as_in_asar(line):
     assert validate(program("Ram = $0010", line)).valid
     assert not validate(program("LDA ($12 ,X)")).valid
+
+
+def test_namespaces_replace_each_other_unless_nested():
+    flat = "namespace A\nL:\nnamespace B\nL:\nnamespace off\nL:\n"
+    assert validate(flat).valid
+    assert not validate(flat + "namespace B\nL:\n").valid
+    nested = "namespace nested on\nnamespace A\nnamespace B\nL:\nnamespace off\nL:\nnamespace off\nL:\n"
+    assert validate(nested).valid

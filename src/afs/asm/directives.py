@@ -33,6 +33,7 @@ class DirectiveContext:
         self.base_stack: list[tuple[int | None, int | None] | None] = []
         self.namespace_stack: list[str] = []
         self.arch = "65816"
+        self.nested = False  # `namespace nested on`
 
     # helpers the handlers share
     def error(self, statement: Statement, message: str, code: str = BAD_DIRECTIVE) -> None:
@@ -175,15 +176,17 @@ def _namespace(context: DirectiveContext, statement: Statement, argument: str) -
     words = argument.split()
     if not words:
         context.error(statement, "namespace needs a name, 'off' or 'nested on|off'")
-    elif words[0].lower() == "off":
-        context.validator.namespace = ""
+    elif words[0].lower() == "off":  # leaves one level when nested, all of them otherwise
+        current = context.validator.namespace
+        context.validator.namespace = current.rpartition("_")[0] if context.nested else ""
     elif words[0].lower() == "nested":
-        pass
+        context.nested = len(words) > 1 and words[1].lower() == "on"
     elif len(words) != 1 or not _NAME.fullmatch(words[0]):
         context.error(statement, f"{argument!r} is not a valid namespace name")
     else:
         current = context.validator.namespace
-        context.validator.namespace = words[0] if not current else f"{current}_{words[0]}"
+        nest = context.nested and current
+        context.validator.namespace = f"{current}_{words[0]}" if nest else words[0]
 
 
 def _pushns(context: DirectiveContext, statement: Statement, argument: str) -> None:
