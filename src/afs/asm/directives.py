@@ -32,8 +32,11 @@ class DirectiveContext:
         self.base: tuple[int | None, int | None] | None = None  # (real pc, base address)
         self.base_stack: list[tuple[int | None, int | None] | None] = []
         self.namespace_stack: list[str] = []
+        self.namespace_stack_lines: list[Statement] = []
         self.arch = "65816"
         self.nested = False  # `namespace nested on`
+        self.mapper = "lorom"  # asar's default mapping
+        self.table_depth = 0
 
     # helpers the handlers share
     def error(self, statement: Statement, message: str, code: str = BAD_DIRECTIVE) -> None:
@@ -55,6 +58,8 @@ class DirectiveContext:
             self.error(self.struct_line, f"struct {self.struct} has no endstruct", BAD_BLOCK)
         for _, statement in self.pc_stack:
             self.error(statement, "pushpc has no matching pullpc", BAD_BLOCK)
+        for statement in self.namespace_stack_lines:
+            self.error(statement, "pushns has no matching pullns", BAD_BLOCK)
 
 
 Handler = Callable[[DirectiveContext, Statement, str], None]
@@ -64,8 +69,52 @@ def _ignore(context: DirectiveContext, statement: Statement, argument: str) -> N
     """Commands with nothing to check here (mapping modes, settings, text output)."""
 
 
+def _mapper(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    word = statement.text.split(None, 1)[0].lower()
+    if word == "sa1rom" and argument and len(split_arguments(argument)) != 4:
+        context.error(statement, "sa1rom takes no banks or four: sa1rom 0,1,4,6")
+    context.mapper = word
+
+
+def _needs_argument(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """Settings whose values are not checked here, but which need one."""
+    if not argument:
+        context.error(statement, f"{statement.text.split()[0]} needs an argument")
+
+
+def _table_push(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    context.table_depth += 1
+
+
+def _table_pull(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if context.table_depth == 0:
+        context.error(statement, "pulltable without pushtable", BAD_BLOCK)
+        return
+    context.table_depth -= 1
+
+
+_PRINTABLE = re.compile(r'"[^"]*"|(?:hex|dec|bin|double)\(.*\)|pc|bytes|freespaceuse', re.I)
+
+
+def _print(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """print/warn take strings and a few functions (hex(…), dec(…), pc), comma-separated."""
+    word = statement.text.split(None, 1)[0].lower()
+    if not argument:
+        if word == "print":
+            context.error(statement, "print needs something to print")
+        return
+    for item in split_arguments(argument):
+        if not _PRINTABLE.fullmatch(item):
+            what = "an empty item (a trailing comma?)" if not item else repr(item)
+            context.error(statement, f"{word} prints strings, hex(…), dec(…) or pc, not {what}")
+            return
+
+
 def _org(context: DirectiveContext, statement: Statement, argument: str) -> None:
     value = context.value(statement, argument, "org")
+    if value is not None and value is not False and not 0 <= value <= 0xFFFFFF:
+        context.error(statement, f"org {argument}: an SNES address is $000000-$FFFFFF")
+        return
     if value is not False:
         context.validator.pc = value
         context.base = None
@@ -92,6 +141,9 @@ def _skip(context: DirectiveContext, statement: Statement, argument: str) -> Non
         context.validator.pc = None
         return
     value = context.value(statement, argument, "skip")
+    pc = context.validator.pc
+    if value not in (False, None) and pc is not None and (pc & 0xFFFF) + value > 0x10000:
+        context.error(statement, f"skip {argument} crosses a bank border", "bad_address")
     if value is not False:
         context.validator.advance(value)
 
@@ -100,7 +152,9 @@ def _fill(context: DirectiveContext, statement: Statement, argument: str) -> Non
     if argument.lower().startswith("align"):
         context.validator.pc = None
         return
-    _skip(context, statement, argument)
+    value = context.value(statement, argument, "fill")
+    if value not in (False, None):
+        context.validator.write(statement, value)
 
 
 def _one_value(what: str) -> Handler:
@@ -125,21 +179,27 @@ def _data(context: DirectiveContext, statement: Statement, argument: str) -> Non
         return
     width, length = _DATA_WIDTHS[word], 0
     offset = len(statement.text) - len(argument)
+    if re.search(r"\s,", argument) and argument.count('"') == 0:
+        context.error(statement, f"no space before a comma in {word} (asar splits words on "
+                      "spaces)")
+        return
     for item in split_arguments(argument):
         if not item:
             context.error(statement, f"{word} has an empty value (two commas in a row?)")
             return
         if item.startswith('"'):
-            if len(item) < 2 or not item.endswith('"'):
-                context.error(statement, f"unterminated string {item!r}")
+            if len(item) < 2 or not item.endswith('"') or item.count('"') != 2:
+                context.error(statement, f"mismatched quotes in {item!r}")
                 return
             length += width * (len(item) - 2)
+        elif item.strip("+-") == "":  # an anonymous label
+            length += width
         elif context.validator.expression(statement, item, offset) is None:
             return
         else:
             length += width
         offset += len(item) + 1
-    context.validator.advance(length)
+    context.validator.write(statement, length)
 
 
 def _needs_file(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -191,6 +251,7 @@ def _namespace(context: DirectiveContext, statement: Statement, argument: str) -
 
 def _pushns(context: DirectiveContext, statement: Statement, argument: str) -> None:
     context.namespace_stack.append(context.validator.namespace)
+    context.namespace_stack_lines.append(statement)
 
 
 def _pullns(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -198,6 +259,7 @@ def _pullns(context: DirectiveContext, statement: Statement, argument: str) -> N
         context.error(statement, "pullns without pushns", BAD_BLOCK)
         return
     context.validator.namespace = context.namespace_stack.pop()
+    context.namespace_stack_lines.pop()
 
 
 def _struct(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -216,6 +278,8 @@ def _struct(context: DirectiveContext, statement: Statement, argument: str) -> N
         start = context.validator.lookup(words[2])
     elif len(words) == 2:
         start = context.value(statement, words[1], "struct")
+    elif len(words) == 1:
+        start = None
     else:
         context.error(statement, "struct takes a name and an address (or 'extends Parent')")
         return
@@ -260,11 +324,11 @@ def _assert(context: DirectiveContext, statement: Statement, argument: str) -> N
 
 def _arch(context: DirectiveContext, statement: Statement, argument: str) -> None:
     name = argument.lower()
-    if name not in ("65816", "spc700", "spc700-inline", "superfx"):
-        context.error(statement, f"unknown architecture {argument!r} "
-                      "(65816, spc700, spc700-inline, superfx)")
+    if not name:
+        context.error(statement, "arch needs an architecture (65816, spc700, superfx)")
         return
-    context.arch = name
+    # asar accepts unknown names and stays on 65816
+    context.arch = name if name in ("spc700", "spc700-inline", "superfx") else "65816"
 
 
 def _math(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -294,21 +358,26 @@ def _unknown_position(context: DirectiveContext, statement: Statement, argument:
 
 
 def _rep(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    context.value(statement, argument, "rep")
+    value = context.validator.expression(statement, argument) if argument else None
+    if value is not None and value.unresolved:
+        context.error(statement, "rep takes a number, not a label")
+        return
     context.validator.warn(statement, "asar_warning",
                            "the rep command is deprecated (it clashes with REP #$xx)")
 
 
 DIRECTIVES: dict[str, Handler] = {
     **dict.fromkeys(["lorom", "hirom", "exlorom", "exhirom", "sa1rom", "fullsa1rom", "sfxrom",
-                     "norom", "print", "warn", "check", "optimize", "warnings", "asar", "xkas",
-                     "{", "}", "cleartable", "pushtable", "pulltable", "function", "prot",
-                     "autoclean", "spcblock", "endspcblock", "startpos", "@xkas", "@asar"],
-                    _ignore),
+                     "norom"], _mapper),
+    **dict.fromkeys(["asar", "xkas", "{", "}", "cleartable", "prot", "autoclean", "spcblock",
+                     "endspcblock", "startpos", "@xkas", "@asar", "header"], _ignore),
+    **dict.fromkeys(["check", "optimize", "warnings", "function", "bank"], _needs_argument),
+    "print": _print, "warn": _print, "pushtable": _table_push, "pulltable": _table_pull,
     "org": _org, "base": _base, "skip": _skip, "fill": _fill, "warnpc": _warnpc,
     "fillbyte": _one_value("fillbyte"), "padbyte": _one_value("padbyte"),
     "freespacebyte": _one_value("freespacebyte"), "dpbase": _one_value("dpbase"),
-    "bank": _ignore, "pad": _unknown_position, "freespace": _unknown_position,
+    **{name: _one_value(name) for name in ("fillword", "filllong", "filldword", "padword",
+                                           "padlong", "paddword", "pad")}, "freespace": _unknown_position,
     "freecode": _unknown_position, "freedata": _unknown_position,
     **dict.fromkeys(["db", "dw", "dl", "dd"], _data),
     **dict.fromkeys(["incsrc", "incbin", "include", "includefrom", "table"], _needs_file),

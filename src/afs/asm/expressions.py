@@ -129,8 +129,9 @@ def _apply(symbol: str, left: int, right: int, column: int) -> int:
 
 
 class _Parser:
-    def __init__(self, text: str, precedence: bool):
+    def __init__(self, text: str, precedence: bool, symbols: dict | None = None):
         self.tokens = _tokens(text)
+        self.symbols = symbols or {}
         self.index = 0
         self.precedence = precedence
         self.unresolved: list[str] = []
@@ -165,6 +166,10 @@ class _Parser:
             self.call_arguments()
             self.calls += 1
             return 0
+        if kind == "name" and text.strip(".") == "":
+            raise ExpressionError(f"{text!r} is not a valid label name", column)
+        if kind == "name" and self.symbols.get(text) is not None:
+            return self.symbols[text]
         if kind in ("name", "define"):
             self.unresolved.append(text)
             return 0
@@ -212,9 +217,10 @@ class _Parser:
         return value
 
 
-def evaluate(text: str, math_pri: bool = False) -> Value:
-    """Value of an asar expression; raises ExpressionError naming the column of a problem."""
-    parser = _Parser(text, math_pri)
+def evaluate(text: str, math_pri: bool = False, symbols: dict | None = None) -> Value:
+    """Value of an asar expression; raises ExpressionError naming the column of a problem.
+    ``symbols`` maps names whose values are known (labels) to them."""
+    parser = _Parser(text, math_pri, symbols)
     value = parser.expression(0)
     leftover = parser.peek()
     if leftover is not None:

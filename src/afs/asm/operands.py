@@ -149,6 +149,9 @@ def _immediate(mnemonic: str, modes, width: int, explicit: bool, count: int | No
         return Encoding(op.IMMEDIATE_M if op.IMMEDIATE_M in modes else op.IMMEDIATE_X,
                         2 if width == 1 else 3)
     if mnemonic in REPEATABLE:  # the value is a repeat count
+        if count is not None and not 0 <= count < 0x10000:
+            raise OperandError(f"{mnemonic} #{count} repeats {mnemonic} {count} times: "
+                               "the count must be 0..65535", BAD_IMMEDIATE)
         return Encoding(op.ACCUMULATOR if op.ACCUMULATOR in modes else op.IMPLIED,
                         max(count or 0, 0))
     if op.IMMEDIATE_8 in modes:
@@ -190,7 +193,10 @@ def _no_mode(mnemonic: str, modes, operand: Operand, width: int, explicit: bool)
     return OperandError(f"{mnemonic} has no {operand.shape} addressing mode")
 
 
-def _block_move(mnemonic: str, operand: Operand, width: int, arguments: int) -> Encoding:
+def _block_move(mnemonic: str, operand: Operand, width: int, arguments: int,
+                explicit: bool) -> Encoding:
+    if arguments == 2 and explicit:
+        raise OperandError(f"{mnemonic} with two banks takes no size suffix", BAD_SUFFIX)
     if arguments == 2 or (arguments == 1 and width in (0, 2) and operand.shape == PLAIN):
         return Encoding(op.BLOCK_MOVE, 3)
     raise OperandError(f"{mnemonic} takes two banks: {mnemonic} $7E,$7F (destination, source) "
@@ -207,11 +213,11 @@ def encode(word: str, operand: Operand, width: int, count: int | None = None,
     if not modes:
         raise OperandError(f"unknown mnemonic {mnemonic}", UNKNOWN_MNEMONIC)
     explicit = suffix is not None
-    width = suffix or width
+    width = suffix or min(width, 3)  # asar reads anything wider than three bytes as three
     if operand.shape == NONE:
         return _no_operand(mnemonic, modes, suffix)
     if op.BLOCK_MOVE in modes:
-        return _block_move(mnemonic, operand, width, arguments)
+        return _block_move(mnemonic, operand, width, arguments, explicit)
     if operand.shape == PLAIN and arguments > 1:
         register = operand.expression.rsplit(",", 1)[1]
         raise OperandError(f"',{register}' is not an index register (asar knows ,X ,Y and ,S)",

@@ -82,6 +82,9 @@ def split_statements(line_number: int, line: str) -> list[Statement]:
         _append(statements, line_number, line, start, end)
         start = end + 2
     _append(statements, line_number, line, start, len(line))
+    if line.rstrip().endswith(" :") or line.rstrip().endswith("\t:"):
+        # asar reads a trailing ` :` as a command of its own, which does not exist
+        statements.append(Statement(line_number, len(line.rstrip()), ":"))
     return statements
 
 

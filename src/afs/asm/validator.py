@@ -29,13 +29,14 @@ BRANCH_RANGE = "branch_out_of_range"
 UNRESOLVED = "unresolved"
 BAD_MACRO = "bad_macro"
 BAD_BLOCK = "unbalanced_block"
+BANK_CROSSED = "bad_address"
 
-_MAIN_LABEL = re.compile(r"(#?\??)([A-Za-z0-9_]+):(?=\s|$)")
+_MAIN_LABEL = re.compile(r"(#?\??)([A-Za-z0-9_][A-Za-z0-9_.]*):(?=\s|$)")
 _SUB_LABEL = re.compile(r"(#?\??)(\.+)([A-Za-z0-9_]+):?(?=\s|$)")
 _ANONYMOUS = re.compile(r"(\??)(\++|-+):?(?=\s|$)")
-_DEFINE_SET = re.compile(r"!([A-Za-z0-9_]+)(\s*)(=|\+=|:=|#=|\?=)(\s*)(.*)$")
+_DEFINE_SET = re.compile(r"!\{?([A-Za-z0-9_]+)\}?(\s*)(=|\+=|:=|#=|\?=)(\s*)(.*)$")
 _DEFINE_USE = re.compile(r"!([A-Za-z0-9_]+)|!\{([A-Za-z0-9_]+)\}")
-_MACRO_CALL = re.compile(r"%([A-Za-z0-9_]+)\((.*)\)$")
+_MACRO_CALL = re.compile(r"%\s*([A-Za-z0-9_]+)\((.*)\)$")
 _MACRO_DEF = re.compile(r"macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
 _MACRO_PARAM = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
 _INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
@@ -95,6 +96,7 @@ class _Deferred:
     pc: int | None
     scope: tuple[str, list[str]]
     anonymous: tuple[str, int] | None = None
+    arguments: int = 1
 
 
 @dataclass
@@ -141,8 +143,13 @@ class _Validator:
         first = True
         for number, line in logical_lines(text):
             for statement in split_statements(number, line):
-                if first and statement.text.lower().startswith("asar "):
-                    self.math_pri = _version_at_least(statement.text[5:].strip(), (1, 9))
+                lower = statement.text.lower().lstrip("@")
+                if lower.split(None, 1)[0] in ("asar", "xkas"):
+                    if not first:
+                        self.error(statement, UNKNOWN_COMMAND, f"{lower.split()[0]} must be the "
+                                   "first command of the file")
+                    elif lower.startswith("asar "):
+                        self.math_pri = _version_at_least(lower[5:].strip(), (1, 9))
                 first = False
                 self.statement(statement)
         self.finish()
@@ -204,9 +211,9 @@ class _Validator:
         match = _SUB_LABEL.match(text)
         if match:
             depth, name = len(match.group(2)), match.group(3)
-            if not self.main_label and depth >= 1 and not self.context.struct:
-                self.error(statement, BAD_LABEL, f"sub label .{name} has no main label above it",
-                           offset)
+            if not self.context.struct and (not self.main_label or depth - 1 > len(self.sub_labels)):
+                self.error(statement, BAD_LABEL, f"sub label {'.' * depth}{name} has no parent "
+                           f"label above it", offset)
             self.sub_labels = self.sub_labels[:depth - 1] + [name]
             self.define_label(statement, self.qualified(depth, name), offset)
             return text[match.end():]
@@ -227,8 +234,8 @@ class _Validator:
     def define_label(self, statement: Statement, name: str, offset: int,
                      value: int | None | bool = False) -> None:
         position = self.pc if value is False else value
-        key = name.lower()
-        if key in self.labels and self.macro_depth == 0 and not name.startswith("?"):
+        key = name  # asar's labels are case-sensitive (its mnemonics are not)
+        if key in self.labels and not name.lstrip("#").startswith("?"):
             self.error(statement, BAD_LABEL, f"label {name!r} is defined twice", offset)
         self.labels[key] = position
 
@@ -239,6 +246,9 @@ class _Validator:
         if not before or not after and value:
             self.error(statement, BAD_DEFINE, f"asar needs spaces around '{operator_}' in a define "
                        f"(write !{name} {operator_} …)")
+            return
+        if value.count('"') % 2:
+            self.error(statement, BAD_DEFINE, f"mismatched quotes in the value of !{name}")
             return
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
             value = value[1:-1]
@@ -280,8 +290,8 @@ class _Validator:
         return text
 
     def report_unresolved(self, statement: Statement, name: str, kind: str) -> None:
-        if name.lower() not in self.unresolved_reported:
-            self.unresolved_reported.add(name.lower())
+        if name not in self.unresolved_reported:
+            self.unresolved_reported.add(name)
             self.warn(statement, UNRESOLVED, f"{kind} {name} is not defined here "
                       "(fine if it is defined in another file)")
 
@@ -291,6 +301,8 @@ class _Validator:
         if word not in ("if", "elseif", "else", "endif", "while", "endwhile", "for", "endfor"):
             return False
         argument = statement.text[len(word):].strip()
+        if argument and word in ("else", "endif", "endwhile", "endfor"):
+            return False  # `else if` / `endif endif` are not asar commands
         if word in ("if", "while", "for"):
             if not argument:
                 self.error(statement, BAD_BLOCK, f"'{word}' needs a condition")
@@ -305,6 +317,9 @@ class _Validator:
             self.close_frame(statement, word[3:], word)
             return True
         frame = self.frames[-1] if self.frames else None
+        if word == "endif" and frame is not None and frame.kind == "while":
+            self.frames.pop()  # asar lets endif close a while (deprecated)
+            return True
         if frame is None or frame.kind != "if":
             self.error(statement, BAD_BLOCK, f"'{word}' without 'if'")
             return True
@@ -331,7 +346,7 @@ class _Validator:
         self.frames.pop()
 
     def for_loop(self, statement: Statement, argument: str) -> None:
-        match = re.fullmatch(r"([A-Za-z0-9_]+)\s*=\s*(\S+)\.\.(\S+)", argument)
+        match = re.fullmatch(r"([A-Za-z0-9_]+)\s+=\s+(\S+)\.\.(\S+)", argument)
         if not match:
             self.error(statement, BAD_BLOCK, "a for loop is written 'for i = 0..8'")
             return
@@ -353,7 +368,7 @@ class _Validator:
     def record_macro_line(self, statement: Statement) -> None:
         lower = statement.text.lower()
         if lower == "endmacro":
-            self.macros[self.recording.name.lower()] = self.recording
+            self.macros[self.recording.name] = self.recording
             self.recording = None
         elif lower.startswith("macro ") or lower.startswith("macro\t"):
             self.error(statement, BAD_MACRO, "a macro cannot be defined inside another macro")
@@ -368,12 +383,16 @@ class _Validator:
             return
         name, params_text = match.groups()
         params = [p.strip() for p in params_text.split(",")] if params_text.strip() else []
+        if name[0].isdigit():
+            self.error(statement, BAD_MACRO, f"macro name {name!r} starts with a digit")
+        if len(set(params)) != len(params):
+            self.error(statement, BAD_MACRO, f"macro {name} names a parameter twice")
         variadic = bool(params) and params[-1] == "..."
         params = params[:-1] if variadic else params
         for param in params:
-            if not re.fullmatch(r"[A-Za-z0-9_]+", param):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", param):
                 self.error(statement, BAD_MACRO, f"macro parameter {param!r} is not a valid name")
-        if name.lower() in self.macros:
+        if name in self.macros:
             self.error(statement, BAD_MACRO, f"macro {name} is defined twice")
         self.recording = _Macro(name, params, variadic, [], statement.line)
 
@@ -383,7 +402,7 @@ class _Validator:
             self.error(statement, BAD_MACRO, "a macro call is written %Name(arguments)")
             return
         name, args_text = match.groups()
-        macro = self.macros.get(name.lower())
+        macro = self.macros.get(name)
         if macro is None:
             self.report_unresolved(statement, "%" + name, "macro")
             self.pc = None  # its size is unknown here
@@ -398,7 +417,10 @@ class _Validator:
         if self.macro_depth >= _MAX_MACRO_DEPTH:
             self.error(statement, BAD_MACRO, f"macro {name} calls itself too deeply")
             return
-        self.expand(statement, macro, dict(zip(macro.params, args)))
+        values = dict(zip(macro.params, args))
+        extra = args[len(macro.params):]
+        values.update({f"...[{i}]": value for i, value in enumerate(extra)})
+        self.expand(statement, macro, values)
 
     def expand(self, call: Statement, macro: _Macro, values: dict[str, str]) -> None:
         outer_prefix = self.macro_prefix
@@ -408,6 +430,8 @@ class _Validator:
 
             def argument(match: re.Match) -> str:
                 return values.get(match.group(1), match.group())
+
+
 
             text = _MACRO_PARAM.sub(argument, line.text)
             for piece in split_statements(call.line, text):
@@ -422,19 +446,25 @@ class _Validator:
         lower = first.lower()
         if ", " in text or ",\t" in text:  # asar drops whitespace after commas: `LDA 1, S`
             text = _COMMA_SPACE.sub(",", text)
+        if "' '" in text:  # the one character literal with a space in it
+            text = text.replace("' '", "$20")
         instruction = _INSTRUCTION.match(text)
         if instruction and self.context.arch != "65816":
             return  # SPC700 / Super FX code is not checked here
         if instruction and lower[:3].upper() in op.MNEMONICS and not (
-                lower == "rep" and instruction.group(2) and not instruction.group(2).startswith("#")):
+                lower[:4] in ("rep", "rep.") and instruction.group(2)
+                and not instruction.group(2).startswith("#")):
             self.instruction(statement, instruction.group(1), instruction.group(2) or "")
             return
         if text.startswith("%"):
             self.call_macro(statement)
             return
-        handler = DIRECTIVES.get(lower)
+        handler = DIRECTIVES.get("rep" if lower.startswith("rep.") else lower)
         if handler is not None:
             handler(self.context, statement, text[len(first):].strip())
+            return
+        if re.match(r"'.'\s+=\s", text):  # a table entry: the byte a character stands for
+            self.expression(statement, text.split("=", 1)[1].strip(), text.index("=") + 2)
             return
         words = text.split(None, 2)
         if len(words) >= 2 and words[1] == "=":
@@ -491,10 +521,10 @@ class _Validator:
         if name.startswith("."):  # a sub label of the labels above the reference
             depth = len(name) - len(name.lstrip("."))
             main, subs = scope or (self.main_label, self.sub_labels)
-            return _scoped(main, subs, depth, name[depth:]).lower()
-        if self.namespace and self.namespaced(name).lower() in self.labels:
-            return self.namespaced(name).lower()
-        return name.lower()
+            return _scoped(main, subs, depth, name[depth:])
+        if self.namespace and self.namespaced(name) in self.labels:
+            return self.namespaced(name)
+        return name
 
     # -- instructions ------------------------------------------------------------------------
     def instruction(self, statement: Statement, word: str, operand: str) -> None:
@@ -510,6 +540,9 @@ class _Validator:
             return
         shape = split_operand(operand)
         offset = len(word) + 1 + shape.offset if operand else 0
+        if operand and operand.upper() != "A" and not shape.expression.strip():
+            self.error(statement, "bad_number", f"a value is missing in {operand!r}", offset)
+            return
         anonymous = _ANONYMOUS_REF.match(shape.expression) if shape.expression else None
         arguments = 1
         if anonymous:
@@ -524,7 +557,7 @@ class _Validator:
             self.apply(statement, self.encoded(word, shape, value, arguments))
             return
         if value.unresolved or anonymous:
-            self.defer(statement, word, operand, value, anonymous)
+            self.defer(statement, word, operand, value, anonymous, arguments)
             return
         result = self.encoded(word, shape, value, arguments)
         self.cache[key] = result
@@ -557,14 +590,29 @@ class _Validator:
             return
         if result.warning:
             self.warn(statement, "asar_warning", result.warning)
-        self.advance(result.length)
+        self.write(statement, result.length)
+
+    def write(self, statement: Statement, length: int | None) -> None:
+        """Put ``length`` bytes at the pc: they must stay in one bank and land in ROM."""
+        pc = self.pc
+        if pc is not None and length and self.context.base is None:
+            if self.context.struct:
+                self.error(statement, "bad_directive", "a struct holds labels and skip, "
+                           "not code or data")
+            elif (pc & 0xFFFF) + length > 0x10000:
+                self.error(statement, BANK_CROSSED, f"a bank border is crossed at "
+                           f"${(pc | 0xFFFF) + 1:06X}")
+            elif self.context.mapper == "lorom" and not _maps_to_lorom(pc):
+                self.error(statement, BANK_CROSSED, f"SNES address ${pc:06X} is not ROM in lorom "
+                           "(use base for code that runs from RAM)")
+        self.advance(length)
 
     def advance(self, length: int | None) -> None:
         if self.pc is not None:
             self.pc = None if length is None else self.pc + length
 
     def defer(self, statement: Statement, word: str, operand: str, value: Value,
-              anonymous: re.Match | None) -> None:
+              anonymous: re.Match | None, arguments: int) -> None:
         reference = None
         if anonymous:
             sign = anonymous.group(1)  # '+' means the next such label, '-' the last one
@@ -575,11 +623,12 @@ class _Validator:
             self.error(statement, "bad_expression", f"the repeat count of {mnemonic} #n must be "
                        "a number, not a label")
             return
-        guess = self.encoded(word, shape, value, 1, self.guess_width(value))
+        guess = self.encoded(word, shape, value, arguments, self.guess_width(value))
         length = guess.length if isinstance(guess, Encoding) else None
         self.deferred.append(_Deferred(statement, word, operand, value, self.pc,
-                                       (self.main_label, list(self.sub_labels)), reference))
-        self.advance(length)
+                                       (self.main_label, list(self.sub_labels)), reference,
+                                       arguments))
+        self.write(statement, length)
 
     def guess_width(self, value: Value) -> int:
         """Width of an operand naming labels, from what is known so far (two bytes when a
@@ -632,7 +681,7 @@ class _Validator:
         known = all(t is not None for t in targets) and item.pc is not None
         widths = [max([item.value.width] + [_label_width(t, item.pc) for t in targets])] if known \
             else [2, 3]
-        results = [self.encoded(item.word, shape, item.value, 1, w) for w in widths]
+        results = [self.encoded(item.word, shape, item.value, item.arguments, w) for w in widths]
         good = [r for r in results if isinstance(r, Encoding)]
         if not good:
             self.error(item.statement, results[0].code, str(results[0]))
@@ -652,9 +701,16 @@ class _Validator:
         if isinstance(result, OperandError):
             self.error(item.statement, result.code, str(result))
             return
-        if item.pc is None or any(t is None for t in targets) or len(targets) != 1:
+        if item.pc is None or any(t is None for t in targets) or not targets:
             return
-        distance = targets[0] - (item.pc + result.length)
+        target = targets[0]
+        if item.value.unresolved and not item.anonymous:
+            symbols = {name: self.labels.get(self.label_key(name, item.scope))
+                       for name in item.value.unresolved}
+            target = evaluate(split_operand(item.operand).expression, self.math_pri, symbols).value
+            if target is None:
+                return
+        distance = target - (item.pc + result.length)
         limit = 0x80 if mnemonic in op.BRANCHES else 0x8000
         if not -limit <= distance < limit:
             self.error(item.statement, BRANCH_RANGE, f"{mnemonic} target is {distance} bytes away "
@@ -666,6 +722,11 @@ def _scoped(main: str, subs: list[str], depth: int, name: str) -> str:
     """asar's full name of a sub label: `.b` under `Main` and `..c` under that are `Main_b`
     and `Main_b_c`."""
     return "_".join([p for p in [main, *subs[:depth - 1]] if p] + [name])
+
+
+def _maps_to_lorom(pc: int) -> bool:
+    bank = pc >> 16
+    return bank < 0x7E or bank > 0x7F if pc & 0x8000 else 0x40 <= bank < 0x70 or bank >= 0xC0
 
 
 def _label_width(target: int | None, pc: int | None) -> int:
