@@ -37,6 +37,8 @@ class DirectiveContext:
         self.nested = False  # `namespace nested on`
         self.mapper = "lorom"  # asar's default mapping
         self.table_depth = 0
+        self.forward_org: list[tuple[Statement, str]] = []  # org Label before Label exists
+        self.bankcross = True  # `check bankcross off` allows code across banks
 
     # helpers the handlers share
     def error(self, statement: Statement, message: str, code: str = BAD_DIRECTIVE) -> None:
@@ -58,6 +60,9 @@ class DirectiveContext:
             self.error(self.struct_line, f"struct {self.struct} has no endstruct", BAD_BLOCK)
         for _, statement in self.pc_stack:
             self.error(statement, "pushpc has no matching pullpc", BAD_BLOCK)
+        for statement, name in self.forward_org:
+            if name in self.validator.labels:
+                self.error(statement, f"org {name}: org may only name labels defined above it")
         for statement in self.namespace_stack_lines:
             self.error(statement, "pushns has no matching pullns", BAD_BLOCK)
 
@@ -80,6 +85,26 @@ def _needs_argument(context: DirectiveContext, statement: Statement, argument: s
     """Settings whose values are not checked here, but which need one."""
     if not argument:
         context.error(statement, f"{statement.text.split()[0]} needs an argument")
+
+
+def _check(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    words = argument.lower().split()
+    if not words or words[0] not in ("title", "bankcross"):
+        context.error(statement, "check takes 'title \"…\"' or 'bankcross on|off|half|full'")
+    elif words[0] == "bankcross":
+        context.bankcross = len(words) < 2 or words[1] != "off"
+
+
+def _alignment(context: DirectiveContext, statement: Statement, argument: str) -> bool:
+    """Check `align N [offset M]` (N a power of two); False after an error."""
+    words = argument.split()
+    value = context.validator.expression(statement, words[1]) if len(words) > 1 else None
+    size = context.validator.resolve(value) if value else None
+    if len(words) < 2 or (size is not None and (size < 1 or size & (size - 1))):
+        context.error(statement, "align takes a power of two: skip align 16")
+        return False
+    context.validator.pc = None
+    return True
 
 
 def _table_push(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -108,10 +133,16 @@ def _print(context: DirectiveContext, statement: Statement, argument: str) -> No
             what = "an empty item (a trailing comma?)" if not item else repr(item)
             context.error(statement, f"{word} prints strings, hex(…), dec(…) or pc, not {what}")
             return
+        if item.endswith(")"):  # hex(Label): its argument is an expression
+            context.validator.expression(statement, item)
 
 
 def _org(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    known, seen = set(context.validator.labels), len(context.validator.references)
     value = context.value(statement, argument, "org")
+    for _, name, _ in context.validator.references[seen:]:
+        if name not in known:
+            context.forward_org.append((statement, name))
     if value is not None and value is not False and not 0 <= value <= 0xFFFFFF:
         context.error(statement, f"org {argument}: an SNES address is $000000-$FFFFFF")
         return
@@ -130,6 +161,9 @@ def _base(context: DirectiveContext, statement: Statement, argument: str) -> Non
         context.base = None
         return
     value = context.value(statement, argument, "base")
+    if value is not None and value is not False and not 0 <= value <= 0xFFFFFF:
+        context.error(statement, f"base {argument}: an SNES address is $000000-$FFFFFF")
+        return
     if value is not False:
         real = context.base[0] if context.base else validator.pc
         context.base = (real, value)
@@ -138,7 +172,7 @@ def _base(context: DirectiveContext, statement: Statement, argument: str) -> Non
 
 def _skip(context: DirectiveContext, statement: Statement, argument: str) -> None:
     if argument.lower().startswith("align"):
-        context.validator.pc = None
+        _alignment(context, statement, argument)
         return
     value = context.value(statement, argument, "skip")
     pc = context.validator.pc
@@ -150,7 +184,7 @@ def _skip(context: DirectiveContext, statement: Statement, argument: str) -> Non
 
 def _fill(context: DirectiveContext, statement: Statement, argument: str) -> None:
     if argument.lower().startswith("align"):
-        context.validator.pc = None
+        _alignment(context, statement, argument)
         return
     value = context.value(statement, argument, "fill")
     if value not in (False, None):
@@ -241,7 +275,7 @@ def _namespace(context: DirectiveContext, statement: Statement, argument: str) -
         context.validator.namespace = current.rpartition("_")[0] if context.nested else ""
     elif words[0].lower() == "nested":
         context.nested = len(words) > 1 and words[1].lower() == "on"
-    elif len(words) != 1 or not _NAME.fullmatch(words[0]):
+    elif len(words) != 1 or not _NAME.fullmatch(words[0]) or words[0][0].isdigit():
         context.error(statement, f"{argument!r} is not a valid namespace name")
     else:
         current = context.validator.namespace
@@ -318,7 +352,7 @@ def _assert(context: DirectiveContext, statement: Statement, argument: str) -> N
     if not condition:
         context.error(statement, "assert needs a condition")
         return
-    if context.validator.condition(statement, condition) is False:
+    if context.validator.condition(statement, condition, code_labels=True) is False:
         context.error(statement, f"assertion failed: {condition}", USER_ERROR)
 
 
@@ -341,7 +375,9 @@ def _math(context: DirectiveContext, statement: Statement, argument: str) -> Non
 
 
 def _undef(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    name = argument.strip('"').lstrip("!")
+    name = argument.strip('"')
+    if name not in context.validator.defines:
+        context.validator.report_unresolved(statement, "!" + name.lstrip("!"), "define")
     context.validator.defines.pop(name, None)
 
 
@@ -371,7 +407,8 @@ DIRECTIVES: dict[str, Handler] = {
                      "norom"], _mapper),
     **dict.fromkeys(["asar", "xkas", "{", "}", "cleartable", "prot", "autoclean", "spcblock",
                      "endspcblock", "startpos", "@xkas", "@asar", "header"], _ignore),
-    **dict.fromkeys(["check", "optimize", "warnings", "function", "bank"], _needs_argument),
+    **dict.fromkeys(["optimize", "warnings", "function", "bank"], _needs_argument),
+    "check": _check,
     "print": _print, "warn": _print, "pushtable": _table_push, "pulltable": _table_pull,
     "org": _org, "base": _base, "skip": _skip, "fill": _fill, "warnpc": _warnpc,
     "fillbyte": _one_value("fillbyte"), "padbyte": _one_value("padbyte"),

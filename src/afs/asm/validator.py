@@ -42,6 +42,8 @@ _MACRO_PARAM = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
 _INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
 _ANONYMOUS_REF = re.compile(r"^(\++|-+)$")
 _COMMA_SPACE = re.compile(r",\s+")
+# names in an if condition (not function calls, not defines)
+_CONDITION_NAME = re.compile(r"(?<![!\w.$%'])([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
 _MAX_MACRO_DEPTH = 32
 
 
@@ -117,6 +119,9 @@ class _Validator:
         self.recording: _Macro | None = None
         self.frames: list[_Frame] = []
         self.deferred: list[_Deferred] = []
+        self.references: list[tuple[Statement, str, tuple[str, list[str]]]] = []
+        self.static: set[str] = set()  # labels given a value with `=`
+        self.assigned: list[tuple[Statement, str]] = []  # `A = B` with B not yet defined
         self.anonymous: dict[str, list[int | None]] = {}
         self.unresolved_reported: set[str] = set()
         self.main_label = ""
@@ -206,7 +211,8 @@ class _Validator:
                 self.error(statement, BAD_LABEL, f"label {name!r} starts with a digit", offset)
             elif "#" not in match.group(1) and "?" not in match.group(1):
                 self.main_label, self.sub_labels = self.namespaced(name), []
-            self.define_label(statement, self.namespaced(name), offset)
+            macro_local = "?" if "?" in match.group(1) else ""
+            self.define_label(statement, macro_local + self.namespaced(name), offset)
             return text[match.end():]
         match = _SUB_LABEL.match(text)
         if match:
@@ -247,6 +253,9 @@ class _Validator:
             self.error(statement, BAD_DEFINE, f"asar needs spaces around '{operator_}' in a define "
                        f"(write !{name} {operator_} …)")
             return
+        if not value:
+            self.error(statement, BAD_DEFINE, f"!{name} {operator_} needs a value")
+            return
         if value.count('"') % 2:
             self.error(statement, BAD_DEFINE, f"mismatched quotes in the value of !{name}")
             return
@@ -256,12 +265,21 @@ class _Validator:
             value = self.substitute(statement, value) or value
         if operator_ == "#=":
             try:
-                result = evaluate(value, self.math_pri).value
+                evaluated = evaluate(value, self.math_pri)
             except ExpressionError as error:
                 self.error(statement, error.code, f"in !{name} #= …: {error}")
                 return
+            result = evaluated.value
+            for unknown in (n for n in evaluated.unresolved if n not in self.labels):
+                self.report_unresolved(statement, unknown, "label")
+            if any(n in self.labels and n not in self.static for n in evaluated.unresolved):
+                self.error(statement, BAD_DEFINE, f"!{name} #= …: math on code labels is not "
+                           "allowed")
+                return
             value = str(result) if result is not None else value
         if operator_ == "+=":
+            if name not in self.defines:
+                self.report_unresolved(statement, "!" + name, "define")
             value = self.defines.get(name, "") + value
         if operator_ == "?=" and name in self.defines:
             return
@@ -352,15 +370,24 @@ class _Validator:
             return
         self.defines.pop(match.group(1), None)
 
-    def condition(self, statement: Statement, text: str) -> bool | None:
+    def condition(self, statement: Statement, text: str, code_labels: bool = False) -> bool | None:
         """The value of an if/elseif condition when it is plain math; None when it is not
         known here (defines from elsewhere, functions)."""
         text = self.substitute(statement, text) if "!" in text else text
         if text is None:
             return None
         compact = re.sub(r"\s*(==|!=|<=|>=|&&|\|\||<|>)\s*", r"\1", text.strip())
+        for name in _CONDITION_NAME.findall(re.sub(r'"[^"]*"', "", compact)):
+            if name in self.labels and name not in self.static and not code_labels:
+                self.error(statement, BAD_BLOCK, f"{name} is a code label: conditions may only use "
+                           "numbers, defines and labels set with =")
+                return None
+            if name not in self.labels:
+                self.report_unresolved(statement, name, "label")
+        symbols = dict(self.labels) if code_labels else \
+            {name: self.labels[name] for name in self.static if name in self.labels}
         try:
-            return _truth(compact, self.math_pri)
+            return _truth(compact, self.math_pri, symbols)
         except (ExpressionError, ValueError):
             return None
 
@@ -491,19 +518,32 @@ class _Validator:
             self.error(statement, BAD_LABEL, f"{name!r} is not a valid label name")
             return
         value = self.expression(statement, expression, statement.text.index("=") + 1)
-        if value is not None:
-            self.define_label(statement, self.namespaced(name), 0, self.resolve(value))
+        if value is None:
+            return
+        self.assigned.extend((statement, n) for n in value.unresolved if n not in self.labels)
+        moving = [n for n in value.unresolved if n in self.labels and n not in self.static]
+        if moving:
+            self.error(statement, BAD_LABEL, f"{name} = {moving[0]}: a label cannot be set to a "
+                       "code label (use a define)")
+            return
+        self.static.add(self.namespaced(name))
+        self.define_label(statement, self.namespaced(name), 0, self.resolve(value))
 
     def expression(self, statement: Statement, text: str, offset: int = 0) -> Value | None:
-        """Evaluate ``text``, reporting a problem at its column; None when malformed."""
+        """Evaluate ``text``, reporting a problem at its column; None when malformed. Names it
+        uses are checked against the labels once the whole text has been read."""
         if not text:
             self.error(statement, "bad_expression", "a value is missing", offset)
             return None
         try:
-            return evaluate(text, self.math_pri)
+            value = evaluate(text, self.math_pri)
         except ExpressionError as error:
             self.error(statement, error.code, str(error), offset + error.column)
             return None
+        scope = (self.main_label, list(self.sub_labels))
+        self.references.extend((statement, name, scope) for name in value.unresolved
+                               if not name.startswith("!") and name.strip("+-"))
+        return value
 
     def resolve(self, value: Value) -> int | None:
         """The value with labels known so far substituted; None while any is unknown."""
@@ -599,7 +639,7 @@ class _Validator:
             if self.context.struct:
                 self.error(statement, "bad_directive", "a struct holds labels and skip, "
                            "not code or data")
-            elif (pc & 0xFFFF) + length > 0x10000:
+            elif (pc & 0xFFFF) + length > 0x10000 and self.context.bankcross:
                 self.error(statement, BANK_CROSSED, f"a bank border is crossed at "
                            f"${(pc | 0xFFFF) + 1:06X}")
             elif self.context.mapper == "lorom" and not _maps_to_lorom(pc):
@@ -648,6 +688,13 @@ class _Validator:
             self.errors.append(ValidationIssue(frame.line, 1, BAD_BLOCK,
                                                f"'{frame.kind}' has no 'end{frame.kind}'"))
         self.context.finish()
+        for statement, name in self.assigned:
+            if name in self.labels and name not in self.static:
+                self.error(statement, BAD_LABEL, f"{name} is a code label defined later: a label "
+                           "cannot be set to a code label (use a define)")
+        for statement, name, scope in self.references:
+            if self.label_key(name, scope) not in self.labels and "[" not in name:
+                self.report_unresolved(statement, name, "label")
         for item in self.deferred:
             self.check_deferred(item)
         self.errors.sort()
@@ -737,10 +784,10 @@ def _label_width(target: int | None, pc: int | None) -> int:
     return 2 if (target >> 16) == (pc >> 16) else 3
 
 
-def _truth(text: str, math_pri: bool) -> bool | None:
+def _truth(text: str, math_pri: bool, symbols: dict | None = None) -> bool | None:
     for joiner in ("||", "&&"):
         if joiner in text:
-            parts = [_truth(p, math_pri) for p in text.split(joiner)]
+            parts = [_truth(p, math_pri, symbols) for p in text.split(joiner)]
             if None in parts:
                 return None
             return any(parts) if joiner == "||" else all(parts)
@@ -749,9 +796,9 @@ def _truth(text: str, math_pri: bool) -> bool | None:
                          ("<", lambda a, b: a < b), (">", lambda a, b: a > b)):
         if symbol in text:
             left, _, right = text.partition(symbol)
-            a, b = evaluate(left, math_pri).value, evaluate(right, math_pri).value
+            a, b = evaluate(left, math_pri, symbols).value, evaluate(right, math_pri, symbols).value
             return None if a is None or b is None else test(a, b)
-    value = evaluate(text, math_pri).value
+    value = evaluate(text, math_pri, symbols).value
     return None if value is None else value != 0
 
 
