@@ -138,10 +138,10 @@ def _print(context: DirectiveContext, statement: Statement, argument: str) -> No
 
 
 def _org(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    known, seen = set(context.validator.labels), len(context.validator.references)
+    seen = len(context.validator.references)
     value = context.value(statement, argument, "org")
     for _, name, _ in context.validator.references[seen:]:
-        if name not in known:
+        if name not in context.validator.labels:
             context.forward_org.append((statement, name))
     if value is not None and value is not False and not 0 <= value <= 0xFFFFFF:
         context.error(statement, f"org {argument}: an SNES address is $000000-$FFFFFF")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _NAME = r"[A-Za-z_.?][A-Za-z0-9_.]*(?:\[[^\]]*\](?:\.[A-Za-z0-9_]+)*)?"
 _TOKEN = re.compile(
@@ -219,7 +220,19 @@ class _Parser:
 
 def evaluate(text: str, math_pri: bool = False, symbols: dict | None = None) -> Value:
     """Value of an asar expression; raises ExpressionError naming the column of a problem.
-    ``symbols`` maps names whose values are known (labels) to them."""
+    ``symbols`` maps names whose values are known (labels) to them. Treat the result as
+    read-only: results without symbols are shared between calls."""
+    if symbols:
+        return _evaluate(text, math_pri, symbols)
+    return _evaluate_cached(text, math_pri)
+
+
+@lru_cache(maxsize=65536)
+def _evaluate_cached(text: str, math_pri: bool) -> Value:
+    return _evaluate(text, math_pri, None)
+
+
+def _evaluate(text: str, math_pri: bool, symbols: dict | None) -> Value:
     parser = _Parser(text, math_pri, symbols)
     value = parser.expression(0)
     leftover = parser.peek()

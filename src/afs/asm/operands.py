@@ -12,6 +12,7 @@ wrap the whole operand), `…,x`, `…,y`, then a plain address. So `LDA ($12),X
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from afs.asm import opcodes as op
 
@@ -70,6 +71,7 @@ class Operand:
     offset: int = 0
 
 
+@lru_cache(maxsize=4096)
 def split_mnemonic(word: str) -> tuple[str, int | None]:
     """``LDA.w`` -> ("LDA", 2): the mnemonic and the operand size its suffix asks for."""
     name, dot, suffix = word.partition(".")
@@ -91,6 +93,7 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=65536)
 def split_operand(text: str) -> Operand:
     """The shape of an operand, tried in asar's order (case-insensitive index registers)."""
     low = text.lower()

@@ -377,15 +377,16 @@ class _Validator:
         if text is None:
             return None
         compact = re.sub(r"\s*(==|!=|<=|>=|&&|\|\||<|>)\s*", r"\1", text.strip())
-        for name in _CONDITION_NAME.findall(re.sub(r'"[^"]*"', "", compact)):
+        names = _CONDITION_NAME.findall(re.sub(r'"[^"]*"', "", compact))
+        for name in names:
             if name in self.labels and name not in self.static and not code_labels:
                 self.error(statement, BAD_BLOCK, f"{name} is a code label: conditions may only use "
                            "numbers, defines and labels set with =")
                 return None
             if name not in self.labels:
                 self.report_unresolved(statement, name, "label")
-        symbols = dict(self.labels) if code_labels else \
-            {name: self.labels[name] for name in self.static if name in self.labels}
+        symbols = {name: self.labels[name] for name in names
+                   if name in self.labels and (code_labels or name in self.static)}
         try:
             return _truth(compact, self.math_pri, symbols)
         except (ExpressionError, ValueError):
