@@ -22,7 +22,7 @@ def names(report):
     ("$7EF361", "rupees"),             # inside a 2-byte entry
     ("$7EF360+1", "rupees"),           # asar math
     ("($00)", None), ("$2100", "INIDISP"), ("$802100", "INIDISP"), ("$420B", "MDMAEN"),
-    ("$4372", "A1T7L"), ("$2140", "APUIO0"), ("$0D00 , x", "sprite_y_lo"), ("[$20]", "player_y"),
+    ("$4372", "A1T7L"), ("$2140", "APUIO0"), ("$0D00, x", "sprite_y_lo"), ("[$20]", "player_y"),
 ])
 def test_operands_resolve_by_the_bank_rules(operand, name):
     report = extract_entities(f"  LDA {operand}")

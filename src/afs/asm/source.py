@@ -13,6 +13,13 @@ from dataclasses import dataclass
 
 _COMMENT_OR_QUOTE = re.compile(r"[;\"']")
 _SEPARATOR = re.compile(r"\s:\s|\s:$")
+# label definitions at the start of a statement: `Main:`, `.loop`, `..sub:`, `+`, `--`, `?l:`
+MAIN_LABEL = re.compile(r"(#?\??)([A-Za-z0-9_][A-Za-z0-9_.]*):(?=\s|$)")
+SUB_LABEL = re.compile(r"(#?\??)(\.+)([A-Za-z0-9_]+):?(?=\s|$)")
+ANONYMOUS_LABEL = re.compile(r"(\??)(\++|-+):?(?=\s|$)")
+# `MNEMONIC[.size] [operand]`: asar splits on spaces, so an operand is one word
+INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
+_COMMA_SPACE = re.compile(r",\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +131,36 @@ def split_arguments(text: str) -> list[str]:
             start = index + 1
     arguments.append(text[start:].strip())
     return arguments
+
+
+def without_labels(text: str) -> str:
+    """A statement without the label definitions in front of it."""
+    while True:
+        match = MAIN_LABEL.match(text) or SUB_LABEL.match(text) or ANONYMOUS_LABEL.match(text)
+        if match is None:
+            return text
+        text = text[match.end():].lstrip()
+
+
+def compact_commas(text: str) -> str:
+    """asar drops whitespace after a comma: `LDA $12, X` is `LDA $12,X`."""
+    return _COMMA_SPACE.sub(",", text) if ", " in text or ",\t" in text else text
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """An instruction statement as written: line, mnemonic (with its suffix) and operand."""
+
+    line: int
+    word: str
+    operand: str
+
+
+def instructions(text: str, mnemonics: frozenset[str]) -> Iterator[Instruction]:
+    """The instructions of asar source ``text`` (labels, directives, macros skipped), for
+    readers that need no validation (entity extraction, statistics)."""
+    for number, line in logical_lines(text):
+        for statement in split_statements(number, line):
+            match = INSTRUCTION.match(compact_commas(without_labels(statement.text)))
+            if match and match.group(1)[:3].upper() in mnemonics:
+                yield Instruction(number, match.group(1), match.group(2) or "")

@@ -20,7 +20,8 @@ from afs.asm.directives import DIRECTIVES, DirectiveContext
 from afs.asm.expressions import ExpressionError, Value, evaluate
 from afs.asm.operands import (REPEATABLE, Encoding, OperandError, PLAIN, encode, split_mnemonic,
                               split_operand)
-from afs.asm.source import Statement, logical_lines, split_arguments, split_statements
+from afs.asm.source import (ANONYMOUS_LABEL, INSTRUCTION, MAIN_LABEL, SUB_LABEL, Statement,
+                            compact_commas, logical_lines, split_arguments, split_statements)
 
 UNKNOWN_COMMAND = "unknown_command"
 BAD_LABEL = "bad_label"
@@ -31,17 +32,12 @@ BAD_MACRO = "bad_macro"
 BAD_BLOCK = "unbalanced_block"
 BANK_CROSSED = "bad_address"
 
-_MAIN_LABEL = re.compile(r"(#?\??)([A-Za-z0-9_][A-Za-z0-9_.]*):(?=\s|$)")
-_SUB_LABEL = re.compile(r"(#?\??)(\.+)([A-Za-z0-9_]+):?(?=\s|$)")
-_ANONYMOUS = re.compile(r"(\??)(\++|-+):?(?=\s|$)")
 _DEFINE_SET = re.compile(r"!\{?([A-Za-z0-9_]+)\}?(\s*)(=|\+=|:=|#=|\?=)(\s*)(.*)$")
 _DEFINE_USE = re.compile(r"!([A-Za-z0-9_]+)|!\{([A-Za-z0-9_]+)\}")
 _MACRO_CALL = re.compile(r"%\s*([A-Za-z0-9_]+)\((.*)\)$")
 _MACRO_DEF = re.compile(r"macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
 _MACRO_PARAM = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
-_INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
 _ANONYMOUS_REF = re.compile(r"^(\++|-+)$")
-_COMMA_SPACE = re.compile(r",\s+")
 # names in an if condition (not function calls, not defines)
 _CONDITION_NAME = re.compile(r"(?<![!\w.$%'])([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
 _MAX_MACRO_DEPTH = 32
@@ -204,7 +200,7 @@ class _Validator:
     # -- labels ------------------------------------------------------------------------------
     def label_definition(self, statement: Statement, text: str, offset: int) -> str | None:
         """Define a leading label of ``text``; the text after it, or None if it has none."""
-        match = _MAIN_LABEL.match(text)
+        match = MAIN_LABEL.match(text)
         if match:
             name = match.group(2)
             if name[0].isdigit():
@@ -214,7 +210,7 @@ class _Validator:
             macro_local = "?" if "?" in match.group(1) else ""
             self.define_label(statement, macro_local + self.namespaced(name), offset)
             return text[match.end():]
-        match = _SUB_LABEL.match(text)
+        match = SUB_LABEL.match(text)
         if match:
             depth, name = len(match.group(2)), match.group(3)
             if not self.context.struct and (not self.main_label or depth - 1 > len(self.sub_labels)):
@@ -223,7 +219,7 @@ class _Validator:
             self.sub_labels = self.sub_labels[:depth - 1] + [name]
             self.define_label(statement, self.qualified(depth, name), offset)
             return text[match.end():]
-        match = _ANONYMOUS.match(text)
+        match = ANONYMOUS_LABEL.match(text)
         if match and not (len(text) > match.end() and text[match.end():].strip().startswith(("=",))):
             self.anonymous.setdefault(match.group(2), []).append(self.pc)
             return text[match.end():]
@@ -472,11 +468,10 @@ class _Validator:
         text = statement.text
         first = text.split(None, 1)[0]
         lower = first.lower()
-        if ", " in text or ",\t" in text:  # asar drops whitespace after commas: `LDA 1, S`
-            text = _COMMA_SPACE.sub(",", text)
+        text = compact_commas(text)
         if "' '" in text:  # the one character literal with a space in it
             text = text.replace("' '", "$20")
-        instruction = _INSTRUCTION.match(text)
+        instruction = INSTRUCTION.match(text)
         if instruction and self.context.arch != "65816":
             return  # SPC700 / Super FX code is not checked here
         if instruction and lower[:3].upper() in op.MNEMONICS and not (

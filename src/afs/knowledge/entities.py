@@ -19,6 +19,9 @@ from functools import lru_cache
 
 from afs.asm.expressions import ExpressionError, evaluate
 from afs.asm.opcodes import BRANCHES, MNEMONICS
+from afs.asm.operands import (ACC, IMMEDIATE, INDEX_X, INDEX_Y, NONE, PLAIN, SR_INDIRECT_Y, STACK,
+                              split_operand)
+from afs.asm.source import instructions, logical_lines, split_statements
 from afs.knowledge.addressing import resolve_operand
 from afs.knowledge.database import AddressDatabase
 from afs.knowledge.entries import AddressEntry
@@ -33,7 +36,7 @@ NO_ENTITIES_COVERAGE = 0.5
 _NOT_DATA = frozenset({*BRANCHES, "BRL", "JSR", "JSL", "JMP", "JML", "PER", "PEA", "MVN", "MVP"})
 _INDIRECT_JUMPS = frozenset({"JMP", "JML"})  # `JMP ($0000)` reads a pointer from RAM
 _NAME = re.compile(r"!?[A-Za-z_][A-Za-z0-9_.]*")
-_LEADING_LABEL = re.compile(r"^[-+]+\s+")  # `- LDA $10` / `+ BRA -`: anonymous labels
+_NO_ADDRESS = frozenset({NONE, ACC, IMMEDIATE, STACK, SR_INDIRECT_Y})
 
 
 @dataclass(frozen=True)
@@ -70,50 +73,26 @@ class EntityReport:
         return len(self.known) + len(self.unknown)
 
 
-# --- a minimal asar statement reader (to be replaced by afs.asm.parser) ---------------------
-
-def _split_outside_quotes(line: str) -> list[str]:
-    """Statements of one line: cut at `;` (comment) and `:` (separator or label end),
-    ignoring both inside quotes."""
-    parts, current, quote = [], [], None
-    for char in line:
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == ";":
-            break
-        elif char == ":":
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
-
+# --- statements ------------------------------------------------------------------------------
 
 def _statements(code: str) -> Iterator[tuple[int, str, str]]:
-    """(line number, MNEMONIC, operand text) for each instruction; labels, directives and
-    assignments are not instructions."""
-    for number, line in enumerate(code.splitlines(), 1):
-        for part in _split_outside_quotes(line):
-            word, _, operand = _LEADING_LABEL.sub("", part.strip()).partition(" ")
-            mnemonic = word.split(".")[0].upper()  # `LDA.w` -> LDA
-            if mnemonic in MNEMONICS:
-                yield number, mnemonic, operand.strip()
+    """(line number, MNEMONIC, operand text) for each instruction, read the way asar reads
+    them (comments, ` : ` separators, labels in front, continuations)."""
+    for instruction in instructions(code, MNEMONICS):
+        yield instruction.line, instruction.word.split(".")[0].upper(), instruction.operand
 
 
 def _assignments(code: str) -> dict[str, int]:
     """`Name = $7E0020` / `!Name = $7E0020` assignments made in the code itself."""
     known: dict[str, int] = {}
-    for line in code.splitlines():
-        statement = _split_outside_quotes(line)[0].strip()
-        try:
-            found = symbol_assignment(statement, known)
-        except ValueError:  # extraction never fails on bad code; the assembler reports it
-            continue
-        if found:
-            known[found[0]] = found[1]
+    for number, line in logical_lines(code):
+        for statement in split_statements(number, line):
+            try:
+                found = symbol_assignment(statement.text, known)
+            except ValueError:  # extraction never fails on bad code; the validator reports it
+                continue
+            if found:
+                known[found[0]] = found[1]
     return known
 
 
@@ -122,21 +101,16 @@ def _assignments(code: str) -> dict[str, int]:
 def _address_expression(mnemonic: str, operand: str) -> str | None:
     """The address expression inside an operand, or None when the operand names no data
     address (no operand, accumulator, immediate, stack offset, code target)."""
-    if not operand or operand.lower() == "a" or operand.startswith("#"):
+    shape = split_operand(operand)
+    if shape.shape in _NO_ADDRESS:
         return None
-    indirect = operand[0] in "(["
+    indirect = shape.shape not in (PLAIN, INDEX_X, INDEX_Y)
     if mnemonic in _NOT_DATA and not (mnemonic in _INDIRECT_JUMPS and indirect):
         return None
-    text = re.sub(r"\s*,\s*", ",", operand)  # `$0D00, X` is `$0D00,X`
-    if text.lower().endswith((",x", ",y")):
-        text = text[:-2].rstrip()
-    if text[:1] in "([" and text[-1:] in ")]":
-        text = text[1:-1].strip()
-    if text.lower().endswith(",s"):
-        return None
-    if text.lower().endswith(",x"):
-        text = text[:-2].rstrip()
-    return text or None
+    expression = shape.expression
+    if shape.shape == INDEX_X and expression.startswith("(") and expression.endswith(")"):
+        expression = expression[1:-1]  # `($12),X` is `$12,X` in asar
+    return expression or None
 
 
 @lru_cache(maxsize=1)
