@@ -45,14 +45,15 @@ def min_vocab_size() -> int:
     return len(SPECIAL_TOKENS) + len(alphabet) + len(added)
 
 
-def corpus_files(paths: Iterable[str | Path], pattern: str = "*.asm") -> list[Path]:
-    """``paths`` with each folder replaced by the files under it that match ``pattern``."""
+def corpus_files(paths: Iterable[str | Path], patterns: Sequence[str] = ("*.asm",)) -> list[Path]:
+    """``paths`` with each folder replaced by the files under it that match ``patterns``
+    (sorted by path)."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.rglob(pattern) if p.is_file())
+            found = sorted({p for pattern in patterns for p in path.rglob(pattern) if p.is_file()})
             if not found:
-                raise ConfigError(f"{path}: no {pattern} files in this folder")
+                raise ConfigError(f"{path}: no {' or '.join(patterns)} files in this folder")
             files += found
         else:
             files.append(path)
