@@ -36,6 +36,11 @@ class ASMTokenizer:
     written by ``save_pretrained`` (or ``afs tokenizer train``); ``ASMTokenizer.train(files)``
     learns a new one.
 
+    ``tokenize("LDA #$00 ; Load zero")`` gives ``['LDA', ' #$00', …]`` followed by the
+    comment ``" ; Load zero"`` in learned subwords (with the shipped vocabulary
+    ``[' ; ', 'Lo', 'ad ', 'zero']``): one space before a piece belongs to it, as in GPT-2, so
+    the spec's ``['LDA', '#$00', '']`` comes out with the spaces kept and nothing empty.
+
     ``decode(encode(text)) == text`` for every string. ``encode`` adds no special tokens:
     append ``eos_token_id`` yourself where a training sequence ends.
     """
