@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,6 +56,11 @@ def test_seeds_are_single_tokens_even_from_a_tiny_corpus(shipped, trained):
         for seed in SEED_PIECES:
             assert len(tokenizer.encode(seed)) == 1, seed
     assert {m + ".w" for m in ("LDA", "STA", "JSR")} <= set(SEED_PIECES)
+    for tokenizer in (shipped, trained):
+        model = json.loads(tokenizer.backend_tokenizer.to_str())["model"]
+        merges = [tuple(m) for m in model["merges"]]
+        assert len(set(merges)) == len(merges)
+        assert all(a + b in model["vocab"] for a, b in merges)
     assert len(MNEMONICS) == 92
 
 

@@ -147,8 +147,9 @@ def _seed_merges(seeds: list[str], vocab: list[str],
         parts = _apply_bpe(seed, ranks)
         while len(parts) > 1:
             pair = (parts[0], parts[1])
-            ranks[pair] = len(ranks)
-            new_merges.append(pair)
+            if pair not in ranks:  # a known pair applies by itself once its left token exists
+                ranks[pair] = len(ranks)
+                new_merges.append(pair)
             parts = [parts[0] + parts[1], *parts[2:]]
             if parts[0] not in known:
                 known.add(parts[0])
