@@ -1,6 +1,8 @@
 import shutil
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from afs.asm import opcodes as op
 from afs.asm import validate, validate_sample
@@ -248,3 +250,21 @@ def test_namespaces_replace_each_other_unless_nested():
     assert not validate(flat + "namespace B\nL:\n").valid
     nested = "namespace nested on\nnamespace A\nnamespace B\nL:\nnamespace off\nL:\nnamespace off\nL:\n"
     assert validate(nested).valid
+
+
+_PIECES = ["LDA", "sta.w", "#", "$", "$12", "($", ")", "[", "],y", ",x", ",S", " ", "  ", ":",
+           " : ", ";", '"', "'", "!d", "!d = ", "%M(", "macro M(a)", "endmacro", "<a>", "if",
+           "else", "endif", "struct S", "endstruct", ".l", "..s", "+", "-", "org", "db", "\n",
+           "\\\n", ",\n", "Label:", "=", "1", "(", "MVN", "BRA", "rep", "namespace", "{", "}"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_mix_of_asar_pieces_gives_a_verdict_not_a_crash(text):
+    result = validate(text)
+    assert result.valid == (not result.errors)
+    assert all(issue.line >= 1 and issue.column >= 1 for issue in result.errors)
+
+
+@given(st.text(max_size=300))
+def test_any_text_gives_a_verdict_not_a_crash(text):
+    assert isinstance(validate(text).valid, bool)
