@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from afs.cli.group import AfsGroup
-from afs.cli.options import UserPath
+from afs.cli.options import UserPath, show_progress
 
 BACKENDS = ("builtin", "asar")  # afs.asm.validate's backends
 
@@ -35,10 +35,14 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
     Exit code 1 when any file has an error. Labels, defines and macros defined in other files
     are not errors (they are warnings: see --warnings).
     """
+    from tqdm import tqdm
+
     from afs.asm import validate
 
     failed = errors = lines = 0
-    for path in files:
+    progress = tqdm(files, desc="validate", unit="file", leave=False,
+                    disable=not show_progress() or len(files) < 20)
+    for path in progress:
         text = path.read_text(encoding="utf-8", errors="replace")
         result = validate(text, backend=backend)
         lines += result.lines
@@ -48,10 +52,11 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
             click.echo(json.dumps({"file": str(path), **result.to_dict()}))
             continue
         for issue in result.errors:
-            click.echo(f"{path}:{issue.line}:{issue.column}: {issue.code} {issue.message}")
+            progress.write(f"{path}:{issue.line}:{issue.column}: {issue.code} {issue.message}",
+                           file=sys.stdout)
         for issue in result.warnings if show_warnings else ():
-            click.echo(f"{path}:{issue.line}:{issue.column}: warning {issue.code} "
-                       f"{issue.message}")
+            progress.write(f"{path}:{issue.line}:{issue.column}: warning {issue.code} "
+                           f"{issue.message}", file=sys.stdout)
     if not as_json:
         verdict = "ok" if not failed else f"{errors} error{'s' * (errors != 1)} in {failed} file" \
             f"{'s' * (failed != 1)}"
