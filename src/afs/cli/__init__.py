@@ -20,6 +20,7 @@ COMMAND_GROUPS = {
     "training": "afs.cli.training:training",
     "tokenizer": "afs.cli.tokenizer:tokenizer",
     "asm": "afs.cli.asm:asm",
+    "generators": "afs.cli.generators:generators",
     "knowledge": "afs.cli.knowledge:knowledge",
 }
 

@@ -310,6 +310,17 @@ def write_jsonl_frame(frame: pd.DataFrame, path: str | Path, progress: bool = Fa
     return path
 
 
+def write_samples(samples: Iterable[TrainingSample], path: str | Path) -> int:
+    """Stream samples to a JSONL file (atomically: the file appears only when all are
+    written); returns how many. Memory stays flat however many samples come."""
+    count = 0
+    with atomic_write(path) as handle:
+        for sample in samples:
+            handle.write(orjson.dumps(sample.to_dict()) + b"\n")
+            count += 1
+    return count
+
+
 def load_jsonl(
     path: str | Path,
     on_error: str = "raise",

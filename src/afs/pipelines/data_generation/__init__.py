@@ -1,4 +1,4 @@
-"""The data_generation pipeline (nodes land with its library; an empty shell until then)."""
+"""The data_generation pipeline: generators named in parameters -> raw_samples."""
 
 from afs.pipelines.data_generation.pipeline import create_pipeline
 

@@ -1,8 +1,20 @@
-"""The data_generation pipeline: no nodes yet (a later change fills it)."""
+"""The data_generation pipeline: configured generators -> one parquet per source -> raw_samples,
+with a report (counts, domains, skipped inputs) and per-source counts in MLflow."""
 
-from kedro.pipeline import Pipeline
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from afs.pipelines.data_generation import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """An empty pipeline, registered so that `kedro run --pipelines=data_generation` is a valid name."""
-    return Pipeline([])
+    """The data_generation pipeline (``kedro run --pipelines=data_generation``)."""
+    return Pipeline([
+        Node(nodes.generate_samples, "params:data_generation",
+             ["generated_samples", "generation_report"], name="generate_samples_node"),
+        Node(nodes.combine_generated, "generated_samples", "raw_samples",
+             name="combine_generated_node"),
+        Node(nodes.generation_metrics, "generation_report", "generation_metrics",
+             name="log_generation_metrics_node"),
+    ])
