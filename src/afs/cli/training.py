@@ -25,6 +25,7 @@ from afs.cli.options import (
     rejects_path_for,
     seed_option,
     show_progress,
+    UserPath,
 )
 
 # Mirrors of library choices, kept here so --help needs no pandas (tests check they agree).
@@ -230,3 +231,77 @@ def convert(input_path: Path, output_path: Path, fmt: str, thinking: str,
     if on_error == "skip":
         note = rejects_note(report.reasons, report.rejects_path, label="bad lines skipped")
     echo_summary(f"{written} samples -> {output_path} as {fmt.lower()}{note}")
+
+
+def _tag_options(what: str):
+    """``--include-tag`` / ``--exclude-tag`` (repeatable) for the .context exports."""
+    def decorate(command):
+        command = click.option(
+            "--exclude-tag", "exclude_tags", multiple=True, metavar="TAG",
+            help=f"Leave out {what} with this tag; repeat for several.")(command)
+        return click.option(
+            "--include-tag", "include_tags", multiple=True, metavar="TAG",
+            help=f"Keep only {what} with at least one of these tags (case-insensitive); "
+                 "repeat for several [default: all].")(command)
+    return decorate
+
+
+LIMIT_HELP = "Stop after this many samples [default: no limit]."
+SKIPPED_INPUT = "Where skipped input goes, each with its file, line and reason"
+
+
+@training.command("memory-export")
+@output_option("JSONL file to write the samples to.")
+@click.option("--memory-root", type=UserPath(), default="~/.context/memory", show_default=True,
+              help="The agent's memory folder: *.jsonl, *.json and *.md entries "
+                   "(docs/context_format.md).")
+@click.option("--limit", type=int, default=None, help=LIMIT_HELP)
+@_tag_options("entries")
+@click.option("--min-confidence", type=float, default=None,
+              help="Keep only entries whose confidence is at least this, in [0, 1]; entries "
+                   "without one are left out [default: keep all].")
+@rejects_option(SKIPPED_INPUT)
+def memory_export(output_path: Path, memory_root: Path, limit: int | None,
+                  include_tags: tuple[str, ...], exclude_tags: tuple[str, ...],
+                  min_confidence: float | None, rejects_path: Path | None) -> None:
+    """Export an agent's memory entries as training samples.
+
+    Each entry (instruction/prompt/user -> output/response/assistant) becomes one sample, in
+    sorted file order; secrets are redacted and counted. Bad entries are skipped with their
+    file:line and reason, never fatal.
+    """
+    from afs.context.export import export_memory
+
+    report = export_memory(memory_root, output_path, limit=limit, include_tags=include_tags,
+                           exclude_tags=exclude_tags, min_confidence=min_confidence,
+                           rejects_path=rejects_path_for(output_path, rejects_path),
+                           progress=show_progress())
+    echo_summary(report.summary())
+
+
+@training.command("history-export")
+@output_option("JSONL file to write the samples to.")
+@click.option("--history-root", type=UserPath(), default="~/.context/history", show_default=True,
+              help="The agent's history folder: events_YYYYMMDD.jsonl files and payloads/ "
+                   "(docs/context_format.md).")
+@click.option("--include-tools", is_flag=True,
+              help="Also turn tool calls into samples (tool and input -> the tool's output).")
+@_tag_options("events")
+@click.option("--limit", type=int, default=None, help=LIMIT_HELP)
+@rejects_option(SKIPPED_INPUT)
+def history_export(output_path: Path, history_root: Path, include_tools: bool,
+                   include_tags: tuple[str, ...], exclude_tags: tuple[str, ...],
+                   limit: int | None, rejects_path: Path | None) -> None:
+    """Export an agent's event history as training samples.
+
+    Model calls become samples (prompt or last user message -> response); tool calls too with
+    --include-tools; fs and cli events never do. Secrets are redacted and counted. Bad lines
+    are skipped with their file:line and reason, never fatal.
+    """
+    from afs.context.export import export_history
+
+    report = export_history(history_root, output_path, include_tools=include_tools,
+                            include_tags=include_tags, exclude_tags=exclude_tags, limit=limit,
+                            rejects_path=rejects_path_for(output_path, rejects_path),
+                            progress=show_progress())
+    echo_summary(report.summary())
