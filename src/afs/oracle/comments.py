@@ -51,9 +51,9 @@ def drop_name_line(block: list[str], name: str) -> list[str]:
     line (e.g. `(state 0)`) is kept."""
     if not block or not block[0].startswith(name):
         return block
-    rest = block[0][len(name):]
-    if rest and (rest[0].isalnum() or rest[0] == "_"):
-        return block  # a longer name that starts the same way
+    rest = block[0][len(name):].strip()
+    if rest and rest[0] not in "(:-":
+        return block  # a sentence that starts with the name ("Draw the wisp."), or a longer name
     rest = rest.strip(" :-")
     return ([rest[:1].upper() + rest[1:]] if rest else []) + block[1:]
 

@@ -44,6 +44,8 @@ def macro_definitions(lines: list[str]) -> Iterator[MacroDefinition]:
     """The macros defined in a file (an unterminated one is left out: asar rejects it)."""
     start: int | None = None
     for index, raw in enumerate(lines):
+        if "macro" not in raw.lower():
+            continue  # cheap test first: most lines are neither `macro` nor `endmacro`
         code = strip_comment(raw)
         if start is None:
             if _DEFINITION.match(code):

@@ -72,6 +72,8 @@ def _directive_size(text: str) -> int | None:
 
 def struct_layouts(lines: list[str]) -> Iterator[StructLayout]:
     """The structs defined in a file."""
+    if not any("struct" in line.lower() for line in lines):
+        return  # most files have none: skip reading their statements
     opening: tuple[int, list[str]] | None = None
     body: list[tuple[int, str]] = []
     for number, line in logical_lines("\n".join(lines)):

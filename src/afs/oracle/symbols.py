@@ -64,7 +64,10 @@ def symbol_definitions(lines: list[str]) -> Iterator[SymbolDefinition]:
             continue
         name, address = found
         known[name] = address
-        yield SymbolDefinition(name, address, inline_comment(raw) or " ".join(above), number)
+        own = inline_comment(raw)
+        yield SymbolDefinition(name, address, own or " ".join(above), number)
+        if own:
+            above = []  # a symbol with its own comment ends the run sharing the block above
 
 
 def _assignment(code: str, known: dict[str, int]) -> tuple[str, int] | None:
