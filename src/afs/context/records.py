@@ -92,7 +92,8 @@ def text_field(record: dict[str, Any], names: Iterable[str], required: bool = Tr
             raise EntryError(f"field '{name}' is empty")
         return value.strip()
     if required:
-        raise EntryError(f"missing field '{names[0]}' (or {', '.join(names[1:])})")
+        others = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+        raise EntryError(f"missing field '{names[0]}'{others}")
     return None
 
 
