@@ -227,3 +227,11 @@ def test_shipped_example_memory_exports(tmp_path):
     text = output.read_text()
     assert "AKIAIOSFODNN7EXAMPLE" not in text and "wJalrXUtnFEMI" not in text
     assert {s.domain for s in load_jsonl(output)} == {"asm", "memory"}
+
+
+def test_empty_optional_fields_are_no_fields(tmp_path):
+    root = tmp_path / "memory"
+    write(root, "a.jsonl", jsonl({"instruction": "q", "output": "a", "thinking": " ",
+                                  "input": "", "context": "ALTTP", "domain": ""}))
+    [sample] = samples_of(MemoryGenerator(root))
+    assert (sample.thinking, sample.input, sample.domain) == (None, "ALTTP", "memory")

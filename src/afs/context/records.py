@@ -88,8 +88,10 @@ def text_field(record: dict[str, Any], names: Iterable[str], required: bool = Tr
         value = record[name]
         if not isinstance(value, str):
             raise EntryError(f"field '{name}' must be a string, got {json_type(value)}")
-        if not value.strip() and required:
-            raise EntryError(f"field '{name}' is empty")
+        if not value.strip():
+            if required:
+                raise EntryError(f"field '{name}' is empty")
+            continue  # an empty optional field is no field
         return value.strip()
     if required:
         others = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
