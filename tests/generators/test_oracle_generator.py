@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -438,3 +440,14 @@ def test_the_spec_example_runs_as_written(tmp_path, monkeypatch):
 
     written = (tmp_path / "training_data/oracle.jsonl").read_text().splitlines()
     assert len(written) == len(samples) and 0 < len(high_quality) < len(samples)
+
+
+def test_samples_do_not_depend_on_the_process_hash_seed():
+    script = ("import hashlib\nfrom afs.oracle import OracleTrainingGenerator\n"
+              "digest = hashlib.sha256()\n"
+              f"for s in OracleTrainingGenerator({str(SHIPPED)!r}).generate():\n"
+              "    digest.update(s.to_json().encode())\nprint(digest.hexdigest())\n")
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert len(digests) == 1

@@ -6,7 +6,7 @@ code (`afs.oracle.analysis`); nothing is filler.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from afs.asm import ValidationResult
@@ -35,16 +35,15 @@ _WRITE_REQUESTS = (
 @dataclass(frozen=True)
 class RoutineContext:
     """Where a routine is and what is known around it: its file (relative path), the
-    summaries of the other routines of that file (for its calls), the address database's
-    descriptions of call targets (vanilla routines in a symbol file)."""
+    summaries of the other routines of that file, and a lookup of what the address table
+    says about a call target (a vanilla routine named in a symbol file)."""
 
     file: str
     summaries: Mapping[str, str]
-    target_descriptions: Mapping[str, str]
+    target_description: Callable[[str], str]
 
     def describe_call(self, target: str) -> str:
-        return self.summaries.get(target) or first_sentence(
-            self.target_descriptions.get(target, ""))
+        return self.summaries.get(target) or first_sentence(self.target_description(target))
 
 
 def summary(routine: Routine) -> str:

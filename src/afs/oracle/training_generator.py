@@ -71,16 +71,6 @@ class TreeKnowledge:
         return self._descriptions[name]
 
 
-class _TargetDescriptions:
-    """A read-only mapping view of ``TreeKnowledge.target_description`` for RoutineContext."""
-
-    def __init__(self, knowledge: TreeKnowledge):
-        self.knowledge = knowledge
-
-    def get(self, name: str, default: str = "") -> str:
-        return self.knowledge.target_description(name) or default
-
-
 class OracleTrainingGenerator(BaseGenerator):
     """Samples from an asar codebase (see the module docstring for the kinds).
 
@@ -176,7 +166,7 @@ class OracleTrainingGenerator(BaseGenerator):
         # calls to routines of the same file are described by their headers
         summaries = {name: text for r in routines if (text := summary(r))
                      for name in (r.name, r.qualified)}
-        context = RoutineContext(file, summaries, _TargetDescriptions(knowledge))
+        context = RoutineContext(file, summaries, knowledge.target_description)
         for routine in routines:
             facts = analyse(routine, knowledge.db, knowledge.macro_widths)
             result = validate(routine.code)  # once per routine, shared by its samples
