@@ -79,9 +79,9 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The text of a source file with `\\n` line ends. UTF-8 (with or without BOM) is read
-    as such; other bytes as Latin-1 only when the file has no NUL byte (a binary file is
-    skipped). Raises SkipFile for files too large, binary or unreadable."""
+    """The text of a UTF-8 source file (a BOM is dropped) with `\\n` line ends (CRLF and CR
+    converted). Raises SkipFile for a file that is too large, binary, not UTF-8 or
+    unreadable: guessing another encoding would put mojibake in a dataset."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
