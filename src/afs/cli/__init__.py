@@ -22,6 +22,7 @@ COMMAND_GROUPS = {
     "asm": "afs.cli.asm:asm",
     "generators": "afs.cli.generators:generators",
     "knowledge": "afs.cli.knowledge:knowledge",
+    "discriminator": "afs.cli.discriminator:discriminator",
 }
 
 

@@ -1,0 +1,77 @@
+"""`afs discriminator …`: train the ELECTRA asm discriminator (and, appended below, use it).
+
+Library imports live inside the commands so that `afs --help` stays fast. To add a command,
+decorate it with ``@discriminator.command("name")`` in this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from afs.cli.group import AfsGroup
+from afs.cli.options import echo_summary, path_option, seed_option, show_progress
+
+# Mirrors of library defaults, kept here so --help imports nothing (tests check they agree).
+DEFAULT_EPOCHS = 3          # afs.discriminator.train.DEFAULT_EPOCHS
+DEFAULT_BATCH_SIZE = 32     # afs.discriminator.train.DEFAULT_BATCH_SIZE
+DEFAULT_MAX_LENGTH = 512    # afs.discriminator.model.DEFAULT_MAX_LENGTH
+DEFAULT_LAYERS = 3          # afs.discriminator.train.DEFAULT_LAYERS
+DEFAULT_HIDDEN = 256        # afs.discriminator.train.DEFAULT_HIDDEN
+DEFAULT_LEARNING_RATE = 5e-4  # afs.discriminator.train.DEFAULT_LEARNING_RATE
+DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda"])
+
+
+def device_option():
+    """``--device auto|cpu|cuda`` (auto: cuda when torch sees a GPU)."""
+    return click.option("--device", type=DEVICE_CHOICE, default="auto", show_default=True,
+                        help="Where the model runs (auto: cuda when available, else cpu).")
+
+
+@click.group(cls=AfsGroup)
+def discriminator() -> None:
+    """ELECTRA discriminator that tells real 65816 asm from corrupted asm.
+
+    `train` builds real/corrupted pairs from an asm corpus (wrong mnemonics, impossible
+    addressing modes, wrong immediate widths, broken labels, shuffled lines, …) and trains a
+    small ELECTRA classifier from scratch on the CPU or a GPU; the folder it writes is a
+    standard transformers model + tokenizer + training.json with held-out metrics.
+    """
+
+
+@discriminator.command("train")
+@path_option("--input", "inputs",
+             "An .asm file, a folder (every *.asm under it) or a JSONL of samples whose outputs "
+             "hold asm; repeat for more.", multiple=True)
+@path_option("--output", "output_dir", "Folder to write the model to (replaced atomically).")
+@click.option("--epochs", type=int, default=DEFAULT_EPOCHS, show_default=True)
+@click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True)
+@click.option("--max-length", type=int, default=DEFAULT_MAX_LENGTH, show_default=True,
+              help="Longest input in tokens (longer snippets are truncated).")
+@click.option("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE, show_default=True)
+@click.option("--layers", type=int, default=DEFAULT_LAYERS, show_default=True,
+              help="Transformer blocks.")
+@click.option("--hidden", type=int, default=DEFAULT_HIDDEN, show_default=True,
+              help="Hidden size (attention heads: hidden / 64).")
+@seed_option("corruptions, the split and weight initialisation")
+@device_option()
+@click.option("--no-mlflow", is_flag=True,
+              help="Do not log to MLflow even when MLFLOW_TRACKING_URI is set.")
+def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: int,
+          max_length: int, learning_rate: float, layers: int, hidden: int, seed: int,
+          device: str, no_mlflow: bool) -> None:
+    """Train a discriminator on real asm and corrupted twins of it, from scratch."""
+    from afs.discriminator.train import train_discriminator
+
+    report = train_discriminator(
+        list(inputs), output_dir, epochs=epochs, batch_size=batch_size,
+        learning_rate=learning_rate, seed=seed, max_length=max_length, layers=layers,
+        hidden=hidden, device=device, log_to_mlflow=not no_mlflow, progress=show_progress())
+    metrics = report.metrics
+    echo_summary(f"{report.examples['train']} train / {report.examples['val']} val / "
+                 f"{report.examples['test']} test examples, {report.seconds:.0f}s; held-out "
+                 f"ROC AUC {metrics['roc_auc']:.3f}, precision {metrics['precision']:.3f}, "
+                 f"recall {metrics['recall']:.3f} -> {report.output_dir}")
+
+

@@ -1,0 +1,33 @@
+"""ELECTRA quality discriminator: tells real 65816 asm from corrupted asm.
+
+- ``afs.discriminator.corruptions``: labelled, seeded corruptions that look like real mistakes;
+- ``afs.discriminator.data``: real windows + corrupted twins, split by block (no leaks);
+- ``afs.discriminator.model``: ``ElectraDiscriminator`` (load / save / score_texts);
+- ``afs.discriminator.train``: ``train_discriminator`` (plain torch loop, held-out metrics).
+
+Names are imported on first use so ``import afs.discriminator`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_EXPORTS = {
+    "ElectraDiscriminator": "afs.discriminator.model",
+    "train_discriminator": "afs.discriminator.train",
+    "TrainReport": "afs.discriminator.train",
+    "corrupt": "afs.discriminator.corruptions",
+    "KINDS": "afs.discriminator.corruptions",
+    "build_examples": "afs.discriminator.data",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'afs.discriminator' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,170 @@
+"""ElectraDiscriminator: a small ELECTRA sequence classifier that scores how much a piece of
+text looks like real 65816 asm (probability of the ``real`` class).
+
+The saved folder is a standard transformers model (``save_pretrained``: config.json +
+model.safetensors) plus the ASMTokenizer files and ``training.json``; both
+``ElectraDiscriminator.load`` and ``AutoModelForSequenceClassification.from_pretrained`` read
+it. Inputs are ``[bos] + tokens`` (the classification head reads position 0), truncated to
+``max_length``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from afs.errors import ConfigError
+
+REAL_LABEL = 1  # class index of "real asm"; 0 is "corrupted"
+ID2LABEL = {0: "corrupted", 1: "real"}
+DEFAULT_MAX_LENGTH = 512
+TRAINING_FILE = "training.json"
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; ``cuda`` without one is an
+    error that says so."""
+    import torch
+
+    if device not in DEVICES and not str(device).startswith("cuda:"):
+        raise ConfigError(f"unknown device {device!r} (use auto, cpu or cuda)")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("device cuda asked for, but torch sees no CUDA GPU (use --device cpu)")
+    return device
+
+
+def build_config(vocab_size: int, *, layers: int = 4, hidden: int = 256, heads: int | None = None,
+                 max_length: int = DEFAULT_MAX_LENGTH, pad_token_id: int = 0,
+                 dropout: float = 0.1) -> Any:
+    """An ``ElectraConfig`` sized for CPU: ``layers`` blocks of width ``hidden`` (4x FFN),
+    embeddings of ``hidden // 2`` (ELECTRA's factorised embeddings), two labels."""
+    from transformers import ElectraConfig
+
+    heads = heads or max(1, hidden // 64)
+    return ElectraConfig(
+        vocab_size=vocab_size, embedding_size=max(16, hidden // 2), hidden_size=hidden,
+        num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=4 * hidden,
+        max_position_embeddings=max_length, hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout, pad_token_id=pad_token_id, num_labels=2,
+        id2label=dict(ID2LABEL), label2id={v: k for k, v in ID2LABEL.items()},
+        type_vocab_size=1)
+
+
+class ElectraDiscriminator:
+    """An ELECTRA classifier + its ASMTokenizer; ``score_texts`` gives P(real asm)."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str = "auto",
+                 max_length: int | None = None, training: dict | None = None):
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.max_length = int(max_length or min(model.config.max_position_embeddings,
+                                                DEFAULT_MAX_LENGTH))
+        self.training = training or {}
+
+    @classmethod
+    def create(cls, tokenizer: Any = None, *, layers: int = 4, hidden: int = 256,
+               max_length: int = DEFAULT_MAX_LENGTH, device: str = "auto",
+               seed: int = 42) -> ElectraDiscriminator:
+        """A fresh (randomly initialised, seeded) discriminator over ``tokenizer``'s vocabulary
+        (the shipped ASMTokenizer by default)."""
+        import torch
+        from transformers import ElectraForSequenceClassification
+
+        from afs.tokenizer import ASMTokenizer
+
+        tokenizer = tokenizer or ASMTokenizer()
+        torch.manual_seed(seed)
+        config = build_config(len(tokenizer), layers=layers, hidden=hidden,
+                              max_length=max_length, pad_token_id=tokenizer.pad_token_id)
+        return cls(ElectraForSequenceClassification(config), tokenizer, device, max_length)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> ElectraDiscriminator:
+        """Load a folder written by ``save`` / ``train_discriminator``."""
+        from transformers import ElectraForSequenceClassification
+
+        from afs.tokenizer import ASMTokenizer
+
+        directory = Path(path).expanduser()
+        if not (directory / "config.json").is_file():
+            what = "no such folder" if not directory.exists() else "no config.json in it"
+            raise ConfigError(f"{directory}: {what} (train one with `afs discriminator train`)")
+        training = {}
+        if (directory / TRAINING_FILE).is_file():
+            training = json.loads((directory / TRAINING_FILE).read_text(encoding="utf-8"))
+        model = ElectraForSequenceClassification.from_pretrained(str(directory))
+        return cls(model, ASMTokenizer(directory), device, training.get("max_length"), training)
+
+    def save(self, path: str | Path) -> Path:
+        """Write model (safetensors), tokenizer and training.json to the folder ``path``."""
+        directory = Path(path).expanduser()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(str(directory))
+        self.tokenizer.save_pretrained(directory)
+        facts = {**self.training, "max_length": self.max_length}
+        (directory / TRAINING_FILE).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n",
+                                               encoding="utf-8")
+        return directory
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """``[bos] + token ids`` of each text, truncated to ``max_length``."""
+        bos = self.tokenizer.bos_token_id
+        encodings = self.tokenizer.backend_tokenizer.encode_batch(list(texts),
+                                                                  add_special_tokens=False)
+        return [[bos] + e.ids[:self.max_length - 1] for e in encodings]
+
+    def collate(self, sequences: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+        """Right-padded ``input_ids`` and ``attention_mask`` for one batch (its own longest
+        length: dynamic padding)."""
+        import torch
+
+        width = max(len(s) for s in sequences)
+        ids = torch.full((len(sequences), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        for row, sequence in enumerate(sequences):
+            ids[row, :len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+            mask[row, :len(sequence)] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def score_texts(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
+        """P(real asm) for each text, in input order. Batches are formed over texts sorted by
+        token length, so each is padded only to its own longest member."""
+        import torch
+
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+        texts = list(texts)
+        if not texts:
+            return []
+        sequences = self.encode(texts)
+        order = sorted(range(len(texts)), key=lambda i: (len(sequences[i]), i))
+        scores = [0.0] * len(texts)
+        self.model.eval()
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start:start + batch_size]
+                ids, mask = self.collate([sequences[i] for i in chunk])
+                logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
+                probs = torch.softmax(logits, dim=-1)[:, REAL_LABEL].cpu().tolist()
+                for index, prob in zip(chunk, probs):
+                    scores[index] = float(prob)
+        return scores
+
+    def score_text(self, text: str) -> float:
+        """``score_texts`` for one text."""
+        return self.score_texts([text])[0]
+
+    def __repr__(self) -> str:
+        config = self.model.config
+        return (f"ElectraDiscriminator(layers={config.num_hidden_layers}, "
+                f"hidden={config.hidden_size}, vocab={config.vocab_size}, device={self.device})")

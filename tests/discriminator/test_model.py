@@ -1,0 +1,69 @@
+"""Training writes a standard model folder; scoring is order-preserving and batch-invariant."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from afs.discriminator.model import ElectraDiscriminator
+
+
+def test_training_writes_a_loadable_folder(tiny_model):
+    output, report = tiny_model
+    facts = json.loads((output / "training.json").read_text())
+    for key in ("roc_auc", "precision", "recall", "detection_rate"):
+        assert key in facts["metrics"]
+    assert facts["data_hash"] == report.data_hash
+    assert set(facts["metrics"]["detection_rate"]) <= set(__import__(
+        "afs.discriminator.corruptions", fromlist=["KINDS"]).KINDS)
+    assert (output / "tokenizer.json").is_file()
+    assert not list(output.parent.glob(".electra.tmp-*"))
+
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(output))
+    assert model.config.num_labels == 2 and model.config.id2label[1] == "real"
+    assert AutoTokenizer.from_pretrained(str(output)).pad_token == "<|pad|>"
+
+
+def test_score_texts_order_and_batch_size(tiny_model):
+    output, _ = tiny_model
+    model = ElectraDiscriminator.load(output, device="cpu")
+    texts = ["RTS", "LDA #$01\nSTA $10\n" * 6, "LDB $1234,Q", "  PHB : PHK : PLB\n  RTL",
+             "", "SEP #$20\nLDA #$1234", "JSL Foo\n" * 30, "; only a comment"]
+    one = model.score_texts(texts, batch_size=1)
+    eight = model.score_texts(texts, batch_size=8)
+    three = model.score_texts(texts, batch_size=3)
+    assert len(one) == len(texts) and all(0.0 <= s <= 1.0 for s in one)
+    assert one == pytest.approx(eight, abs=1e-5) and one == pytest.approx(three, abs=1e-5)
+    assert model.score_texts(list(reversed(texts)), batch_size=4) == \
+        pytest.approx(list(reversed(one)), abs=1e-5)
+    assert model.score_texts([]) == []
+
+
+def test_save_and_reload_give_the_same_scores(tiny_model, tmp_path):
+    output, _ = tiny_model
+    model = ElectraDiscriminator.load(output, device="auto")
+    assert model.device in ("cpu", "cuda")
+    model.save(tmp_path / "copy")
+    again = ElectraDiscriminator.load(tmp_path / "copy", device=model.device)
+    texts = ["LDA $10\nRTS", "STA #$10"]
+    assert again.score_texts(texts) == pytest.approx(model.score_texts(texts), abs=1e-6)
+
+
+def test_load_missing_folder_is_a_clear_error(tmp_path):
+    from afs.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no such folder"):
+        ElectraDiscriminator.load(tmp_path / "nope")
+
+
+def test_training_is_deterministic(tmp_path, corpus_files):
+    from afs.discriminator.train import train_discriminator
+
+    settings = {"epochs": 1, "layers": 1, "hidden": 16, "windows": (8,), "stride": 8,
+                "batch_size": 16, "max_length": 64, "log_to_mlflow": False, "device": "cpu"}
+    first = train_discriminator(corpus_files[:2], tmp_path / "a", seed=5, **settings)
+    second = train_discriminator(corpus_files[:2], tmp_path / "b", seed=5, **settings)
+    assert first.metrics == second.metrics
