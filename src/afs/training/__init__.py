@@ -24,6 +24,17 @@ _EXPORTS = {
     "save_jsonl": "afs.samples.jsonl",
     "TrainingSample": "afs.samples.model",
     "SampleList": "afs.samples.collection",
+    "QualityScorer": "afs.training.scoring",
+    "QualityScore": "afs.training.scoring",
+    "ScoringConfig": "afs.training.scoring_config",
+    "ScoringWeights": "afs.training.scoring_config",
+    "score_jsonl": "afs.training.quality_io",
+    "filter_jsonl": "afs.training.quality_io",
+    "DedupConfig": "afs.training.dedup",
+    "deduplicate": "afs.training.dedup",
+    "dedup_against_reference": "afs.training.dedup",
+    "decontaminate": "afs.training.dedup",
+    "duplicate_clusters": "afs.training.dedup",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,249 @@
+"""Deduplication and decontamination of sample frames.
+
+- ``deduplicate``: exact duplicates (same normalized instruction + output, the split's leak
+  key) then near duplicates (MinHash LSH over k-token shingles, estimated Jaccard >=
+  ``threshold``). Each cluster keeps its best member (highest quality_score, then smallest
+  sample_id); every member gets ``_metadata.dup_cluster`` (the kept member's id), each dropped
+  one a reason ``duplicate_of:<id>`` or ``near_duplicate_of:<id>``.
+- ``dedup_against_reference``: drop new samples already in a reference set (the rehearsal
+  buffer, an older dataset) exactly or nearly: ``seen_in_reference:<id>``.
+- ``decontaminate``: drop samples sharing a run of ``ngram_size`` tokens with an eval sample:
+  ``contaminated:<eval id>``.
+
+Near-duplicate clusters are the connected components of verified pairs: LSH bands (datasketch's
+choice of bands and rows for the threshold) propose pairs of a bucket's first member with each
+other member, and a pair counts when its signatures agree on >= ``threshold`` of the slots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from afs.errors import ConfigError
+from afs.samples.frame import concat_frames, with_rejects
+from afs.samples.model import METADATA_KEY, is_missing
+from afs.training import minhash
+from afs.training.keys import group_codes, hash_texts, leak_keys
+
+CLUSTER_KEY = "dup_cluster"
+DEDUP_STEP = "dedup"
+REFERENCE_STEP = "reference_dedup"
+DECONTAMINATION_STEP = "decontamination"
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """``threshold``: estimated Jaccard over ``shingle_size``-token shingles at which two
+    samples are near duplicates; ``num_perm`` and ``seed`` fix the MinHash family;
+    ``ngram_size``: tokens a sample must share with an eval sample to count as contaminated."""
+
+    threshold: float = 0.8
+    num_perm: int = 128
+    shingle_size: int = 5
+    seed: int = 42
+    ngram_size: int = 12
+    near: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"dedup threshold must be in (0, 1], got {self.threshold}")
+        if self.num_perm < 2 or self.shingle_size < 1 or self.ngram_size < 1:
+            raise ConfigError("num_perm must be >= 2, shingle_size and ngram_size >= 1")
+
+
+@dataclass
+class DedupResult:
+    """Kept rows (with ``dup_cluster`` in their metadata), dropped rows (with ``reject_step``
+    and ``reject_reason``) and the clusters: id -> member sample ids, kept member first."""
+
+    kept: pd.DataFrame
+    rejects: pd.DataFrame
+    clusters: dict[str, list[str]] = field(default_factory=dict)
+
+
+def dedup_text(frame: pd.DataFrame) -> pd.Series:
+    """The text compared for near duplicates: instruction, input and output."""
+    return frame["instruction"].fillna("") + "\n" + frame["input"].fillna("") + "\n" + \
+        frame["output"].fillna("")
+
+
+def rank_order(frame: pd.DataFrame) -> np.ndarray:
+    """Row positions best first: highest quality_score (missing last), then sample_id."""
+    score = pd.to_numeric(frame["quality_score"], errors="coerce").fillna(-np.inf).to_numpy()
+    return np.lexsort((frame["sample_id"].to_numpy(dtype=object), -score))
+
+
+def _union(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` nodes given edges (scipy's connected components)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def near_duplicate_pairs(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Verified pairs (i, j) of rows whose signatures agree on >= threshold of slots."""
+    bands, rows = minhash.lsh_params(threshold, sigs.shape[1])
+    keys = minhash.band_keys(sigs, bands, rows)
+    lefts, rights = [], []
+    for band in range(bands):
+        codes = pd.factorize(keys[:, band])[0]
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+        head = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+        pairs = ~first
+        lefts.append(head[pairs])
+        rights.append(order[pairs])
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    if len(left):
+        unique = np.unique(np.stack([left, right], axis=1), axis=0)
+        left, right = unique[:, 0], unique[:, 1]
+        keep = minhash.estimated_jaccard(sigs[left], sigs[right]) >= threshold
+        left, right = left[keep], right[keep]
+    return left, right
+
+
+def _signatures(frame: pd.DataFrame, config: DedupConfig) -> np.ndarray:
+    return minhash.signatures(dedup_text(frame).tolist(), config.num_perm, config.shingle_size,
+                              config.seed)
+
+
+def _with_clusters(frame: pd.DataFrame, positions: np.ndarray, cluster_ids: np.ndarray,
+                   ) -> pd.DataFrame:
+    """Copy of ``frame`` with ``dup_cluster`` set in the metadata of rows ``positions``."""
+    frame = frame.copy()
+    column = frame[METADATA_KEY].to_numpy(dtype=object).copy()
+    for position, cluster in zip(positions.tolist(), cluster_ids.tolist(), strict=True):
+        text = column[position]
+        metadata = {} if is_missing(text) or text in ("None", "") else orjson.loads(text)
+        metadata[CLUSTER_KEY] = cluster
+        column[position] = orjson.dumps(metadata).decode()
+    frame[METADATA_KEY] = column
+    return frame
+
+
+def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None) -> DedupResult:
+    """Drop exact then near duplicates, keeping each cluster's best member."""
+    config = config or DedupConfig()
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    ids = frame["sample_id"].to_numpy(dtype=object)
+    order = rank_order(frame)
+    # exact: equal leak keys; near: connected components over verified MinHash pairs
+    exact = group_codes(leak_keys(frame))
+    labels = exact
+    if config.near and n > 1:
+        representatives = np.unique(exact, return_index=True)[1]
+        left, right = near_duplicate_pairs(_signatures(frame.iloc[representatives], config),
+                                           config.threshold)
+        near = _union(len(representatives), left, right)
+        labels = near[np.searchsorted(exact[representatives], exact)] if len(near) else exact
+    # the best member of each cluster comes first in rank order
+    best = np.full(labels.max() + 1 if n else 0, -1, dtype=np.int64)
+    for position in order[::-1]:
+        best[labels[position]] = position
+    keeper = best[labels]
+    sizes = np.bincount(labels) if n else np.zeros(0, dtype=np.int64)
+    clustered = np.flatnonzero(sizes[labels] > 1) if n else np.zeros(0, dtype=np.int64)
+    cluster_ids = ids[keeper[clustered]]
+    marked = _with_clusters(frame, clustered, cluster_ids)
+    dropped = np.flatnonzero(keeper != np.arange(n))
+    kind = np.where(exact[dropped] == exact[keeper[dropped]], "duplicate_of:", "near_duplicate_of:")
+    reasons = pd.Series(kind.astype(object) + ids[keeper[dropped]].astype(str), dtype=object)
+    clusters: dict[str, list[str]] = {}
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    for position in clustered[np.argsort(rank[clustered], kind="stable")]:
+        clusters.setdefault(ids[keeper[position]], []).append(ids[position])
+    kept = marked.iloc[np.flatnonzero(keeper == np.arange(n))].reset_index(drop=True)
+    rejects = with_rejects(marked.iloc[dropped], DEDUP_STEP, reasons.to_numpy())
+    return DedupResult(kept, rejects.reset_index(drop=True), clusters)
+
+
+def duplicate_clusters(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Cluster id -> member sample ids, read back from ``_metadata.dup_cluster`` of a frame
+    (kept rows and rejects together give whole clusters)."""
+    clusters: dict[str, list[str]] = {}
+    for sample_id, text in zip(frame["sample_id"], frame[METADATA_KEY], strict=True):
+        if is_missing(text) or text in ("None", ""):
+            continue
+        cluster = orjson.loads(text).get(CLUSTER_KEY)
+        if cluster is not None:
+            clusters.setdefault(cluster, []).append(sample_id)
+    return clusters
+
+
+def dedup_against_reference(frame: pd.DataFrame, reference: pd.DataFrame,
+                            config: DedupConfig | None = None,
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop rows of ``frame`` that ``reference`` already holds, exactly or nearly
+    (``seen_in_reference:<reference id>``). Returns (kept, rejects)."""
+    config = config or DedupConfig()
+    frame = frame.reset_index(drop=True)
+    reasons = np.full(len(frame), None, dtype=object)
+    if len(frame) and len(reference):
+        ref_ids = reference["sample_id"].to_numpy(dtype=object)
+        ref_keys = pd.Series(np.arange(len(reference)),
+                             index=hash_texts(leak_keys(reference.reset_index(drop=True))).to_numpy())
+        ref_keys = ref_keys[~ref_keys.index.duplicated()]
+        found = ref_keys.reindex(hash_texts(leak_keys(frame)).to_numpy()).to_numpy()
+        exact = ~np.isnan(found)
+        reasons[exact] = ["seen_in_reference:" + ref_ids[int(i)] for i in found[exact]]
+        if config.near:
+            both = concat_frames([reference.reset_index(drop=True), frame])
+            left, right = near_duplicate_pairs(_signatures(both, config), config.threshold)
+            cross = (np.minimum(left, right) < len(reference)) & \
+                (np.maximum(left, right) >= len(reference))
+            new = np.maximum(left, right)[cross] - len(reference)
+            ref = np.minimum(left, right)[cross]
+            order = np.lexsort((ref, new))  # deterministic: the first reference match wins
+            for position, ref_position in zip(new[order][::-1], ref[order][::-1], strict=True):
+                if reasons[position] is None or reasons[position].startswith("~"):
+                    reasons[position] = "~" + ref_ids[ref_position]
+            near = np.array([r is not None and r.startswith("~") for r in reasons], dtype=bool)
+            reasons[near] = ["seen_in_reference:" + r[1:] for r in reasons[near]]
+    return _split(frame, reasons, REFERENCE_STEP)
+
+
+def _split(frame: pd.DataFrame, reasons: np.ndarray, step: str,
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    dropped = pd.notna(reasons)
+    kept = frame.iloc[np.flatnonzero(~dropped)].reset_index(drop=True)
+    rejects = with_rejects(frame.iloc[np.flatnonzero(dropped)], step, reasons[dropped])
+    return kept, rejects.reset_index(drop=True)
+
+
+def decontaminate(frame: pd.DataFrame, eval_frame: pd.DataFrame, ngram_size: int = 12,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop rows sharing a run of ``ngram_size`` tokens with an eval sample (an eval sample
+    shorter than that counts as one n-gram: a row holding its whole text is contaminated).
+    Reason ``contaminated:<eval id>`` names the first eval sample matched. Returns
+    (kept, rejects)."""
+    frame = frame.reset_index(drop=True)
+    reasons = np.full(len(frame), None, dtype=object)
+    if len(frame) and len(eval_frame):
+        eval_ids = eval_frame["sample_id"].to_numpy(dtype=object)
+        ids, offsets = minhash.token_ids(dedup_text(eval_frame).tolist())
+        eval_hashes, eval_owner = minhash.ngram_hashes(ids, offsets, ngram_size)
+        table, first = np.unique(eval_hashes, return_index=True)
+        lengths = np.diff(offsets)
+        # runs of ngram_size tokens, and of each shorter eval text's whole length
+        sizes = sorted({ngram_size, *lengths[(lengths > 0) & (lengths < ngram_size)].tolist()})
+        ids, offsets = minhash.token_ids(dedup_text(frame).tolist())
+        runs = [minhash.ngram_hashes(ids, offsets, int(size), short="skip") for size in sizes]
+        hashes = np.concatenate([h for h, _ in runs])
+        owner = np.concatenate([o for _, o in runs])
+        position = np.searchsorted(table, hashes)
+        hit = (position < len(table)) & (table[np.minimum(position, len(table) - 1)] == hashes)
+        matched = pd.DataFrame({"row": owner[hit],
+                                "eval": eval_owner[first[position[hit]]]})
+        matched = matched.sort_values(["row", "eval"]).drop_duplicates("row")
+        reasons[matched["row"].to_numpy()] = ["contaminated:" + eval_ids[e]
+                                             for e in matched["eval"].to_numpy()]
+    return _split(frame, reasons, DECONTAMINATION_STEP)

@@ -1,0 +1,184 @@
+"""Score and filter JSONL files by quality, streaming (memory stays flat however big the file).
+
+``score_jsonl`` adds ``quality_score`` (the composite) and ``_metadata.quality`` (components,
+their renormalised weights, what was skipped and why, asar errors) to every record;
+``filter_jsonl`` splits a scored file into accepted and rejected records, each rejected one
+with ``reject_step`` and ``reject_reason`` (``asar_invalid:<first error>``,
+``low_quality:0.42<0.6``, ``unscored``). Records pass through as parsed JSON objects, so keys
+these steps do not know survive unchanged. Outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from afs.errors import ConfigError, DataError
+from afs.samples.jsonl import atomic_write, record_problem
+from afs.samples.model import METADATA_KEY
+
+CHUNK_ROWS = 4096
+QUALITY_KEY = "quality"
+FILTER_STEP = "quality_filter"
+UNSCORED = "unscored"
+
+
+@dataclass
+class QualityReport:
+    """What a score or filter run did (``summary()`` is the CLI's one line)."""
+
+    input_path: str
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    score_sum: float = 0.0
+    scored: int = 0
+    components: Counter = field(default_factory=Counter)
+
+    @property
+    def mean_score(self) -> float:
+        return self.score_sum / self.scored if self.scored else math.nan
+
+    def summary(self) -> str:
+        if self.reasons or self.accepted or self.rejected:
+            kinds = ", ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
+            return (f"kept {self.accepted} of {self.rows} samples, rejected {self.rejected}"
+                    + (f" ({kinds})" if kinds else ""))
+        used = ", ".join(f"{k} {v}" for k, v in sorted(self.components.items()))
+        return (f"scored {self.rows} samples, mean quality {self.mean_score:.3f}"
+                + (f"; components used: {used}" if used else ""))
+
+
+def _records(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """(line number, record) chunks of a JSONL file; a bad line is a DataError naming it."""
+    if not path.is_file():
+        raise DataError("no such file", path)
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                raise DataError(f"invalid JSON ({error})", path, number) from None
+            problem = record_problem(record)
+            if problem:
+                raise DataError(problem, path, number)
+            chunk.append((number, record))
+            if len(chunk) >= chunk_rows:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _progress(path: Path, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    total = path.stat().st_size if path.is_file() else None
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, leave=False,
+                disable=None if enabled else True)
+
+
+def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = None,
+                device: str = "auto", model_path: str | Path | None = None,
+                batch_size: int = 32, scorer: Any = None, chunk_rows: int = CHUNK_ROWS,
+                progress: bool = False) -> QualityReport:
+    """Score every sample of ``input_path`` into ``output_path``.
+
+    ``config`` is a ``ScoringConfig`` (default: the "asm" profile); ``model_path`` names the
+    ELECTRA directory (default: ``config.electra_model`` when it exists; without a model the
+    ELECTRA component is left out and the others renormalised). ``scorer`` replaces all of
+    these with a ready ``QualityScorer``.
+    """
+    from afs.training.scoring import QualityScorer, ScoringConfig
+
+    input_path, output_path = Path(input_path).expanduser(), Path(output_path).expanduser()
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    if scorer is None:
+        scorer = QualityScorer(config or ScoringConfig.from_profile("asm"), device=device,
+                               batch_size=batch_size, model_path=model_path)
+    report = QualityReport(str(input_path))
+    with atomic_write(output_path) as handle, _progress(input_path, progress, "scoring") as bar:
+        for chunk in _records(input_path, chunk_rows):
+            records = [record for _, record in chunk]
+            scores = scorer.score_outputs([record["output"] for record in records])
+            lines = []
+            for record, score in zip(records, scores, strict=True):
+                _attach(record, score.to_dict())
+                report.rows += 1
+                report.components.update(score.components)
+                if not math.isnan(score.overall):
+                    report.scored += 1
+                    report.score_sum += score.overall
+                lines.append(orjson.dumps(record))
+            handle.write(b"\n".join(lines) + b"\n")
+            bar.update(sum(map(len, lines)) + len(lines))
+    return report
+
+
+def _attach(record: dict[str, Any], quality: dict[str, Any]) -> None:
+    if quality["overall"] is None:
+        record.pop("quality_score", None)
+    else:
+        record["quality_score"] = quality["overall"]
+    metadata = record.get(METADATA_KEY) or {}
+    metadata[QUALITY_KEY] = quality
+    record[METADATA_KEY] = metadata
+
+
+def reject_reason(record: dict[str, Any], min_score: float, reject_invalid_asm: bool = True,
+                  ) -> str | None:
+    """Why a scored record fails the filter, or None when it passes."""
+    quality = (record.get(METADATA_KEY) or {}).get(QUALITY_KEY) or {}
+    if reject_invalid_asm and quality.get("asar_valid") is False:
+        errors = quality.get("asar_errors") or ["invalid"]
+        return f"asar_invalid:{errors[0]}"
+    score = record.get("quality_score")
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return UNSCORED
+    if score < min_score:
+        return f"low_quality:{score:.2f}<{min_score:g}"
+    return None
+
+
+def filter_jsonl(input_path: str | Path, output_path: str | Path,
+                 rejected_path: str | Path | None = None, min_score: float = 0.6,
+                 reject_invalid_asm: bool = True, chunk_rows: int = CHUNK_ROWS,
+                 progress: bool = False) -> QualityReport:
+    """Split a scored JSONL file: records with ``quality_score >= min_score`` (and, unless
+    ``reject_invalid_asm`` is False, valid asm) go to ``output_path``, the others to
+    ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason."""
+    if not 0.0 <= min_score <= 1.0:
+        raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
+    input_path, output_path = Path(input_path).expanduser(), Path(output_path).expanduser()
+    rejected_path = (Path(rejected_path).expanduser() if rejected_path is not None
+                     else output_path.with_name(output_path.name.removesuffix(".jsonl")
+                                                + ".rejects.jsonl"))
+    report = QualityReport(str(input_path))
+    with atomic_write(output_path) as kept, atomic_write(rejected_path) as dropped, \
+            _progress(input_path, progress, "filtering") as bar:
+        for chunk in _records(input_path, chunk_rows):
+            for _, record in chunk:
+                report.rows += 1
+                reason = reject_reason(record, min_score, reject_invalid_asm)
+                line = orjson.dumps(record)
+                if reason is None:
+                    report.accepted += 1
+                    kept.write(line + b"\n")
+                else:
+                    report.rejected += 1
+                    report.reasons[reason.split(":", 1)[0]] += 1
+                    dropped.write(orjson.dumps({**record, "reject_step": FILTER_STEP,
+                                                "reject_reason": reason}) + b"\n")
+                bar.update(len(line) + 1)
+    return report

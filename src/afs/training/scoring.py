@@ -1,0 +1,213 @@
+"""Composite quality score of training samples: ELECTRA, asar validity, entity coverage, length.
+
+Each component is a number in [0, 1]:
+
+- ``electra``: the discriminator's probability that the output is real (not corrupted);
+- ``asar``: 1 when the output's asm code validates (``afs.asm.validate_sample``), else 0;
+- ``entity``: share of the addresses the code touches that the knowledge base names
+  (``afs.knowledge.extract_entities``);
+- ``length``: ``length_scores`` over the output length (see ``scoring_config``).
+
+A component that does not apply is left out and the remaining weights are renormalised, so it
+neither helps nor hurts: ELECTRA without a model, asar and entity for an output with no code,
+entity for code that names no address. ``QualityScore.components`` holds exactly the
+components used, ``weights`` their renormalised weights and ``skipped`` why the others were
+left out. A left-out ELECTRA score reads ``nan``; a left-out entity coverage reads
+``NO_ENTITIES_COVERAGE`` (0.5, "no evidence"), as ``extract_entities`` reports it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+
+from afs.asm.validator import code_blocks, validate
+from afs.errors import ConfigError
+from afs.knowledge.entities import NO_ENTITIES_COVERAGE, extract_entities
+from afs.training.scoring_config import (BUILTIN_PROFILES, COMPONENTS, ScoringConfig,
+                                         ScoringWeights, length_scores)
+
+__all__ = ["BUILTIN_PROFILES", "COMPONENTS", "QualityScore", "QualityScorer", "ScoringConfig",
+           "ScoringWeights", "TextDiscriminator", "length_scores"]
+
+NO_MODEL = "no discriminator model"
+NO_CODE = "no code in the output"
+NO_ADDRESSES = "the code names no address"
+ZERO_WEIGHT = "weight 0"
+CACHE_SIZE = 200_000
+
+
+class TextDiscriminator(Protocol):
+    """What the scorer needs of a discriminator (``afs.discriminator.ElectraDiscriminator``)."""
+
+    def score_texts(self, texts: list[str], batch_size: int = 32) -> list[float]: ...
+
+
+@dataclass
+class QualityScore:
+    """One sample's composite score and its parts (see the module docstring)."""
+
+    overall: float
+    electra_score: float
+    asar_valid: bool
+    entity_coverage: float
+    length_score: float
+    components: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    asar_errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (NaN becomes None)."""
+        electra = None if math.isnan(self.electra_score) else round(self.electra_score, 6)
+        return {"overall": _round(self.overall), "components": {k: _round(v) for k, v in
+                                                                self.components.items()},
+                "weights": {k: _round(v) for k, v in self.weights.items()},
+                "skipped": dict(self.skipped), "electra_score": electra,
+                "asar_valid": self.asar_valid, "asar_errors": list(self.asar_errors),
+                "entity_coverage": _round(self.entity_coverage),
+                "length_score": _round(self.length_score)}
+
+
+def _round(value: float) -> float | None:
+    return None if math.isnan(value) else round(float(value), 6)
+
+
+class _CodeVerdict(NamedTuple):
+    """What the asar and entity components make of one output text (cached per text)."""
+
+    has_code: bool
+    valid: bool
+    errors: tuple[str, ...]
+    entities: int
+    coverage: float
+
+
+_PROSE = _CodeVerdict(False, True, (), 0, NO_ENTITIES_COVERAGE)
+
+
+class QualityScorer:
+    """Scores samples with ``config``; ``discriminator`` is any object with
+    ``score_texts(texts, batch_size) -> list[float]`` (default: ``config.electra_model``
+    loaded when that directory exists); ``db`` is the knowledge base for entity coverage
+    (default: the built-in table)."""
+
+    def __init__(self, config: ScoringConfig | None = None,
+                 discriminator: TextDiscriminator | None = None, db: Any = None,
+                 device: str = "auto", batch_size: int = 32, model_path: str | Path | None = None):
+        self.config = config or ScoringConfig()
+        self.db = db
+        self.device = device
+        self.batch_size = batch_size
+        self._weights = self.config.weights.as_dict()
+        self._discriminator = discriminator
+        if discriminator is None and self._weights["electra"] > 0:
+            self._discriminator = _load_discriminator(model_path, self.config.electra_model,
+                                                      device)
+        self._cache: dict[str, _CodeVerdict] = {}
+
+    @property
+    def discriminator(self) -> TextDiscriminator | None:
+        return self._discriminator
+
+    def score(self, sample: Any) -> QualityScore:
+        """Score one sample (a TrainingSample, a dict with "output", or the output text)."""
+        return self.score_batch([sample])[0]
+
+    def score_batch(self, samples: Iterable[Any]) -> list[QualityScore]:
+        """Score samples together (the discriminator sees them in batches)."""
+        return self.score_outputs([_output_of(sample) for sample in samples])
+
+    def score_outputs(self, outputs: Sequence[str]) -> list[QualityScore]:
+        """Score output texts; the unit all the other entry points go through."""
+        outputs = ["" if text is None else str(text) for text in outputs]
+        lengths = length_scores(np.fromiter(map(len, outputs), np.float64, len(outputs)),
+                                self.config)
+        electra = self._electra(outputs)
+        verdicts = [self._verdict(text) for text in outputs]
+        return [self._combine(float(lengths[i]), electra[i], verdicts[i])
+                for i in range(len(outputs))]
+
+    # -- components ----------------------------------------------------------------------------
+
+    def _electra(self, outputs: list[str]) -> list[float]:
+        if self._discriminator is None or self._weights["electra"] <= 0 or not outputs:
+            return [math.nan] * len(outputs)
+        scores = list(self._discriminator.score_texts(outputs, batch_size=self.batch_size))
+        if len(scores) != len(outputs):
+            raise ConfigError(f"discriminator returned {len(scores)} scores for "
+                              f"{len(outputs)} texts")
+        return [min(1.0, max(0.0, float(s))) for s in scores]
+
+    def _verdict(self, output: str) -> _CodeVerdict:
+        cached = self._cache.get(output)
+        if cached is None:
+            cached = self._judge_code(output)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()  # bounded memory; a cold cache only costs time
+            self._cache[output] = cached
+        return cached
+
+    def _judge_code(self, output: str) -> _CodeVerdict:
+        blocks = code_blocks(output)
+        if not blocks:
+            return _PROSE
+        errors: list[str] = []
+        for first_line, code in blocks:  # as validate_sample does, without re-finding blocks
+            for issue in validate(code, self.config.asar_backend).errors:
+                errors.append(str(issue._replace(line=issue.line + first_line - 1)))
+        report = extract_entities("\n".join(code for _, code in blocks), self.db)
+        return _CodeVerdict(True, not errors, tuple(errors), report.total, report.coverage)
+
+    def _combine(self, length: float, electra: float, verdict: _CodeVerdict) -> QualityScore:
+        values: dict[str, float] = {}
+        skipped: dict[str, str] = {}
+        candidates = {"electra": (electra, None if not math.isnan(electra) else NO_MODEL),
+                      "asar": (1.0 if verdict.valid else 0.0,
+                               None if verdict.has_code else NO_CODE),
+                      "entity": (verdict.coverage,
+                                 NO_CODE if not verdict.has_code else
+                                 (None if verdict.entities else NO_ADDRESSES)),
+                      "length": (length, None)}
+        for name in COMPONENTS:
+            value, reason = candidates[name]
+            if self._weights[name] <= 0:
+                skipped[name] = ZERO_WEIGHT
+            elif reason is not None:
+                skipped[name] = reason
+            else:
+                values[name] = value
+        weights = self.config.weights.normalized(tuple(values))
+        overall = sum(weights[k] * values[k] for k in weights) if weights else math.nan
+        return QualityScore(overall=overall, electra_score=electra, asar_valid=verdict.valid,
+                            entity_coverage=verdict.coverage, length_score=length,
+                            components=values, weights=weights, skipped=skipped,
+                            asar_errors=list(verdict.errors))
+
+
+def _output_of(sample: Any) -> str:
+    if isinstance(sample, str):
+        return sample
+    if isinstance(sample, dict):
+        return sample.get("output") or ""
+    return getattr(sample, "output", "") or ""
+
+
+def _load_discriminator(model_path: str | Path | None, default: str, device: str,
+                        ) -> TextDiscriminator | None:
+    """The ELECTRA model at ``model_path`` (must exist), else at ``default`` if it exists."""
+    path = Path(model_path if model_path is not None else default).expanduser()
+    if not path.is_dir():
+        if model_path is not None:
+            raise ConfigError(f"{path}: no discriminator model directory")
+        return None
+    try:
+        from afs.discriminator.model import ElectraDiscriminator
+    except ImportError as error:
+        raise ConfigError(f"{path}: cannot load the discriminator ({error})") from error
+    return ElectraDiscriminator.load(path, device=device)

@@ -1,0 +1,160 @@
+"""What the composite quality score weighs and how: weights, length bounds, profiles.
+
+Profiles are data: ``BUILTIN_PROFILES`` below and ``conf/base/parameters_quality_scoring.yml``
+hold the same entries (a test keeps them equal); ``ScoringConfig.from_profile`` reads either.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from afs.errors import ConfigError
+
+COMPONENTS = ("electra", "asar", "entity", "length")
+DEFAULT_ELECTRA_MODEL = "models/electra"
+PARAMETERS_FILE = "parameters_quality_scoring.yml"
+
+# name -> overrides of the ScoringConfig defaults. "asm": code answers, syntax and grounding
+# matter; "generic": any text, the discriminator carries it; "dialogue": chat turns, short
+# answers are fine and code is rare.
+BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
+    "asm": {
+        "weights": {"electra": 0.4, "asar": 0.3, "entity": 0.2, "length": 0.1},
+        "min_output_length": 50, "ideal_output_length": 500, "max_output_length": 5000,
+        "min_score": 0.6,
+    },
+    "generic": {
+        "weights": {"electra": 0.6, "asar": 0.1, "entity": 0.1, "length": 0.2},
+        "min_output_length": 20, "ideal_output_length": 400, "max_output_length": 8000,
+        "min_score": 0.5,
+    },
+    "dialogue": {
+        "weights": {"electra": 0.5, "asar": 0.1, "entity": 0.1, "length": 0.3},
+        "min_output_length": 10, "ideal_output_length": 200, "max_output_length": 2000,
+        "min_score": 0.5,
+    },
+}
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    """Relative weight of each component; only their ratios matter (see ``normalized``)."""
+
+    electra: float = 0.4
+    asar: float = 0.3
+    entity: float = 0.2
+    length: float = 0.1
+
+    def __post_init__(self) -> None:
+        values = self.as_dict()
+        bad = {k: v for k, v in values.items() if not (math.isfinite(v) and v >= 0)}
+        if bad:
+            raise ConfigError(f"scoring weights must be finite and >= 0, got {bad}")
+        if sum(values.values()) <= 0:
+            raise ConfigError("scoring weights must not all be 0")
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in COMPONENTS}
+
+    def normalized(self, used: tuple[str, ...] | None = None) -> dict[str, float]:
+        """Weights of the ``used`` components (default: all) scaled to sum to 1. Components
+        with weight 0 are dropped; an empty dict when none of ``used`` weighs anything."""
+        values = {k: v for k, v in self.as_dict().items()
+                  if v > 0 and (used is None or k in used)}
+        total = sum(values.values())
+        return {k: v / total for k, v in values.items()} if total > 0 else {}
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Composite scorer settings. Output length is counted in characters; ``min_score`` is
+    the default threshold of ``filter_jsonl``; ``electra_model`` is loaded when that directory
+    exists and no discriminator is given to the scorer."""
+
+    weights: ScoringWeights = field(default_factory=ScoringWeights)
+    min_output_length: int = 50
+    ideal_output_length: int = 500
+    max_output_length: int = 5000
+    min_score: float = 0.6
+    electra_model: str = DEFAULT_ELECTRA_MODEL
+    asar_backend: str = "builtin"
+    profile: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.weights, Mapping):  # from YAML
+            object.__setattr__(self, "weights", weights_from_mapping(self.weights))
+        low, ideal, high = self.min_output_length, self.ideal_output_length, self.max_output_length
+        if not 0 <= low < ideal < high:
+            raise ConfigError("output lengths need 0 <= min_output_length < ideal_output_length "
+                              f"< max_output_length, got {low}, {ideal}, {high}")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ConfigError(f"min_score must be in [0, 1], got {self.min_score}")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], profile: str | None = None) -> ScoringConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown scoring setting(s) {unknown} (known: {sorted(known)})")
+        return cls(**{"profile": profile, **values})
+
+    @classmethod
+    def from_profile(cls, name: str, profiles: Mapping[str, Any] | str | Path | None = None,
+                     ) -> ScoringConfig:
+        """The named profile: from ``profiles`` (a mapping of name -> settings, or a YAML
+        file holding ``quality_scoring: {profiles: …}``), else from ``BUILTIN_PROFILES``."""
+        table = BUILTIN_PROFILES if profiles is None else (
+            load_profiles(profiles) if isinstance(profiles, (str, Path)) else profiles)
+        if name not in table:
+            raise ConfigError(f"unknown scoring profile {name!r} (known: {sorted(table)})")
+        return cls.from_dict(table[name], profile=name)
+
+
+def weights_from_mapping(values: Mapping[str, Any]) -> ScoringWeights:
+    unknown = sorted(set(values) - set(COMPONENTS))
+    if unknown:
+        raise ConfigError(f"unknown scoring weight(s) {unknown} (known: {list(COMPONENTS)})")
+    return ScoringWeights(**{k: float(v) for k, v in values.items()})
+
+
+def load_profiles(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The profiles of a parameters YAML file (``quality_scoring.profiles``)."""
+    import yaml
+
+    path = Path(path).expanduser()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read scoring profiles ({error})") from error
+    profiles = (document.get("quality_scoring") or {}).get("profiles")
+    if not isinstance(profiles, Mapping):
+        raise ConfigError(f"{path}: no quality_scoring.profiles mapping")
+    return dict(profiles)
+
+
+def length_scores(lengths: np.ndarray, config: ScoringConfig) -> np.ndarray:
+    """Length score of each output length, continuous everywhere.
+
+    0 at length 0, rising linearly to 0.5 at ``min_output_length`` and on to 1 at
+    ``ideal_output_length``; past the ideal it falls smoothly (log scale) to 0.5 at
+    ``max_output_length``, then as 0.5 * max / length: no jump anywhere.
+    """
+    n = np.asarray(lengths, dtype=np.float64)
+    low = float(config.min_output_length)
+    ideal = float(config.ideal_output_length)
+    high = float(config.max_output_length)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below_min = 0.5 * n / low if low > 0 else np.ones_like(n)
+        start = 0.5 if low > 0 else 0.0  # with no minimum, the empty output still scores 0
+        rising = start + (1.0 - start) * (n - low) / (ideal - low)
+        falling = 1.0 - 0.5 * np.log(np.maximum(n, ideal) / ideal) / math.log(high / ideal)
+        beyond = 0.5 * high / np.maximum(n, high)
+    score = np.where(n < low, below_min,
+                     np.where(n <= ideal, rising, np.where(n <= high, falling, beyond)))
+    return np.clip(score, 0.0, 1.0)

@@ -1,0 +1,65 @@
+"""score_jsonl / filter_jsonl round trip, reasons, streaming, errors."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from afs.errors import DataError
+from afs.samples import TrainingSample, load_jsonl
+from afs.samples.jsonl import write_samples
+from afs.training import filter_jsonl, score_jsonl
+from afs.training.scoring import QualityScorer, ScoringConfig
+
+GOOD = "```asm\n  LDA $10\n  STA $7E0012\n  RTL\n```\n" + "It copies the game mode. " * 20
+BAD = "```asm\n  LDA $10\n  BOGUS $12\n```"
+
+
+class HalfDiscriminator:
+    def score_texts(self, texts, batch_size=32):
+        return [0.5] * len(texts)
+
+
+def read(path):
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_score_then_filter_round_trip(tmp_path):
+    raw = tmp_path / "raw.jsonl"
+    samples = [TrainingSample("good", GOOD, _metadata={"keep": 1}),
+               TrainingSample("bad", BAD), TrainingSample("short", "ok")]
+    write_samples(samples, raw)
+    scored, kept, rejected = (tmp_path / n for n in ("s.jsonl", "k.jsonl", "r.jsonl"))
+    report = score_jsonl(raw, scored, chunk_rows=2)
+    assert report.rows == 3 and "scored 3 samples" in report.summary()
+    records = read(scored)
+    assert [r["sample_id"] for r in records] == [s.sample_id for s in samples]
+    assert records[0]["_metadata"]["keep"] == 1
+    quality = records[0]["_metadata"]["quality"]
+    assert set(quality["components"]) == {"asar", "entity", "length"}
+    assert quality["skipped"]["electra"] and quality["electra_score"] is None
+    assert records[0]["quality_score"] == quality["overall"]
+    assert len(load_jsonl(scored)) == 3  # still valid samples
+    report = filter_jsonl(scored, kept, rejected, min_score=0.6)
+    assert [r["sample_id"] for r in read(kept)] == [samples[0].sample_id]
+    reasons = {r["instruction"]: r["reject_reason"] for r in read(rejected)}
+    assert reasons["bad"].startswith("asar_invalid:")
+    assert reasons["short"].startswith("low_quality:") and reasons["short"].endswith("<0.6")
+    assert report.accepted == 1 and report.rejected == 2
+
+
+def test_score_with_a_discriminator_object(tmp_path):
+    raw, out = tmp_path / "raw.jsonl", tmp_path / "out.jsonl"
+    write_samples([TrainingSample("q", GOOD)], raw)
+    scorer = QualityScorer(ScoringConfig.from_profile("asm"), discriminator=HalfDiscriminator())
+    score_jsonl(raw, out, scorer=scorer)
+    quality = read(out)[0]["_metadata"]["quality"]
+    assert quality["components"]["electra"] == 0.5 and quality["electra_score"] == 0.5
+
+
+def test_bad_line_names_file_and_line_and_writes_nothing(tmp_path):
+    raw, out = tmp_path / "raw.jsonl", tmp_path / "out.jsonl"
+    raw.write_text('{"instruction": "a", "output": "b"}\n{"instruction": 1}\n')
+    with pytest.raises(DataError, match=r"raw.jsonl:2"):
+        score_jsonl(raw, out)
+    assert not out.exists()

@@ -1,0 +1,162 @@
+"""Composite quality scorer: weights, renormalisation, components, profiles, spec example."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from afs.errors import ConfigError
+from afs.samples import TrainingSample
+from afs.training.scoring import QualityScorer, ScoringConfig, ScoringWeights, length_scores
+from afs.training.scoring_config import BUILTIN_PROFILES, load_profiles
+
+ROOT = Path(__file__).resolve().parents[2]
+VALID_CODE = "```asm\n  LDA $10\n  STA $7E0012\n  RTL\n```"
+INVALID_CODE = "```asm\n  LDA $10\n  BOGUS $12\n```"
+
+
+class FixedDiscriminator:
+    """A tiny real discriminator: probability real = 0.9 when the text has no 'BAD'."""
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def score_texts(self, texts: list[str], batch_size: int = 32) -> list[float]:
+        self.calls.append(len(texts))
+        return [0.1 if "BAD" in text else 0.9 for text in texts]
+
+
+def test_weights_normalise():
+    weights = ScoringWeights(electra=2, asar=1, entity=1, length=0)
+    assert weights.normalized() == {"electra": 0.5, "asar": 0.25, "entity": 0.25}
+    assert sum(ScoringWeights().normalized().values()) == pytest.approx(1.0)
+    assert weights.normalized(("asar", "entity")) == {"asar": 0.5, "entity": 0.5}
+    with pytest.raises(ConfigError):
+        ScoringWeights(electra=-1)
+    with pytest.raises(ConfigError):
+        ScoringWeights(0, 0, 0, 0)
+
+
+def test_missing_components_renormalise_and_are_listed():
+    score = QualityScorer(ScoringConfig()).score("Plain prose about the game, no code at all.")
+    assert set(score.components) == {"length"}
+    assert score.weights == {"length": 1.0}
+    assert score.overall == pytest.approx(score.length_score)
+    assert math.isnan(score.electra_score)
+    assert set(score.skipped) == {"electra", "asar", "entity"}
+
+
+def test_all_components_with_a_discriminator():
+    scorer = QualityScorer(ScoringConfig(), discriminator=FixedDiscriminator())
+    score = scorer.score(VALID_CODE)
+    assert set(score.components) == {"electra", "asar", "entity", "length"}
+    expected = 0.4 * 0.9 + 0.3 * 1.0 + 0.2 * 1.0 + 0.1 * score.length_score
+    assert score.overall == pytest.approx(expected)
+    assert score.electra_score == pytest.approx(0.9)
+
+
+def test_asar_component_one_or_zero_with_errors():
+    scorer = QualityScorer(ScoringConfig())
+    good, bad = scorer.score_batch([VALID_CODE, INVALID_CODE])
+    assert good.components["asar"] == 1.0 and good.asar_valid and good.asar_errors == []
+    assert bad.components["asar"] == 0.0 and not bad.asar_valid
+    assert "BOGUS" in bad.asar_errors[0] or bad.asar_errors[0].startswith("3:")
+
+
+def test_entity_is_neutral_for_prose_and_code_without_addresses():
+    scorer = QualityScorer(ScoringConfig())
+    prose = scorer.score("The accumulator holds the value the routine returns to its caller.")
+    assert "entity" not in prose.components and prose.skipped["entity"]
+    no_address = scorer.score("```asm\n  LDA #$00\n  RTS\n```")
+    assert "entity" not in no_address.components and "asar" in no_address.components
+    assert scorer.score(VALID_CODE).components["entity"] == 1.0
+
+
+def test_score_batch_keeps_order_and_batches_the_discriminator():
+    disc = FixedDiscriminator()
+    scorer = QualityScorer(ScoringConfig(), discriminator=disc)
+    scores = scorer.score_batch([TrainingSample("a", "fine text"), {"output": "BAD text"}, "ok"])
+    assert [s.electra_score for s in scores] == [0.9, 0.1, 0.9]
+    assert disc.calls == [3]
+
+
+@given(st.integers(1, 200), st.integers(1, 2000), st.integers(1, 20000))
+@settings(max_examples=60, deadline=None)
+def test_length_score_is_continuous_and_rises_to_ideal(low, gap, extra):
+    config = ScoringConfig(min_output_length=low, ideal_output_length=low + gap,
+                           max_output_length=low + gap + extra)
+    n = np.arange(0, config.max_output_length * 3 + 2)
+    s = length_scores(n, config)
+    # no jump: at every breakpoint the score on either side agrees
+    for point in (low, config.ideal_output_length, config.max_output_length):
+        around = length_scores(np.array([point - 1e-7, point, point + 1e-7]), config)
+        assert np.ptp(around) < 1e-5
+    assert np.all(np.diff(s[: config.ideal_output_length + 1]) >= 0)
+    assert s[config.ideal_output_length] == pytest.approx(1.0)
+    assert s[0] == 0.0 and np.all((s >= 0) & (s <= 1))
+    assert np.all(np.diff(s[config.ideal_output_length:]) <= 1e-12)
+
+
+def test_profiles_from_builtins_and_yaml_agree():
+    path = ROOT / "conf" / "base" / "parameters_quality_scoring.yml"
+    assert load_profiles(path) == BUILTIN_PROFILES
+    for name in ("asm", "generic", "dialogue"):
+        assert ScoringConfig.from_profile(name) == ScoringConfig.from_profile(name, path)
+    assert ScoringConfig.from_profile("asm").weights == ScoringWeights(0.4, 0.3, 0.2, 0.1)
+    with pytest.raises(ConfigError, match="unknown scoring profile"):
+        ScoringConfig.from_profile("nope")
+
+
+def test_bad_config_is_a_config_error():
+    with pytest.raises(ConfigError):
+        ScoringConfig(min_output_length=600, ideal_output_length=500)
+    with pytest.raises(ConfigError):
+        ScoringConfig.from_profile("x", {"x": {"weights": {"electra": 1, "typo": 1}}})
+    with pytest.raises(ConfigError, match="no discriminator model"):
+        QualityScorer(ScoringConfig(), model_path="/nonexistent/electra")
+
+
+SPEC_EXAMPLE = '''
+from afs.training.scoring import QualityScorer, ScoringConfig, ScoringWeights
+from afs.generators.base import TrainingSample
+
+config = ScoringConfig(
+    weights=ScoringWeights(electra=0.4, asar=0.3, entity=0.2, length=0.1),
+    min_output_length=50,
+    ideal_output_length=500,
+    max_output_length=5000
+)
+scorer = QualityScorer(config=config)
+sample = TrainingSample(
+    instruction="What does LDA do?",
+    output="LDA loads the accumulator from memory.",
+    domain="asm"
+)
+score = scorer.score(sample)
+print(f"Overall: {score.overall:.2f}")
+print(f"ELECTRA: {score.electra_score:.2f}")
+print(f"Asar: {score.asar_valid}")
+print(f"Entity coverage: {score.entity_coverage:.2f}")
+'''
+
+
+def test_spec_example_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-c", SPEC_EXAMPLE], cwd=tmp_path,
+                            capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["Overall", "ELECTRA", "Asar",
+                                                      "Entity coverage"]
+    assert lines[1] == "ELECTRA: nan"  # no model in tmp_path/models/electra: left out
+
+
+def test_scoring_is_deterministic():
+    outputs = [VALID_CODE, INVALID_CODE, "prose", "x" * 700]
+    first = [s.to_dict() for s in QualityScorer().score_outputs(outputs)]
+    assert first == [s.to_dict() for s in QualityScorer().score_outputs(outputs)]
