@@ -63,3 +63,21 @@ def test_bad_line_names_file_and_line_and_writes_nothing(tmp_path):
     with pytest.raises(DataError, match=r"raw.jsonl:2"):
         score_jsonl(raw, out)
     assert not out.exists()
+
+
+def test_score_with_a_tiny_real_electra_model(tmp_path):
+    pytest.importorskip("torch")
+    from afs.discriminator import ElectraDiscriminator, score_jsonl as reexported
+
+    assert reexported is score_jsonl
+    model_dir = ElectraDiscriminator.create(layers=1, hidden=64, max_length=64, device="cpu",
+                                            seed=1).save(tmp_path / "electra")
+    raw, out = tmp_path / "raw.jsonl", tmp_path / "out.jsonl"
+    write_samples([TrainingSample("q", GOOD), TrainingSample("r", "prose")], raw)
+    score_jsonl(raw, out, model_path=model_dir, device="cpu", batch_size=2)
+    first, again = read(out), (score_jsonl(raw, tmp_path / "again.jsonl", model_path=model_dir,
+                                           device="cpu"), read(tmp_path / "again.jsonl"))[1]
+    for record in first:
+        quality = record["_metadata"]["quality"]
+        assert 0.0 <= quality["components"]["electra"] <= 1.0
+    assert first == again

@@ -75,3 +75,48 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: i
                  f"recall {metrics['recall']:.3f} -> {report.output_dir}")
 
 
+
+
+PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue"])  # scoring_config.BUILTIN_PROFILES
+
+
+@discriminator.command("score")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="ELECTRA model folder [default: the profile's electra_model when it exists; "
+                   "without a model the ELECTRA component is left out].")
+@path_option("--input", "input_path", "JSONL samples to score.")
+@path_option("--output", "output_path", "JSONL to write: each sample with quality_score and "
+             "_metadata.quality (components, weights, what was skipped and why).")
+@click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True)
+@device_option()
+@click.option("--profile", type=PROFILE_CHOICE, default="asm", show_default=True,
+              help="Weights and length bounds of the composite score.")
+def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_size: int,
+          device: str, profile: str) -> None:
+    """Score samples: ELECTRA, asar validity, entity coverage and length, combined."""
+    from afs.training.quality_io import score_jsonl
+    from afs.training.scoring_config import ScoringConfig
+
+    report = score_jsonl(input_path, output_path, config=ScoringConfig.from_profile(profile),
+                         device=device, model_path=model_dir, batch_size=batch_size,
+                         progress=show_progress())
+    echo_summary(f"{report.summary()} -> {output_path}")
+
+
+@discriminator.command("filter")
+@path_option("--input", "input_path", "Scored JSONL (from `afs discriminator score`).")
+@path_option("--output", "output_path", "JSONL of the samples kept.")
+@path_option("--rejected", "rejected_path", "JSONL of the samples dropped, each with its "
+             "reject_reason (asar_invalid:…, low_quality:…, unscored).")
+@click.option("--min-score", type=float, default=0.6, show_default=True,
+              help="Lowest quality_score kept, in [0, 1].")
+@click.option("--keep-invalid-asm", is_flag=True,
+              help="Keep samples whose asm fails validation when their score is high enough.")
+def filter_samples(input_path: Path, output_path: Path, rejected_path: Path, min_score: float,
+                   keep_invalid_asm: bool) -> None:
+    """Keep samples scoring at least --min-score; write the others with their reason."""
+    from afs.training.quality_io import filter_jsonl
+
+    report = filter_jsonl(input_path, output_path, rejected_path, min_score=min_score,
+                          reject_invalid_asm=not keep_invalid_asm, progress=show_progress())
+    echo_summary(f"{report.summary()} -> {output_path}; rejected -> {rejected_path}")

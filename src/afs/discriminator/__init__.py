@@ -19,6 +19,8 @@ _EXPORTS = {
     "corrupt": "afs.discriminator.corruptions",
     "KINDS": "afs.discriminator.corruptions",
     "build_examples": "afs.discriminator.data",
+    "score_jsonl": "afs.training.quality_io",
+    "filter_jsonl": "afs.training.quality_io",
 }
 
 __all__ = sorted(_EXPORTS)

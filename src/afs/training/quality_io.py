@@ -116,7 +116,7 @@ def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = N
             for record, score in zip(records, scores, strict=True):
                 _attach(record, score.to_dict())
                 report.rows += 1
-                report.components.update(score.components)
+                report.components.update(score.components.keys())
                 if not math.isnan(score.overall):
                     report.scored += 1
                     report.score_sum += score.overall
