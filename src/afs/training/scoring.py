@@ -161,6 +161,10 @@ class QualityScorer:
         for first_line, code in blocks:  # as validate_sample does, without re-finding blocks
             for issue in validate(code, self.config.asar_backend).errors:
                 errors.append(str(issue._replace(line=issue.line + first_line - 1)))
+        if self.db is None:  # built once: extract_entities would build one per call
+            from afs.knowledge.database import AddressDatabase
+
+            self.db = AddressDatabase()
         report = extract_entities("\n".join(code for _, code in blocks), self.db)
         return _CodeVerdict(True, not errors, tuple(errors), report.total, report.coverage)
 
