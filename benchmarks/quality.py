@@ -83,7 +83,7 @@ def main() -> None:
         print("| --- | ---: | ---: | ---: |")
         print("\n".join(bench_scoring(args.score_n)))
     if args.dedup_n:
-        print(f"\n| dedup samples ({args.cores} cores) | seconds | samples/s | of which signatures"
+        print(f"\n| dedup samples ({args.cores} cores) | seconds | samples/s | signatures alone"
               " (s) | kept | clusters | peak RSS |")
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for n in args.dedup_n:
