@@ -268,3 +268,18 @@ def test_any_mix_of_asar_pieces_gives_a_verdict_not_a_crash(text):
 @given(st.text(max_size=300))
 def test_any_text_gives_a_verdict_not_a_crash(text):
     assert isinstance(validate(text).valid, bool)
+
+
+@pytest.mark.parametrize(("text", "is_code"), [
+    ("LDA loads the accumulator from memory.", False),
+    ("- writes VMAIN\n- reads $10", False),
+    ("If the sprite is dead, return.", False),
+    ("LDA #$00\nSTA $10 ; store\nRTL", True),
+    ("Main:\n  LDA $0D00, X : BEQ +\n+ RTS", True),
+    ("!x = $10\nFoo = $7E0010\n%Mac(1)\norg $008000", True),
+])
+def test_prose_that_starts_with_a_mnemonic_is_not_code(text, is_code):
+    from afs.asm.validator import looks_like_code
+
+    assert looks_like_code(text) is is_code
+    assert validate_sample(text).lines == (0 if not is_code else len(text.splitlines()))

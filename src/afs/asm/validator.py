@@ -21,7 +21,8 @@ from afs.asm.expressions import ExpressionError, Value, evaluate
 from afs.asm.operands import (REPEATABLE, Encoding, OperandError, PLAIN, encode, split_mnemonic,
                               split_operand)
 from afs.asm.source import (ANONYMOUS_LABEL, INSTRUCTION, MAIN_LABEL, SUB_LABEL, Statement,
-                            compact_commas, logical_lines, split_arguments, split_statements)
+                            compact_commas, logical_lines, split_arguments, split_statements,
+                            strip_comment, without_labels)
 
 UNKNOWN_COMMAND = "unknown_command"
 BAD_LABEL = "bad_label"
@@ -145,7 +146,7 @@ class _Validator:
         for number, line in logical_lines(text):
             for statement in split_statements(number, line):
                 lower = statement.text.lower().lstrip("@")
-                if lower.split(None, 1)[0] in ("asar", "xkas"):
+                if lower.split(None, 1)[:1] in (["asar"], ["xkas"]):
                     if not first:
                         self.error(statement, UNKNOWN_COMMAND, f"{lower.split()[0]} must be the "
                                    "first command of the file")
@@ -827,10 +828,22 @@ _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#-]*)[^\n]*\n(.*?)^[ \t]*```", re.M |
 # fence languages taken as asar code (an unlabelled fence counts too)
 ASM_LANGUAGES = frozenset({"", "asm", "asar", "65816", "65c816", "snes", "assembly", "nasm",
                            "s", "a65", "6502"})
-_CODE_LINE = re.compile(r"^\s*(?:(?:" + "|".join(sorted(op.MNEMONICS)) + r")(?:\.[bwl])?(?:\s|$)|[.#?]?[A-Za-z0-9_]+:|[.+-]"
-                        r"|!\w+\s*=|[A-Za-z_]\w*\s+=\s|%\w+\(|;|(?:org|db|dw|dl|dd|incsrc|"
-                        r"incbin|macro|endmacro|if|else|endif|struct|endstruct|namespace|"
-                        r"pushpc|pullpc|lorom|hirom|base|print|table)\b)", re.I)
+# one statement of asar code, labels removed: an instruction with at most one operand word
+# (asar splits on spaces), an assignment, a define, a macro call, or a (lowercase) directive
+_CODE_STATEMENT = re.compile(
+    r"^(?:(?i:" + "|".join(sorted(op.MNEMONICS)) + r")(?:\.[bwlBWL])?(?:\s+[^\s,]+(?:,\s*[^\s,]+)*)?"
+    r"|!\w+\s+[:+#?]?=\s.*|!\w+|[A-Za-z_][\w.]*\s+=\s+\S+|%\w+\(.*\)"
+    r"|(?:org|db|dw|dl|dd|incsrc|incbin|macro|endmacro|if|elseif|else|endif|while|endwhile|"
+    r"for|endfor|struct|endstruct|namespace|pushpc|pullpc|lorom|hirom|sa1rom|base|print|table|"
+    r"skip|fill|warnpc|assert|rep)(?:\s.*)?|[{}])$")
+
+
+def _reads_as_code(line: str) -> bool:
+    text = strip_comment(line).strip()
+    if not text:
+        return line.strip().startswith(";")
+    return all(not part or _CODE_STATEMENT.match(part)
+               for part in (without_labels(piece.strip()) for piece in text.split(" : ")))
 
 
 def code_blocks(text: str) -> list[tuple[int, str]]:
@@ -848,7 +861,7 @@ def looks_like_code(text: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return False
-    return sum(1 for line in lines if _CODE_LINE.match(line)) >= 0.8 * len(lines)
+    return sum(1 for line in lines if _reads_as_code(line)) >= 0.8 * len(lines)
 
 
 def validate_sample(sample, backend: str = "builtin") -> ValidationResult:
