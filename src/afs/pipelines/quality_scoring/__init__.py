@@ -1,4 +1,4 @@
-"""The quality_scoring pipeline (nodes land with its library; an empty shell until then)."""
+"""The quality_scoring pipeline: raw_samples -> scored, deduplicated, filtered samples."""
 
 from afs.pipelines.quality_scoring.pipeline import create_pipeline
 

@@ -1,8 +1,33 @@
-"""The quality_scoring pipeline: no nodes yet (a later change fills it)."""
+"""The quality_scoring pipeline: raw samples -> scores -> dedup -> drop what the last model
+already saw -> filter, with every dropped sample and its reason kept, a report and MLflow
+metrics."""
 
-from kedro.pipeline import Pipeline
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from afs.pipelines.quality_scoring import nodes
+
+PARAMS = "params:quality_scoring"
+STEP_REJECTS = ["dedup_rejects", "reference_rejects", "filter_rejects"]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """An empty pipeline, registered so that `kedro run --pipelines=quality_scoring` is a valid name."""
-    return Pipeline([])
+    """The quality_scoring pipeline (``kedro run --pipelines=quality_scoring``)."""
+    return Pipeline([
+        Node(nodes.score_samples, ["raw_samples", PARAMS], "scored_samples",
+             name="score_samples_node"),
+        Node(nodes.deduplicate_samples, ["scored_samples", PARAMS],
+             ["deduplicated_samples", "dedup_rejects"], name="deduplicate_samples_node"),
+        Node(nodes.drop_seen_samples, ["deduplicated_samples", "v1_training", PARAMS],
+             ["unseen_samples", "reference_rejects"], name="drop_seen_samples_node"),
+        Node(nodes.filter_samples, ["unseen_samples", PARAMS],
+             ["filtered_samples", "filter_rejects"], name="filter_samples_node"),
+        Node(nodes.collect_rejects, STEP_REJECTS, "quality_rejects",
+             name="collect_quality_rejects_node"),
+        Node(nodes.report_quality,
+             ["raw_samples", "scored_samples", "filtered_samples", *STEP_REJECTS],
+             "quality_report", name="report_quality_node"),
+        Node(nodes.quality_metrics, "quality_report", "quality_metrics",
+             name="log_quality_metrics_node"),
+    ])
