@@ -42,6 +42,10 @@ _ANONYMOUS_REF = re.compile(r"^(\++|-+)$")
 # names in an if condition (not function calls, not defines)
 _CONDITION_NAME = re.compile(r"(?<![!\w.$%'])([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
 _MAX_MACRO_DEPTH = 32
+# (mnemonic word, operand) -> encoding, for operands that name no label: the same in every
+# text, so shared between validate() calls
+_ENCODINGS: dict[tuple[str, str, bool], object] = {}
+_ENCODINGS_LIMIT = 65536
 
 
 class ValidationIssue(NamedTuple):
@@ -129,7 +133,6 @@ class _Validator:
         self.math_pri = math_pri
         self.macro_depth = 0
         self.macro_prefix = ""
-        self.cache: dict[tuple[str, str], Encoding | OperandError] = {}
 
     # -- reporting ---------------------------------------------------------------------------
     def error(self, statement: Statement, code: str, message: str, offset: int = 0) -> None:
@@ -565,8 +568,8 @@ class _Validator:
 
     # -- instructions ------------------------------------------------------------------------
     def instruction(self, statement: Statement, word: str, operand: str) -> None:
-        key = (word, operand)
-        cached = self.cache.get(key)
+        key = (word, operand, self.math_pri)
+        cached = _ENCODINGS.get(key)
         if cached is not None:
             self.apply(statement, cached)
             return
@@ -597,7 +600,9 @@ class _Validator:
             self.defer(statement, word, operand, value, anonymous, arguments)
             return
         result = self.encoded(word, shape, value, arguments)
-        self.cache[key] = result
+        if len(_ENCODINGS) >= _ENCODINGS_LIMIT:
+            _ENCODINGS.clear()  # bounded memory; a cold cache only costs time
+        _ENCODINGS[key] = result
         self.apply(statement, result)
 
     def operand_value(self, statement: Statement, parts: list[str], offset: int) -> Value | None:
