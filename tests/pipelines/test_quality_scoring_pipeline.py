@@ -30,8 +30,10 @@ def test_every_sample_is_kept_or_rejected_with_a_reason(tmp_path):
     write_jsonl_frame(raw, tmp_path / "data" / "03_primary" / "raw_samples.jsonl")
     write_jsonl_frame(seen, tmp_path / "data" / "01_raw" / "v1_training.jsonl")
     loader = OmegaConfigLoader(str(tmp_path / "conf"), base_env="base", default_run_env="local")
-    catalog = DataCatalog.from_config({**loader["catalog"],
-                                       "quality_metrics": {"type": "MemoryDataset"}})
+    html_path = tmp_path / "data" / "08_reporting" / "quality_report.html"
+    catalog = DataCatalog.from_config({  # no MLflow run here: plain datasets for the MLflow ones
+        **loader["catalog"], "quality_metrics": {"type": "MemoryDataset"},
+        "quality_report_html": {"type": "text.TextDataset", "filepath": str(html_path)}})
     catalog["params:quality_scoring"] = loader["parameters"]["quality_scoring"]
     SequentialRunner().run(create_pipeline(), catalog)
 
@@ -50,3 +52,6 @@ def test_every_sample_is_kept_or_rejected_with_a_reason(tmp_path):
     assert len(scored) == 302 and scored["quality_score"].notna().all()
     metrics = catalog.load("quality_metrics")
     assert metrics["input"] == {"value": 302.0, "step": 0}
+    page = html_path.read_text()
+    assert page.count('src="data:image/png;base64,') == 5
+    assert ">302<" in page and f">{report['kept']}<" in page and f">{report['rejected']}<" in page

@@ -40,13 +40,16 @@ def drop_seen_samples(samples: pd.DataFrame, reference: pd.DataFrame,
     return dedup_against_reference(samples, reference, _dedup_config(quality))
 
 
-def filter_samples(samples: pd.DataFrame, quality: dict[str, Any]) -> Frames:
-    """Samples below the profile's min_score, unscored, or with invalid asm are dropped."""
+def _min_score(quality: dict[str, Any]) -> float:
     from afs.training.scoring import ScoringConfig
 
-    config = ScoringConfig.from_profile(quality.get("profile", "asm"),
-                                        profiles=quality.get("profiles"))
-    return filter_frame(samples, config.min_score, quality.get("reject_invalid_asm", True))
+    return ScoringConfig.from_profile(quality.get("profile", "asm"),
+                                      profiles=quality.get("profiles")).min_score
+
+
+def filter_samples(samples: pd.DataFrame, quality: dict[str, Any]) -> Frames:
+    """Samples below the profile's min_score, unscored, or with invalid asm are dropped."""
+    return filter_frame(samples, _min_score(quality), quality.get("reject_invalid_asm", True))
 
 
 def collect_rejects(*step_rejects: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +74,15 @@ def report_quality(raw: pd.DataFrame, scored: pd.DataFrame, filtered: pd.DataFra
                                  in sorted(scored.groupby("domain"), key=lambda g: g[0])},
         "kept_by_domain": dict(sorted(Counter(filtered["domain"]).items())),
     }
+
+
+def write_quality_html(scored: pd.DataFrame, filtered: pd.DataFrame, report: dict[str, Any],
+                       quality: dict[str, Any], *step_rejects: pd.DataFrame) -> str:
+    """The HTML report (summary tables and embedded PNG plots) of this run."""
+    from afs.reports.quality import quality_report_html
+
+    return quality_report_html(report, scored, filtered, concat_frames(step_rejects),
+                               min_score=_min_score(quality))
 
 
 def _mean(values: pd.Series) -> float | None:

@@ -1,6 +1,6 @@
 """The quality_scoring pipeline: raw samples -> scores -> dedup -> drop what the last model
 already saw -> filter, with every dropped sample and its reason kept, a report and MLflow
-metrics."""
+metrics and an HTML report."""
 
 from __future__ import annotations
 
@@ -30,4 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
              "quality_report", name="report_quality_node"),
         Node(nodes.quality_metrics, "quality_report", "quality_metrics",
              name="log_quality_metrics_node"),
+        Node(nodes.write_quality_html,
+             ["scored_samples", "filtered_samples", "quality_report", PARAMS, *STEP_REJECTS],
+             "quality_report_html", name="write_quality_html_node"),
     ])

@@ -1,0 +1,1 @@
+"""Human-readable reports (HTML pages with embedded plots) of what the pipelines did."""
