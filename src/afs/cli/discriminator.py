@@ -14,12 +14,12 @@ from afs.cli.group import AfsGroup
 from afs.cli.options import echo_summary, path_option, seed_option, show_progress
 
 # Mirrors of library defaults, kept here so --help imports nothing (tests check they agree).
-DEFAULT_EPOCHS = 3          # afs.discriminator.train.DEFAULT_EPOCHS
+DEFAULT_EPOCHS = 6          # afs.discriminator.train.DEFAULT_EPOCHS
 DEFAULT_BATCH_SIZE = 32     # afs.discriminator.train.DEFAULT_BATCH_SIZE
 DEFAULT_MAX_LENGTH = 512    # afs.discriminator.model.DEFAULT_MAX_LENGTH
-DEFAULT_LAYERS = 3          # afs.discriminator.train.DEFAULT_LAYERS
-DEFAULT_HIDDEN = 256        # afs.discriminator.train.DEFAULT_HIDDEN
-DEFAULT_LEARNING_RATE = 5e-4  # afs.discriminator.train.DEFAULT_LEARNING_RATE
+DEFAULT_LAYERS = 2          # afs.discriminator.train.DEFAULT_LAYERS
+DEFAULT_HIDDEN = 128        # afs.discriminator.train.DEFAULT_HIDDEN
+DEFAULT_LEARNING_RATE = 2e-3  # afs.discriminator.train.DEFAULT_LEARNING_RATE
 DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda"])
 
 

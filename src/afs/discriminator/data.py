@@ -45,6 +45,7 @@ class Example:
     kind: str
     group: str
     split: str
+    source: str = ""  # the real snippet a corruption was made from ("" for real ones)
 
 
 def _asm_files(path: Path) -> list[Path]:
@@ -156,5 +157,5 @@ def build_examples(documents: Sequence[Document], *, seed: int = 42,
             for kind in kinds:
                 corrupted = corrupt(snippet, kind, seed, pool)
                 if corrupted is not None:
-                    examples.append(Example(corrupted.text, 0, kind, key, split))
+                    examples.append(Example(corrupted.text, 0, kind, key, split, snippet))
     return examples

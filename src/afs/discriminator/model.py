@@ -4,8 +4,8 @@ text looks like real 65816 asm (probability of the ``real`` class).
 The saved folder is a standard transformers model (``save_pretrained``: config.json +
 model.safetensors) plus the ASMTokenizer files and ``training.json``; both
 ``ElectraDiscriminator.load`` and ``AutoModelForSequenceClassification.from_pretrained`` read
-it. Inputs are ``[bos] + tokens`` (the classification head reads position 0), truncated to
-``max_length``.
+it. Inputs are ``[bos] + tokens`` of the code without ``;`` comments (the classification head
+reads position 0), truncated to ``max_length``.
 """
 
 from __future__ import annotations
@@ -55,6 +55,14 @@ def build_config(vocab_size: int, *, layers: int = 4, hidden: int = 256, heads: 
         type_vocab_size=1)
 
 
+def _code_only(text: str) -> str:
+    """``text`` without ``;`` comments, trailing blanks and lines left empty."""
+    from afs.asm.source import strip_comment
+
+    lines = (strip_comment(line).rstrip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line.strip())
+
+
 class ElectraDiscriminator:
     """An ELECTRA classifier + its ASMTokenizer; ``score_texts`` gives P(real asm)."""
 
@@ -66,11 +74,14 @@ class ElectraDiscriminator:
         self.max_length = int(max_length or min(model.config.max_position_embeddings,
                                                 DEFAULT_MAX_LENGTH))
         self.training = training or {}
+        # comments carry no signal about the code's correctness (corruptions touch code only)
+        # and are half the tokens; models trained before this existed read them
+        self.strip_comments = bool(self.training.get("strip_comments", False))
 
     @classmethod
     def create(cls, tokenizer: Any = None, *, layers: int = 4, hidden: int = 256,
                max_length: int = DEFAULT_MAX_LENGTH, device: str = "auto",
-               seed: int = 42) -> ElectraDiscriminator:
+               seed: int = 42, strip_comments: bool = True) -> ElectraDiscriminator:
         """A fresh (randomly initialised, seeded) discriminator over ``tokenizer``'s vocabulary
         (the shipped ASMTokenizer by default)."""
         import torch
@@ -82,7 +93,8 @@ class ElectraDiscriminator:
         torch.manual_seed(seed)
         config = build_config(len(tokenizer), layers=layers, hidden=hidden,
                               max_length=max_length, pad_token_id=tokenizer.pad_token_id)
-        return cls(ElectraForSequenceClassification(config), tokenizer, device, max_length)
+        return cls(ElectraForSequenceClassification(config), tokenizer, device, max_length,
+                   {"strip_comments": strip_comments})
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> ElectraDiscriminator:
@@ -107,7 +119,8 @@ class ElectraDiscriminator:
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(directory))
         self.tokenizer.save_pretrained(directory)
-        facts = {**self.training, "max_length": self.max_length}
+        facts = {**self.training, "max_length": self.max_length,
+                 "strip_comments": self.strip_comments}
         (directory / TRAINING_FILE).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
         return directory
@@ -115,8 +128,11 @@ class ElectraDiscriminator:
     # -- inputs ------------------------------------------------------------------------------
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
-        """``[bos] + token ids`` of each text, truncated to ``max_length``."""
+        """``[bos] + token ids`` of each text (without ``;`` comments and trailing blanks when
+        ``strip_comments``), truncated to ``max_length``."""
         bos = self.tokenizer.bos_token_id
+        if self.strip_comments:
+            texts = [_code_only(text) for text in texts]
         encodings = self.tokenizer.backend_tokenizer.encode_batch(list(texts),
                                                                   add_special_tokens=False)
         return [[bos] + e.ids[:self.max_length - 1] for e in encodings]

@@ -1,6 +1,7 @@
 """Train an ElectraDiscriminator from scratch on real asm and corrupted twins of it.
 
-A plain torch loop (AdamW, linear warm-up then linear decay, class-balanced cross-entropy),
+A plain torch loop (AdamW, linear warm-up then linear decay, class-balanced cross-entropy on
+the sequence head plus a per-token replaced-token-detection loss, see ``_fit``),
 the best epoch picked on the validation split, metrics on the held-out test split. The output
 folder is written to a temporary sibling and renamed into place, so a crash leaves no
 half-written model.
@@ -26,18 +27,20 @@ from typing import Any
 
 from afs.discriminator.data import (DEFAULT_BLOCK_LINES, DEFAULT_STRIDE, DEFAULT_WINDOW, REAL,
                                     Example, build_examples, data_hash, read_documents)
-from afs.discriminator.model import DEFAULT_MAX_LENGTH, ElectraDiscriminator, resolve_device
+from afs.discriminator.model import (DEFAULT_MAX_LENGTH, REAL_LABEL, ElectraDiscriminator,
+                                     resolve_device)
 from afs.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EPOCHS = 3
+DEFAULT_EPOCHS = 6
 DEFAULT_BATCH_SIZE = 32
-DEFAULT_LEARNING_RATE = 5e-4
-DEFAULT_LAYERS = 3
-DEFAULT_HIDDEN = 256
+DEFAULT_LEARNING_RATE = 2e-3
+DEFAULT_LAYERS = 2
+DEFAULT_HIDDEN = 128
 DEFAULT_WINDOWS = (6, DEFAULT_WINDOW, 12)  # snippet sizes in lines
-WARMUP_FRACTION = 0.06
+WARMUP_FRACTION = 0.1
+DEFAULT_RTD_WEIGHT = 5.0
 THRESHOLD = 0.5
 
 
@@ -96,45 +99,91 @@ def _progress(total: int, enabled: bool, desc: str):
                 leave=False)
 
 
+def token_labels(sequence: Sequence[int], source: Sequence[int] | None) -> list[int]:
+    """Replaced-token-detection labels of ``sequence`` (``[bos] + ids``): 1 for a token that
+    is as in the real snippet ``source``, 0 for one the corruption changed or moved (from a
+    diff of the two id lists), -100 (ignored) for ``bos``. A real snippet (``source`` None)
+    is all 1."""
+    import difflib
+
+    labels = [-100] + [REAL_LABEL] * (len(sequence) - 1)
+    if source is None:
+        return labels
+    matcher = difflib.SequenceMatcher(None, list(source[1:]), list(sequence[1:]),
+                                      autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if j1 == j2:  # tokens deleted: mark the neighbours of the gap
+            j1, j2 = max(j1 - 1, 0), min(j1 + 1, len(sequence) - 1)
+        for j in range(j1, j2):
+            labels[j + 1] = 1 - REAL_LABEL
+    return labels
+
+
 def _fit(discriminator: ElectraDiscriminator, train: list[Example], val: list[Example], *,
          epochs: int, batch_size: int, learning_rate: float, seed: int,
-         progress: bool) -> dict[str, Any]:
+         progress: bool, rtd_weight: float = DEFAULT_RTD_WEIGHT) -> dict[str, Any]:
+    """Joint training of the sequence head (class-balanced cross-entropy on position 0) and
+    a throw-away per-token replaced-token-detection head (ELECTRA's own objective; labels
+    from the diff between each corruption and its real twin). The token head gives the
+    encoder a dense signal - which token is wrong - that one label per snippet does not;
+    without it the model stays at chance (loss ln 2) on this small corpus."""
     import torch
 
     model = discriminator.model
+    device = discriminator.device
     sequences = discriminator.encode([e.text for e in train])
+    sources = discriminator.encode([e.source or e.text for e in train])
+    tokens = [token_labels(seq, src if e.label != REAL_LABEL else None)
+              for seq, src, e in zip(sequences, sources, train)]
     labels = torch.tensor([e.label for e in train], dtype=torch.long)
     n_real = int(labels.sum())
     # balanced classes: each real window has about ten corrupted twins
     weights = torch.tensor([len(train) / (2 * max(len(train) - n_real, 1)),
-                            len(train) / (2 * max(n_real, 1))], device=discriminator.device)
+                            len(train) / (2 * max(n_real, 1))], device=device)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    changed = sum(t.count(1 - REAL_LABEL) for t in tokens)
+    kept = sum(t.count(REAL_LABEL) for t in tokens)
+    token_weights = torch.ones(2, device=device)
+    token_weights[1 - REAL_LABEL] = min(20.0, kept / max(changed, 1) / 4)
+    token_loss_fn = torch.nn.CrossEntropyLoss(weight=token_weights, ignore_index=-100)
+    token_head = torch.nn.Linear(model.config.hidden_size, 2).to(device)
+    parameters = list(model.parameters()) + list(token_head.parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
     steps = epochs * math.ceil(len(train) / batch_size)
     warmup = max(1, int(steps * WARMUP_FRACTION))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / (steps - warmup + 1e-9))))
+        optimizer, lambda step: min((step + 1) / warmup,
+                                    max(0.02, (steps - step) / max(steps - warmup, 1))))
     rng = random.Random(seed)
     lengths = [len(s) for s in sequences]
     best: dict[str, Any] = {"val_roc_auc": -1.0, "epoch": 0, "state": None}
     history = []
     for epoch in range(1, epochs + 1):
         model.train()
-        total = 0.0
+        total = total_tokens = 0.0
         batches = _batches(list(range(len(train))), lengths, batch_size, rng)
         with _progress(len(batches), progress, f"epoch {epoch}/{epochs}") as bar:
             for batch in batches:
                 ids, mask = discriminator.collate([sequences[i] for i in batch])
-                logits = model(input_ids=ids, attention_mask=mask).logits
-                loss = loss_fn(logits, labels[batch].to(discriminator.device))
+                width = ids.shape[1]
+                targets = torch.tensor([tokens[i] + [-100] * (width - len(tokens[i]))
+                                        for i in batch], dtype=torch.long, device=device)
+                hidden = model.electra(input_ids=ids, attention_mask=mask).last_hidden_state
+                logits = model.classifier(hidden)
+                loss = loss_fn(logits, labels[batch].to(device))
+                token_loss = token_loss_fn(token_head(hidden).reshape(-1, 2), targets.reshape(-1))
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                (loss + rtd_weight * token_loss).backward()
+                torch.nn.utils.clip_grad_norm_(parameters, 1.0)
                 optimizer.step()
                 scheduler.step()
                 total += float(loss.detach()) * len(batch)
+                total_tokens += float(token_loss.detach()) * len(batch)
                 bar.update(1)
-        entry = {"epoch": epoch, "train_loss": total / len(train)}
+        entry = {"epoch": epoch, "train_loss": total / len(train),
+                 "train_token_loss": total_tokens / len(train)}
         if val:
             entry["val_roc_auc"] = evaluate(discriminator.score_texts([e.text for e in val]),
                                             val)["roc_auc"]
@@ -199,7 +248,8 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
                         hidden: int = DEFAULT_HIDDEN, device: str = "auto",
                         windows: Sequence[int] = DEFAULT_WINDOWS, stride: int = DEFAULT_STRIDE,
                         block_lines: int = DEFAULT_BLOCK_LINES, tokenizer: Any = None,
-                        log_to_mlflow: bool = True, progress: bool = False) -> TrainReport:
+                        log_to_mlflow: bool = True, progress: bool = False,
+                        rtd_weight: float = DEFAULT_RTD_WEIGHT) -> TrainReport:
     """Train a discriminator on the asm in ``inputs`` (.asm files, folders, JSONL samples) and
     write it to ``output_dir``: model + tokenizer + ``training.json`` (data hash, sizes,
     seed, held-out metrics). Same inputs and seed, same model (on the same device)."""
@@ -229,7 +279,8 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
     discriminator = ElectraDiscriminator.create(tokenizer, layers=layers, hidden=hidden,
                                                 max_length=max_length, device=device, seed=seed)
     fit = _fit(discriminator, parts["train"], parts["val"], epochs=epochs,
-               batch_size=batch_size, learning_rate=learning_rate, seed=seed, progress=progress)
+               batch_size=batch_size, learning_rate=learning_rate, seed=seed, progress=progress,
+               rtd_weight=rtd_weight)
     held_out = parts["test"] or parts["val"]
     metrics = evaluate(discriminator.score_texts([e.text for e in held_out], batch_size),
                        held_out) if held_out else {"roc_auc": float("nan"), "precision": 0.0,
@@ -239,15 +290,16 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
     params = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
               "seed": seed, "max_length": max_length, "layers": layers, "hidden": hidden,
               "windows": list(windows), "stride": stride, "block_lines": block_lines,
-              "device": device}
+              "device": device, "rtd_weight": rtd_weight}
     sizes = {name: len(part) for name, part in parts.items()}
-    discriminator.training = {
+    discriminator.training = {**discriminator.training,
         "data_hash": digest, "documents": len(documents), "examples": sizes,
         "real_examples": {n: sum(e.label for e in p) for n, p in parts.items()},
         "params": params, "metrics": metrics, "history": fit["history"],
         "best_epoch": fit["best_epoch"], "steps": fit["steps"], "seconds": round(seconds, 2),
         "parameters": sum(p.numel() for p in discriminator.model.parameters()),
-        "input_format": "bos_token + tokens, truncated to max_length; label 1 = real",
+        "input_format": "bos_token + tokens of the code without ; comments (strip_comments), "
+                        "truncated to max_length; label 1 = real",
     }
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
