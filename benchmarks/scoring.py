@@ -2,10 +2,10 @@
 
     python benchmarks/scoring.py [--tokens 128 512] [--samples 256] [--batch-size 32] [--repeat 3]
 
-The model is the default training size (`afs discriminator train` defaults: 3 layers, hidden
-256, shipped ASMTokenizer vocabulary) with random weights: throughput does not depend on the
-weights. Texts are corpus lines repeated and cut so that each encodes to exactly N tokens
-(BOS included). Scoring goes through `ElectraDiscriminator.score_texts` (tokenize, sort,
+The model is the default training size (`afs discriminator train` defaults, read from
+afs.discriminator.train; shipped ASMTokenizer vocabulary) with random weights: throughput does
+not depend on the weights. Texts are corpus code lines (comments removed, as the model's
+encode does) repeated and cut so that each encodes to exactly N tokens (BOS included). Scoring goes through `ElectraDiscriminator.score_texts` (tokenize, sort,
 dynamic padding, inference_mode) so tokenization is included.
 
 The floor is the same machine's fp32 GEMM rate, measured in the same run with torch.matmul on
@@ -46,8 +46,12 @@ def gemm_flops(repeat: int, shapes: list[tuple[int, int, int]]) -> dict[str, flo
 
 def texts_of_length(discriminator, tokens: int, count: int) -> list[str]:
     """``count`` different texts that encode to exactly ``tokens`` ids (BOS included)."""
-    lines = [line for f in sorted((ROOT / "data" / "01_raw" / "asm").rglob("*.asm"))
-             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from afs.asm.source import strip_comment
+
+    # code without comments: the discriminator drops comments before encoding
+    lines = [code for f in sorted((ROOT / "data" / "01_raw" / "asm").rglob("*.asm"))
+             for line in f.read_text(encoding="utf-8").splitlines()
+             if (code := strip_comment(line).rstrip()).strip()]
     tokenizer = discriminator.tokenizer
     texts = []
     for i in range(count):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 
@@ -30,7 +32,9 @@ def test_score_then_filter_round_trip(tmp_path):
                TrainingSample("bad", BAD), TrainingSample("short", "ok")]
     write_samples(samples, raw)
     scored, kept, rejected = (tmp_path / n for n in ("s.jsonl", "k.jsonl", "r.jsonl"))
-    report = score_jsonl(raw, scored, chunk_rows=2)
+    # a model a user trained into models/electra must not change this test
+    config = replace(ScoringConfig.from_profile("asm"), electra_model=str(tmp_path / "none"))
+    report = score_jsonl(raw, scored, config=config, chunk_rows=2)
     assert report.rows == 3 and "scored 3 samples" in report.summary()
     records = read(scored)
     assert [r["sample_id"] for r in records] == [s.sample_id for s in samples]

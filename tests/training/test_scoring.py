@@ -45,7 +45,8 @@ def test_weights_normalise():
 
 
 def test_missing_components_renormalise_and_are_listed():
-    score = QualityScorer(ScoringConfig()).score("Plain prose about the game, no code at all.")
+    no_model = ScoringConfig(electra_model="/nonexistent/electra")  # whatever models/ holds
+    score = QualityScorer(no_model).score("Plain prose about the game, no code at all.")
     assert set(score.components) == {"length"}
     assert score.weights == {"length": 1.0}
     assert score.overall == pytest.approx(score.length_score)
