@@ -6,8 +6,7 @@ importing one light submodule (``afs.context.redact``) does not pull in pandas.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from afs.lazy import lazy_exports
 
 _EXPORTS = {
     "ExportReport": "afs.context.export",
@@ -20,8 +19,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'afs.context' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -10,7 +10,7 @@ Names are imported on first use so ``import afs.discriminator`` stays light.
 
 from __future__ import annotations
 
-from typing import Any
+from afs.lazy import lazy_exports
 
 _EXPORTS = {
     "ElectraDiscriminator": "afs.discriminator.model",
@@ -25,11 +25,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'afs.discriminator' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -5,8 +5,7 @@ Imports are resolved on first use so `import afs.training` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from afs.lazy import lazy_exports
 
 _EXPORTS = {
     "RehearsalBuffer": "afs.training.rehearsal",
@@ -39,12 +38,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'afs.training' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
