@@ -169,7 +169,7 @@ class _Parser:
             return 0
         if kind == "name" and text.strip(".") == "":
             raise ExpressionError(f"{text!r} is not a valid label name", column)
-        if kind == "name" and self.symbols.get(text) is not None:
+        if kind in ("name", "define") and self.symbols.get(text) is not None:
             return self.symbols[text]
         if kind in ("name", "define"):
             self.unresolved.append(text)

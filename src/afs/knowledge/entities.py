@@ -165,19 +165,13 @@ class _Resolver:
             return None
         if value.value is not None:
             return value.value, value.width
-        substituted = expression
-        for name in sorted(value.unresolved, key=len, reverse=True):
-            number = self.name_value(name)
-            if number is None:
-                return None, 0
-            digits = 4 if number <= 0xFFFF else 6  # a symbol's width is its address's
-            substituted = re.sub(rf"(?<![\w!]){re.escape(name)}(?!\w)", f"${number:0{digits}X}",
-                                 substituted)
-        try:
-            value = evaluate(substituted)
-        except ExpressionError:
-            return None
-        return value.value, value.width
+        numbers = {name: self.name_value(name) for name in value.unresolved}
+        if None in numbers.values():
+            return None, 0
+        resolved = evaluate(expression, symbols=numbers)
+        # a symbol is as wide as its address: two bytes up to $FFFF, three above
+        widths = [2 if number <= 0xFFFF else 3 for number in numbers.values()]
+        return resolved.value, max([resolved.width, *widths])
 
 
 def _identity(text: str, address: int | None, entry: AddressEntry | None) -> tuple:
