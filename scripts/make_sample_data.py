@@ -3,7 +3,9 @@
     python scripts/make_sample_data.py [--root DIR]
 
 - data/01_raw/v1_training.jsonl: the last model's training data (all five domains, scored)
-- data/01_raw/new_data/{oracle,memory,history}.jsonl: new data, one domain and source each
+
+The new data curation takes comes from the data_generation pipeline (the shipped asm tree and
+.context under data/01_raw), through quality_scoring; it is not written here.
 """
 
 from __future__ import annotations
@@ -14,13 +16,9 @@ from pathlib import Path
 from afs.generators.synthetic import DOMAINS, synthetic_samples
 from afs.samples.jsonl import write_jsonl_frame
 
-# file -> (rows, seed, domains, sources, first address index); the address ranges are
-# disjoint so no sample id appears in two files
+# file -> (rows, seed, domains, sources, first address index)
 RAW_FILES = {
     "v1_training.jsonl": (400, 1, DOMAINS, ("oracle_of_secrets", "usdasm_disassembly"), 0),
-    "new_data/oracle.jsonl": (300, 2, ("oracle",), ("oracle_of_secrets",), 100_000),
-    "new_data/memory.jsonl": (200, 3, ("memory",), ("agent_memory",), 200_000),
-    "new_data/history.jsonl": (150, 4, ("history",), ("git_history",), 300_000),
 }
 
 

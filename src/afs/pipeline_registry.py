@@ -6,16 +6,20 @@ from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 PIPELINE_NAMES = ("data_generation", "quality_scoring", "curation", "training", "deployment")
-DEFAULT_PIPELINE = "curation"
+# `kedro run`: the stages that have nodes, in data order (training and deployment join them
+# when they are filled)
+DEFAULT_PIPELINES = ("data_generation", "quality_scoring", "curation")
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Map each pipeline name to its ``Pipeline``; ``__default__`` runs curation.
+    """Map each pipeline name to its ``Pipeline``; ``__default__`` chains generation, quality
+    scoring and curation.
 
     ``find_pipelines`` imports only the folders a ``kedro run --pipelines=...`` asks for,
-    so the default is set only when the curation pipeline was loaded.
+    so the default is set only when all of its parts were loaded.
     """
     pipelines = find_pipelines(raise_errors=True)
-    if DEFAULT_PIPELINE in pipelines:
-        pipelines["__default__"] = pipelines[DEFAULT_PIPELINE]
+    if all(name in pipelines for name in DEFAULT_PIPELINES):
+        pipelines["__default__"] = sum((pipelines[name] for name in DEFAULT_PIPELINES),
+                                       Pipeline([]))
     return pipelines

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import orjson
 import pytest
 
 from .clitools import read_records, summary_line
@@ -57,6 +60,23 @@ def test_rebalance_follows_weights_and_quality_floor(afs, write_samples, tmp_pat
     assert all(r["quality_score"] >= 0.5 for r in balanced)
     assert len(rejects) == 100
     assert line.startswith("rebalance: 2 inputs -> 400 samples -> balanced.jsonl (100 rejected")
+
+
+def test_rebalance_by_generation_source(afs, tmp_path):
+    """--group-by origin: weights keyed by the source data_generation stamped in _metadata."""
+    origins = ["oracle"] * 300 + ["memory"] * 100 + [None] * 5
+    records = [{"instruction": f"q{i}", "output": f"  LDA ${i:04X}", "domain": "asm",
+                **({"_metadata": {"origin": origin}} if origin else {})}
+               for i, origin in enumerate(origins)]
+    (tmp_path / "raw.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    result = afs("training", "rebalance", "--input", "raw.jsonl", "--output", "balanced.jsonl",
+                 "--group-by", "origin", "--weight", "oracle=0.5", "--weight", "memory=0.5")
+
+    summary_line(result)
+    balanced = read_records(tmp_path / "balanced.jsonl")
+    assert Counter(r["_metadata"]["origin"] for r in balanced) == {"oracle": 100, "memory": 100}
+    reasons = Counter(r["reject_reason"] for r in read_records(tmp_path / "balanced.rejects.jsonl"))
+    assert reasons == {"rebalance_cap:oracle": 200, "no_weight:unknown": 5}
 
 
 def test_prepare_writes_three_disjoint_splits(afs, write_samples, tmp_path):

@@ -1,5 +1,7 @@
 """The curation pipeline under SequentialRunner, on the project's own catalog and parameters
-pointed at small synthetic data in tmp_path: nothing is lost, nothing leaks, ratios hold."""
+pointed at small synthetic data in tmp_path (v1_training, and a filtered_samples file as
+quality_scoring writes it, each sample stamped with its generation source): nothing is lost,
+nothing leaks, ratios hold."""
 
 from __future__ import annotations
 
@@ -16,21 +18,32 @@ from kedro.runner import SequentialRunner
 
 from afs.generators.synthetic import DOMAINS, synthetic_samples
 from afs.pipelines.curation import create_pipeline
+from afs.samples.frame import concat_frames, metadata_values, with_metadata
 from afs.samples.jsonl import write_jsonl_frame
+from afs.samples.model import ORIGIN_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SPLITS = ("train", "val", "test")
 FORMATS = ("alpaca", "sharegpt", "openai")
-NEW_FILES = {"oracle": 240, "memory": 160, "history": 120}
+# generation source (the data_generation source names) -> (samples, their domains)
+NEW_SOURCES = {"oracle": (240, ("asm", "docs")), "knowledge": (200, ("asm", "oracle")),
+               "memory": (60, ("memory",)), "history": (40, ("history", "docs"))}
+WITHOUT_ORIGIN = 15  # samples from before sources were stamped: rebalanced as "unknown"
 
 
-def write_raw_data(root: Path) -> None:
-    """v1 training data and three new-data files (one domain each, disjoint sample ids)."""
-    raw = root / "data" / "01_raw"
-    write_jsonl_frame(synthetic_samples(400, seed=11, domains=DOMAINS), raw / "v1_training.jsonl")
-    for index, (stem, rows) in enumerate(NEW_FILES.items(), start=1):
-        frame = synthetic_samples(rows, seed=11 + index, domains=(stem,), start=index * 10_000)
-        write_jsonl_frame(frame, raw / "new_data" / f"{stem}.jsonl")
+def write_input_data(root: Path) -> None:
+    """v1 training data, and filtered_samples: each source's samples stamped with
+    ``_metadata.origin`` (domains shared between sources, so only the origin tells them
+    apart), plus a few without an origin; all sample ids disjoint."""
+    data = root / "data"
+    write_jsonl_frame(synthetic_samples(400, seed=11, domains=DOMAINS),
+                      data / "01_raw" / "v1_training.jsonl")
+    frames = []
+    for index, (origin, (rows, domains)) in enumerate(NEW_SOURCES.items(), start=1):
+        frame = synthetic_samples(rows, seed=11 + index, domains=domains, start=index * 10_000)
+        frames.append(with_metadata(frame, ORIGIN_KEY, origin))
+    frames.append(synthetic_samples(WITHOUT_ORIGIN, seed=3, start=90_000))
+    write_jsonl_frame(concat_frames(frames), data / "04_feature" / "filtered.jsonl")
 
 
 def load_project_config(root: Path) -> tuple[dict, dict]:
@@ -62,7 +75,7 @@ def build_catalog(catalog_config: dict, parameters: dict, pipeline) -> DataCatal
 
 def run_curation(root: Path, **overrides) -> dict:
     """Run the pipeline on data under ``root``; ``overrides`` maps "mix.rehearsal_ratio" -> value."""
-    write_raw_data(root)
+    write_input_data(root)
     catalog_config, parameters = load_project_config(root)
     parameters = copy.deepcopy(parameters)
     for dotted, value in overrides.items():
@@ -76,8 +89,8 @@ def run_curation(root: Path, **overrides) -> dict:
 
 
 def load_inputs(catalog: DataCatalog) -> pd.DataFrame:
-    new_data = [load() for load in catalog.load("new_data").values()]
-    return pd.concat([catalog.load("v1_training"), *new_data], ignore_index=True)
+    return pd.concat([catalog.load("v1_training"), catalog.load("filtered_samples")],
+                     ignore_index=True)
 
 
 def load_step_rejects(catalog: DataCatalog) -> pd.DataFrame:
@@ -147,12 +160,22 @@ def test_rehearsal_share_of_the_mix(curation_run):
         assert catalog.load("mix_rejects").empty
 
 
-def test_rebalanced_new_data_follows_the_file_weights(curation_run):
+def test_rebalanced_new_data_follows_the_source_weights(curation_run):
     catalog, weights = curation_run["catalog"], curation_run["parameters"]["rebalance"]["weights"]
+    assert set(weights) == set(NEW_SOURCES)  # the shipped weights name every generation source
     rebalanced = catalog.load("rebalanced_new_data")
-    counts = rebalanced["domain"].value_counts()  # each new-data file holds one domain
-    for stem, weight in weights.items():
-        assert abs(counts.get(stem, 0) - weight * len(rebalanced)) <= 1
+    counts = metadata_values(rebalanced, ORIGIN_KEY).value_counts()
+    share = {origin: weight / sum(weights.values()) for origin, weight in weights.items()}
+    for origin in NEW_SOURCES:
+        assert abs(counts.get(origin, 0) - share[origin] * len(rebalanced)) <= 1
+    assert set(counts.index) <= set(NEW_SOURCES)
+
+
+def test_samples_without_an_origin_are_rejected_as_the_unknown_group(curation_run):
+    rejects = curation_run["catalog"].load("rebalance_rejects")
+    unknown = rejects[rejects["reject_reason"] == "no_weight:unknown"]
+    assert len(unknown) == WITHOUT_ORIGIN
+    assert metadata_values(unknown, ORIGIN_KEY).isna().all()
 
 
 def _first_user_text(record: dict, fmt: str) -> str:

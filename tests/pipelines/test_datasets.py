@@ -1,5 +1,5 @@
-"""The catalog's own datasets: SampleJSONLDataset (alone and inside a PartitionedDataset) and
-JSONLinesDataset."""
+"""The catalog's own datasets: SampleJSONLDataset (alone and inside a PartitionedDataset, and
+its message when a stage's input was not written yet) and JSONLinesDataset."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from kedro_datasets.partitions import PartitionedDataset
 
 from afs.datasets import JSONLinesDataset, SampleJSONLDataset
 from afs.generators.synthetic import synthetic_samples
+
+from .test_curation_pipeline import load_project_config
 
 
 @pytest.fixture
@@ -46,6 +48,26 @@ def test_sample_dataset_names_the_bad_line_or_skips_it_when_asked(tmp_path, samp
                                  load_args={"on_error": "skip", "rejects_path": str(skipped)})
     assert len(lenient.load()) == 2
     assert skipped.is_file()
+
+
+def test_sample_dataset_names_the_pipeline_that_writes_a_missing_file(tmp_path, samples):
+    path = tmp_path / "04_feature" / "filtered.jsonl"
+    dataset = SampleJSONLDataset(filepath=str(path), written_by="quality_scoring")
+    with pytest.raises(DatasetError, match=r"filtered\.jsonl does not exist yet: it is written by "
+                                           r"the quality_scoring pipeline; run `kedro run "
+                                           r"--pipelines=quality_scoring` first"):
+        dataset.load()
+    dataset.save(samples)
+    pd.testing.assert_frame_equal(dataset.load(), samples)
+
+
+def test_project_catalog_says_which_pipeline_writes_each_stage_input(tmp_path):
+    catalog_config, _ = load_project_config(tmp_path)  # data root: tmp_path/data, empty
+    catalog = DataCatalog.from_config(catalog_config)
+    for name, pipeline in (("raw_samples", "data_generation"),
+                           ("filtered_samples", "quality_scoring")):
+        with pytest.raises(DatasetError, match=f"run `kedro run --pipelines={pipeline}` first"):
+            catalog.load(name)
 
 
 def test_sample_dataset_describes_itself(tmp_path):

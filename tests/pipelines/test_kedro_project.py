@@ -1,6 +1,7 @@
-"""The Kedro project as a user drives it: `kedro run` on the shipped data (with MLflow
-tracking), `kedro viz build` (and a screenshot where Chromium is installed), the notebook,
-and the pipeline registry. All run in a copy of the project under tmp_path."""
+"""The Kedro project as a user drives it: `kedro run` (every stage: data generation, quality
+scoring, curation) on the shipped data with MLflow tracking, `--pipelines=curation` alone,
+`kedro viz build` (and a screenshot where Chromium is installed), the notebook, and the
+pipeline registry. All run in a copy of the project under tmp_path."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CURATION_NODES = {
-    "build_rehearsal_buffer_node", "combine_new_data_node", "rebalance_new_data_node",
+    "build_rehearsal_buffer_node", "rebalance_new_data_node",
     "mix_rehearsal_node", "split_samples_node", "export_alpaca_node", "export_sharegpt_node",
     "export_openai_node", "collect_rejects_node", "report_curation_node",
     "log_curation_metrics_node", "plot_domain_mix_node",
@@ -46,11 +47,9 @@ def kedro(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "kedro", *args]
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A copy of the project (conf, raw data, notebooks, scripts) after `kedro run
-    --pipelines=curation`. The `afs` package comes from the installed (editable) source."""
-    root = tmp_path_factory.mktemp("project")
+def copy_project(root: Path) -> Path:
+    """A fresh copy of the project as a user gets it (conf, shipped raw data, notebooks,
+    scripts, nothing run yet). The `afs` package comes from the installed (editable) source."""
     shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
     (root / "conf" / "local").mkdir()
     shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
@@ -60,7 +59,14 @@ def project(tmp_path_factory) -> Path:
     shutil.copy2(PROJECT_ROOT / "scripts" / "viz_screenshot.sh", root / "scripts")
     shutil.copy2(PROJECT_ROOT / "pyproject.toml", root)
     (root / "src").mkdir()  # Kedro wants the source folder to exist
-    run_in(root, *kedro("run", "--pipelines=curation"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project after a plain `kedro run` (the default pipeline)."""
+    root = copy_project(tmp_path_factory.mktemp("project"))
+    run_in(root, *kedro("run"))
     return root
 
 
@@ -68,11 +74,46 @@ def count_lines(path: Path) -> int:
     return len(path.read_bytes().splitlines())
 
 
+def read_report(project: Path, name: str) -> dict:
+    return json.loads((project / "data" / "08_reporting" / f"{name}.json").read_text())
+
+
+def test_kedro_run_chains_generation_scoring_and_curation(project):
+    data = project / "data"
+    generation = read_report(project, "generation_report")
+    quality = read_report(project, "quality_report")
+    assert count_lines(data / "03_primary" / "raw_samples.jsonl") == generation["total"]
+    assert quality["input"] == generation["total"]
+    filtered = count_lines(data / "04_feature" / "filtered.jsonl")
+    assert filtered == quality["kept"] > 0
+    curation = read_report(project, "curation_report")
+    assert curation["input"] == {"v1_training": count_lines(data / "01_raw" / "v1_training.jsonl"),
+                                 "new_data": filtered}
+    # the shipped weights fit the shipped sources: rebalancing keeps most of the new data
+    assert curation["steps"]["rebalanced"] >= 0.8 * filtered
+
+
+def test_curation_alone_asks_for_quality_scoring_first_then_reruns_the_same(project, tmp_path):
+    root = copy_project(tmp_path / "project")
+    failed = subprocess.run(kedro("run", "--pipelines=curation"), cwd=root, env=project_env(),
+                            capture_output=True, text=True, timeout=180)
+    assert failed.returncode != 0
+    message = " ".join((failed.stdout + failed.stderr).split())  # the traceback wraps lines
+    assert ("filtered.jsonl does not exist yet: it is written by the quality_scoring pipeline; "
+            "run `kedro run --pipelines=quality_scoring` first") in message
+    filtered = Path("data") / "04_feature" / "filtered.jsonl"
+    (root / filtered).parent.mkdir()
+    shutil.copy2(project / filtered, root / filtered)
+    run_in(root, *kedro("run", "--pipelines=curation"))
+    for split in ("train", "val", "test"):
+        path = Path("data") / "05_model_input" / "samples" / f"{split}.jsonl"
+        assert (root / path).read_bytes() == (project / path).read_bytes()
+
+
 def test_kedro_run_writes_splits_exports_rejects_and_report(project):
     data = project / "data"
-    report = json.loads((data / "08_reporting" / "curation_report.json").read_text())
+    report = read_report(project, "curation_report")
     assert report["all_rows_accounted_for"] is True
-    assert report["input"] == {"v1_training": 400, "new_data": 650}
     for split, rows in report["split"].items():
         assert rows > 0
         assert count_lines(data / "05_model_input" / "samples" / f"{split}.jsonl") == rows
@@ -95,8 +136,9 @@ def test_kedro_run_logs_parameters_and_row_counts_to_mlflow(project):
     assert len(runs) == 1
     run = runs[0]
     assert run.info.status == "FINISHED"
-    report = json.loads((project / "data" / "08_reporting" / "curation_report.json").read_text())
+    report = read_report(project, "curation_report")
     metrics = run.data.metrics
+    assert metrics["generated.total"] == read_report(project, "generation_report")["total"]
     assert metrics["rows.rehearsal_selected"] == report["steps"]["rehearsal_selected"]
     assert metrics["rows.split.train"] == report["split"]["train"]
     assert metrics["rows.domain.train.oracle"] == report["domain"]["train"]["oracle"]
@@ -131,20 +173,24 @@ def test_kedro_viz_build_renders_the_curation_pipeline(project):
     assert {pipeline["id"] for pipeline in main["pipelines"]} == PIPELINES | {"__default__"}
 
 
-def test_curation_notebook_executes(project, monkeypatch):
+def test_curation_notebook_runs_every_stage_on_a_fresh_project(tmp_path, monkeypatch):
+    """Opened before any run, the notebook runs the default pipeline itself (from the
+    notebooks/ folder, where relative parameter paths would miss the shipped data)."""
     import nbformat
     from nbclient import NotebookClient
 
     for name, value in project_env().items():
         monkeypatch.setenv(name, value)
+    project = copy_project(tmp_path / "project")
     notebook = nbformat.read(project / "notebooks" / "curation.ipynb", as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(project / "notebooks")}})
     client.execute()
     outputs = [output for cell in notebook.cells if cell.cell_type == "code"
                for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
     assert any("image/png" in output.get("data", {}) for output in outputs)
+    assert (project / "data" / "05_model_input" / "samples" / "train.jsonl").is_file()
 
 
 def test_registry_has_the_five_pipelines_and_imports_no_torch():
@@ -155,8 +201,9 @@ def test_registry_has_the_five_pipelines_and_imports_no_torch():
         "from kedro.framework.project import pipelines\n"
         "names = sorted(pipelines)\n"
         "default = sorted(n.name for n in pipelines['__default__'].nodes)\n"
-        "curation = sorted(n.name for n in pipelines['curation'].nodes)\n"
-        "print(names, default == curation, 'torch' in sys.modules)\n"
+        "stages = ('data_generation', 'quality_scoring', 'curation')\n"
+        "chained = sorted(n.name for s in stages for n in pipelines[s].nodes)\n"
+        "print(names, default == chained, 'torch' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code, str(PROJECT_ROOT)], env=project_env(),
                             capture_output=True, text=True, timeout=120)
@@ -170,12 +217,7 @@ def test_kedro_run_data_generation_on_the_shipped_tree(tmp_path):
     a table per source, raw_samples, the report, and per-source counts in MLflow."""
     from mlflow.tracking import MlflowClient
 
-    root = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
-    (root / "conf" / "local").mkdir()
-    shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
-    shutil.copy2(PROJECT_ROOT / "pyproject.toml", root)
-    (root / "src").mkdir()
+    root = copy_project(tmp_path / "project")
     run_in(root, *kedro("run", "--pipelines=data_generation"))
     data = root / "data"
     report = json.loads((data / "08_reporting" / "generation_report.json").read_text())

@@ -1,11 +1,15 @@
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afs.errors import ConfigError
 from afs.samples import load_jsonl
+from afs.samples.frame import metadata_values, with_metadata
+from afs.samples.jsonl import write_jsonl_frame
+from afs.samples.model import ORIGIN_KEY
 from afs.training import rebalance_datasets, save_jsonl
-from afs.training.rebalance import rebalance_frame
+from afs.training.rebalance import UNKNOWN_GROUP, rebalance_frame, sample_groups
 
 from .helpers import make_frame, make_samples
 
@@ -89,8 +93,6 @@ def test_deterministic_for_a_seed(sources):
        weights=st.lists(st.floats(0.05, 5), min_size=4, max_size=4),
        min_quality=st.none() | st.floats(0, 1), seed=st.integers(0, 1000))
 def test_no_loss_and_ratios_within_one_sample(sizes, weights, min_quality, seed):
-    import pandas as pd
-
     frames = []
     for index, size in enumerate(sizes):
         frame = make_frame(size, prefix=f"g{index}", seed=seed + index)
@@ -107,3 +109,35 @@ def test_no_loss_and_ratios_within_one_sample(sizes, weights, min_quality, seed)
     got = kept["_group"].value_counts()
     for group, weight in share.items():
         assert abs(got.get(group, 0) - weight * total) <= 1
+
+
+def stamped(n: int, origin: str | None, **kwargs):
+    """``n`` samples, each with ``_metadata.origin = origin`` (none when origin is None)."""
+    frame = make_frame(n, prefix=origin or "old", **kwargs)
+    return frame if origin is None else with_metadata(frame, ORIGIN_KEY, origin)
+
+
+def test_sample_groups_by_origin_with_unknown_for_rows_without_one():
+    frame = pd.concat([stamped(3, "oracle"), stamped(2, None), stamped(1, "memory")],
+                      ignore_index=True)
+    assert sample_groups(frame, "origin").tolist() == [
+        "oracle", "oracle", "oracle", UNKNOWN_GROUP, UNKNOWN_GROUP, "memory"]
+    assert sample_groups(frame, "domain").tolist() == frame["domain"].tolist()
+
+
+def test_sample_groups_names_the_choices_for_a_table():
+    with pytest.raises(ConfigError, match=r"group_by must be one of \('origin', 'domain', "
+                                          r"'source'\) for a table of samples, got 'file'"):
+        sample_groups(make_frame(2), "file")
+
+
+def test_group_by_origin_follows_the_generation_sources(tmp_path):
+    path = tmp_path / "filtered.jsonl"
+    write_jsonl_frame(pd.concat([stamped(200, "oracle", domains=("asm", "docs")),
+                                 stamped(60, "memory", domains=("asm", "memory")),
+                                 stamped(10, None)], ignore_index=True), path)
+    result = rebalance_datasets([path], {"oracle": 0.75, "memory": 0.25}, group_by="origin")
+    origins = metadata_values(result.frame, ORIGIN_KEY).value_counts().to_dict()
+    assert origins == {"oracle": 180, "memory": 60}  # memory (60 at 0.25) limits the mix
+    reasons = result.rejects["reject_reason"].value_counts().to_dict()
+    assert reasons == {"rebalance_cap:oracle": 20, "no_weight:unknown": 10}

@@ -32,7 +32,7 @@ from afs.cli.options import (
 FORMATS = ("alpaca", "sharegpt", "openai", "chatml")  # afs.training.converters.FORMATS
 THINKING_MODES = ("inline", "field")  # afs.training.converters.THINKING_MODES
 ON_ERROR_CHOICES = ("raise", "skip")  # afs.samples.jsonl.ON_ERROR_CHOICES
-GROUP_BY_CHOICES = ("file", "domain", "source")  # afs.training.rebalance.GROUP_BY_CHOICES
+GROUP_BY_CHOICES = ("file", "origin", "domain", "source")  # afs.training.rebalance.GROUP_BY_CHOICES
 STRATIFY_CHOICES = ("domain", "source", "none")
 
 
@@ -134,7 +134,8 @@ def rehearsal_mix(buffer_path: Path, new_data_path: Path, rehearsal_ratio: float
                    "[default: keep all].")
 @click.option("--group-by", type=click.Choice(GROUP_BY_CHOICES), default="file",
               show_default=True,
-              help="What --weight names: input files, sample domains or sample sources.")
+              help="What --weight names: input files, generation sources (origin, as "
+                   "data_generation stamps it in _metadata), sample domains or sample sources.")
 @click.option("--total", type=int, default=None,
               help="Samples to write [default: the largest mix that honours the weights without "
                    "repeating a sample].")

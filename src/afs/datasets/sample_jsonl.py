@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from kedro.io import AbstractDataset
+from kedro.io import AbstractDataset, DatasetError
 
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
 
@@ -27,6 +27,9 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
           type: afs.datasets.SampleJSONLDataset
           filepath: data/01_raw/v1_training.jsonl
           load_args: {on_error: skip, rejects_path: data/08_reporting/v1_bad_lines.jsonl}
+
+    ``written_by`` names the pipeline that makes the file, so loading it before that
+    pipeline ran says what to run instead of only "no such file".
     """
 
     DEFAULT_LOAD_ARGS: dict[str, Any] = {"on_error": "raise"}
@@ -39,14 +42,21 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         load_args: dict[str, Any] | None = None,
         save_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
+        written_by: str | None = None,
     ) -> None:
         self._filepath = Path(filepath)
+        self._written_by = written_by
         self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
         """The file's samples as a frame; what the reader saw (and skipped) is logged."""
+        if self._written_by and not self._filepath.is_file():
+            raise DatasetError(
+                f"{self._filepath} does not exist yet: it is written by the "
+                f"{self._written_by} pipeline; run `kedro run --pipelines={self._written_by}` "
+                "first, or `kedro run` for every stage in order")
         frame, report = read_jsonl_frame(self._filepath, **self._load_args)
         logger.info(report.summary())
         return frame

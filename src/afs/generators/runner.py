@@ -12,18 +12,19 @@ import pandas as pd
 
 from afs.errors import ConfigError
 from afs.generators.registry import create_generator
-from afs.samples.frame import concat_frames, samples_to_frame
+from afs.samples.frame import concat_frames, samples_to_frame, with_metadata
+from afs.samples.model import ORIGIN_KEY
 
 
 def run_source(name: str, spec: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Samples of one source as a table, and what happened: count, domains, skipped inputs
-    (with reasons) and seconds."""
+    """Samples of one source as a table (each stamped with ``_metadata.origin = name``), and
+    what happened: count, domains, skipped inputs (with reasons) and seconds."""
     if not isinstance(spec, Mapping) or "generator" not in spec:
         raise ConfigError(f"data_generation source {name!r} needs 'generator: <name>' "
                           "(see `afs generators list`) and optional 'params'")
     generator = create_generator(str(spec["generator"]), **dict(spec.get("params") or {}))
     start = time.perf_counter()
-    frame = samples_to_frame(generator.generate())
+    frame = with_metadata(samples_to_frame(generator.generate()), ORIGIN_KEY, name)
     report = {
         "generator": spec["generator"],
         "samples": len(frame),

@@ -58,7 +58,34 @@ def _json_or_none(value: Any) -> str | None:
 
 
 def _loads_or_empty(text: Any) -> dict[str, Any]:
-    return {} if is_missing(text) else orjson.loads(text)
+    # "None"/"": a missing value that went through str() on its way into the table
+    return {} if is_missing(text) or text in ("None", "") else orjson.loads(text)
+
+
+def metadata_values(frame: pd.DataFrame, key: str, default: Any = None) -> pd.Series:
+    """``_metadata[key]`` of every row (``default`` where a row has no such key)."""
+    values = [_loads_or_empty(text).get(key, default) for text in frame[METADATA_KEY]]
+    return pd.Series(values, index=frame.index, dtype=object)
+
+
+def with_metadata(frame: pd.DataFrame, key: str, values: Any,
+                  rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Copy of ``frame`` with ``_metadata[key]`` set to ``values`` (one value for all, or one
+    per row) in every row, or only in the positions ``rows``."""
+    frame = frame.copy()
+    column = frame[METADATA_KEY].to_numpy(dtype=object).copy()
+    positions = range(len(frame)) if rows is None else rows.tolist()
+    many = isinstance(values, (list, tuple, np.ndarray, pd.Series))
+    if isinstance(values, (np.ndarray, pd.Series)):
+        values = values.tolist()  # plain Python values: orjson refuses numpy scalars
+    if many and len(values) != len(positions):
+        raise ValueError(f"with_metadata: {len(values)} values for {len(positions)} rows")
+    for index, position in enumerate(positions):
+        metadata = _loads_or_empty(column[position])
+        metadata[key] = values[index] if many else values
+        column[position] = orjson.dumps(metadata).decode("utf-8")
+    frame[METADATA_KEY] = column
+    return frame
 
 
 def samples_to_frame(samples: Iterable[TrainingSample]) -> pd.DataFrame:

@@ -27,6 +27,10 @@ def compute_sample_id(instruction: str, input: str, output: str) -> str:  # noqa
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
+# _metadata key naming the data_generation source a sample came from (curation rebalances by it)
+ORIGIN_KEY = "origin"
+
+
 def is_missing(value: Any) -> bool:
     """None or a float NaN (how a table stores a missing value)."""
     return value is None or (isinstance(value, float) and math.isnan(value))

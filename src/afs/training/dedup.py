@@ -20,12 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from afs.errors import ConfigError
-from afs.samples.frame import concat_frames, with_rejects
-from afs.samples.model import METADATA_KEY, is_missing
+from afs.samples.frame import concat_frames, metadata_values, with_metadata, with_rejects
 from afs.training import minhash
 from afs.training.keys import group_codes, hash_texts, leak_keys
 
@@ -114,20 +112,6 @@ def _signatures(frame: pd.DataFrame, config: DedupConfig) -> np.ndarray:
                               config.seed)
 
 
-def _with_clusters(frame: pd.DataFrame, positions: np.ndarray, cluster_ids: np.ndarray,
-                   ) -> pd.DataFrame:
-    """Copy of ``frame`` with ``dup_cluster`` set in the metadata of rows ``positions``."""
-    frame = frame.copy()
-    column = frame[METADATA_KEY].to_numpy(dtype=object).copy()
-    for position, cluster in zip(positions.tolist(), cluster_ids.tolist(), strict=True):
-        text = column[position]
-        metadata = {} if is_missing(text) or text in ("None", "") else orjson.loads(text)
-        metadata[CLUSTER_KEY] = cluster
-        column[position] = orjson.dumps(metadata).decode()
-    frame[METADATA_KEY] = column
-    return frame
-
-
 def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None) -> DedupResult:
     """Drop exact then near duplicates, keeping each cluster's best member."""
     config = config or DedupConfig()
@@ -152,7 +136,7 @@ def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None) -> Dedup
     sizes = np.bincount(labels) if n else np.zeros(0, dtype=np.int64)
     clustered = np.flatnonzero(sizes[labels] > 1) if n else np.zeros(0, dtype=np.int64)
     cluster_ids = ids[keeper[clustered]]
-    marked = _with_clusters(frame, clustered, cluster_ids)
+    marked = with_metadata(frame, CLUSTER_KEY, cluster_ids, rows=clustered)
     dropped = np.flatnonzero(keeper != np.arange(n))
     kind = np.where(exact[dropped] == exact[keeper[dropped]], "duplicate_of:", "near_duplicate_of:")
     reasons = pd.Series(kind.astype(object) + ids[keeper[dropped]].astype(str), dtype=object)
@@ -170,10 +154,8 @@ def duplicate_clusters(frame: pd.DataFrame) -> dict[str, list[str]]:
     """Cluster id -> member sample ids, read back from ``_metadata.dup_cluster`` of a frame
     (kept rows and rejects together give whole clusters)."""
     clusters: dict[str, list[str]] = {}
-    for sample_id, text in zip(frame["sample_id"], frame[METADATA_KEY], strict=True):
-        if is_missing(text) or text in ("None", ""):
-            continue
-        cluster = orjson.loads(text).get(CLUSTER_KEY)
+    for sample_id, cluster in zip(frame["sample_id"], metadata_values(frame, CLUSTER_KEY),
+                                  strict=True):
         if cluster is not None:
             clusters.setdefault(cluster, []).append(sample_id)
     return clusters

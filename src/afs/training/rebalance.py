@@ -12,8 +12,9 @@ import pandas as pd
 
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
-from afs.samples.frame import concat_frames
+from afs.samples.frame import concat_frames, metadata_values
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
+from afs.samples.model import ORIGIN_KEY
 from afs.training.keys import contains_ids
 from afs.training.ratios import largest_remainder
 from afs.training.rejects import RejectReasons
@@ -22,7 +23,9 @@ log = logging.getLogger(__name__)
 
 STEP = "rebalance"
 GROUP_COLUMN = "_group"
-GROUP_BY_CHOICES = ("file", "domain", "source")
+GROUP_BY_CHOICES = ("file", ORIGIN_KEY, "domain", "source")
+SAMPLE_GROUP_COLUMNS = ("domain", "source")  # the columns a sample can be grouped by
+UNKNOWN_GROUP = "unknown"  # the group of a sample without the metadata it is grouped by
 
 
 def _check_weights(weights: dict[str, float], groups: Iterable[str]) -> dict[str, float]:
@@ -132,6 +135,18 @@ def rebalance_frame(
     return frame.iloc[order].reset_index(drop=True), reasons.rejects(frame, STEP)
 
 
+def sample_groups(frame: pd.DataFrame, group_by: str) -> pd.Series:
+    """The group of each row: its data_generation source (``origin``, read from
+    ``_metadata.origin``; ``unknown`` where absent) or the value of a column (``domain``,
+    ``source``)."""
+    if group_by == ORIGIN_KEY:
+        return metadata_values(frame, ORIGIN_KEY).fillna(UNKNOWN_GROUP).astype("str")
+    if group_by not in SAMPLE_GROUP_COLUMNS:
+        raise ConfigError(f"group_by must be one of {(ORIGIN_KEY, *SAMPLE_GROUP_COLUMNS)} for a "
+                          f"table of samples, got {group_by!r}")
+    return frame[group_by].astype("str")
+
+
 def _read_grouped(inputs: Iterable[str | Path], group_by: str, progress: bool) -> pd.DataFrame:
     if group_by not in GROUP_BY_CHOICES:
         raise ConfigError(f"group_by must be one of {GROUP_BY_CHOICES}, got {group_by!r}")
@@ -142,7 +157,7 @@ def _read_grouped(inputs: Iterable[str | Path], group_by: str, progress: bool) -
                               f"{path}); weights are keyed by file name, so rename one")
         stems[path.stem] = path
         frame, _ = read_jsonl_frame(path, progress=progress)
-        frame[GROUP_COLUMN] = path.stem if group_by == "file" else frame[group_by]
+        frame[GROUP_COLUMN] = path.stem if group_by == "file" else sample_groups(frame, group_by)
         frames.append(frame)
     if not frames:
         raise ConfigError("no inputs given")
@@ -162,7 +177,8 @@ def rebalance_datasets(
     progress: bool = False,
 ) -> SampleList:
     """Mix JSONL files by weight. Weights are keyed by file stem (``oracle.jsonl`` -> ``oracle``),
-    or by domain/source with ``group_by``. ``total`` defaults to the largest mix reachable
+    or with ``group_by`` by generation source (``origin``, as data_generation stamps it),
+    domain or source. ``total`` defaults to the largest mix reachable
     without repeating samples; ``allow_oversample`` lets a larger total repeat samples."""
     frame = _read_grouped(inputs, group_by, progress)
     kept, rejects = rebalance_frame(frame, GROUP_COLUMN, weights, min_quality_score, total,

@@ -3,15 +3,15 @@ function (`afs.training.*` for the curation rules, `report` for the numbers)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from afs.pipelines.curation import report as curation_reporting
 from afs.samples.frame import concat_frames
+from afs.samples.model import ORIGIN_KEY
 from afs.training.converters import convert_frame
-from afs.training.rebalance import GROUP_COLUMN, rebalance_frame
+from afs.training.rebalance import GROUP_COLUMN, rebalance_frame, sample_groups
 from afs.training.rehearsal import (
     RehearsalBufferConfig,
     add_provenance,
@@ -37,16 +37,14 @@ def build_rehearsal_buffer(v1_training: pd.DataFrame, rehearsal: dict[str, Any])
     return select_rehearsal(v1_training, config)
 
 
-def combine_new_data(partitions: dict[str, Callable[[], pd.DataFrame]]) -> pd.DataFrame:
-    """One frame of all new-data files; ``_group`` holds each row's file stem."""
-    frames = [load().assign(**{GROUP_COLUMN: stem}) for stem, load in sorted(partitions.items())]
-    return pd.concat(frames, ignore_index=True)
-
-
 def rebalance_new_data(new_data: pd.DataFrame, rebalance: dict[str, Any]) -> Frames:
-    """Sample the new-data files by weight (``rebalance.weights`` keyed by file stem).
-    Returns (kept, rejects) in canonical columns."""
-    kept, rejects = rebalance_frame(new_data, GROUP_COLUMN, **rebalance)
+    """Sample the new data by weight. ``rebalance.group_by`` names what the weights are keyed
+    by: ``origin`` (the data_generation source, from ``_metadata.origin``; the default) or a
+    column such as ``domain``; the other keys are ``rebalance_frame``'s. Returns (kept, rejects)."""
+    options = dict(rebalance)
+    group_by = options.pop("group_by", ORIGIN_KEY)
+    grouped = new_data.assign(**{GROUP_COLUMN: sample_groups(new_data, group_by)})
+    kept, rejects = rebalance_frame(grouped, GROUP_COLUMN, **options)
     return kept.drop(columns=GROUP_COLUMN), rejects.drop(columns=GROUP_COLUMN)
 
 

@@ -1,5 +1,7 @@
-"""The curation pipeline: rehearsal buffer + rebalanced new data -> mix -> split -> exports,
-with every dropped sample in ``curation_rejects`` and the counts in a report and MLflow."""
+"""The curation pipeline: rehearsal buffer (from the last model's data) + the new data that
+passed quality scoring (``filtered_samples``), rebalanced by generation source -> mix -> split
+-> exports, with every dropped sample in ``curation_rejects`` and the counts in a report and
+MLflow."""
 
 from __future__ import annotations
 
@@ -30,9 +32,7 @@ def _curation_nodes() -> list[Node]:
     return [
         Node(nodes.build_rehearsal_buffer, ["v1_training", "params:curation.rehearsal"],
              ["rehearsal_buffer", "rehearsal_rejects"], name="build_rehearsal_buffer_node"),
-        Node(nodes.combine_new_data, "new_data", "new_data_combined",
-             name="combine_new_data_node"),
-        Node(nodes.rebalance_new_data, ["new_data_combined", "params:curation.rebalance"],
+        Node(nodes.rebalance_new_data, ["filtered_samples", "params:curation.rebalance"],
              ["rebalanced_new_data", "rebalance_rejects"], name="rebalance_new_data_node"),
         Node(nodes.mix_with_rehearsal,
              ["rehearsal_buffer", "rebalanced_new_data", "params:curation.mix"],
@@ -43,7 +43,7 @@ def _curation_nodes() -> list[Node]:
         Node(nodes.collect_rejects, STEP_REJECTS, "curation_rejects",
              name="collect_rejects_node"),
         Node(nodes.report_curation,
-             ["v1_training", "new_data_combined", "rehearsal_buffer", "rebalanced_new_data",
+             ["v1_training", "filtered_samples", "rehearsal_buffer", "rebalanced_new_data",
               "mixed_samples", *SPLIT_DATASETS, *STEP_REJECTS],
              "curation_report", name="report_curation_node"),
         Node(nodes.curation_metrics, "curation_report", "curation_metrics",
