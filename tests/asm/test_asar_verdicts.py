@@ -98,3 +98,13 @@ def test_errors_land_on_the_line_asar_names():
 @pytest.mark.parametrize("snippet", sorted(KNOWN_GAPS))
 def test_known_gaps_are_still_in_the_corpus(snippet):
     assert snippet in {row[0] for row in ROWS}
+
+
+def test_shared_statements_give_the_same_verdicts():
+    """The quality scorer hands validate() the statements it parsed once for entity
+    extraction too: over the whole corpus that must change nothing."""
+    from afs.asm.source import statements
+
+    for snippet, *_ in ROWS:
+        text = "\n".join([*PRELUDE, snippet, *POSTLUDE]) + "\n"
+        assert validate(text, statements=statements(text)) == validate(text), snippet

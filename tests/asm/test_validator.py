@@ -283,3 +283,23 @@ def test_prose_that_starts_with_a_mnemonic_is_not_code(text, is_code):
 
     assert looks_like_code(text) is is_code
     assert validate_sample(text).lines == (0 if not is_code else len(text.splitlines()))
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_validating_shared_statements_is_validating_the_text(text):
+    from afs.asm.source import statements
+
+    assert validate(text, statements=statements(text)) == validate(text)
+    assert validate(text, math_pri=True, statements=statements(text)) == \
+        validate(text, math_pri=True)
+
+
+@given(st.lists(st.sampled_from(["LDA $10", "RTS", "prose here", "", "  ", "; note",
+                                 "Main:", "it is not", "!x = 1"]), max_size=12))
+def test_looks_like_code_is_the_share_of_code_lines(lines):
+    from afs.asm.validator import _reads_as_code, looks_like_code
+
+    text = "\n".join(lines)
+    kept = [line for line in text.splitlines() if line.strip()]
+    expected = bool(kept) and sum(map(_reads_as_code, kept)) >= 0.8 * len(kept)
+    assert looks_like_code(text) is expected

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from afs.asm.source import statements
 from afs.knowledge import NO_ENTITIES_COVERAGE, AddressDatabase, AddressEntry, extract_entities
 
 
@@ -106,3 +109,16 @@ def test_coverage_counts_each_entity_once():
 def test_malformed_code_gives_no_error_and_no_entity():
     report = extract_entities("LDA $G1\nSTA ($10\nthis is prose, not code\n!X = $ZZ\nLDA $10-$20\n")
     assert report.total == 0
+
+
+_LINES = ["LDA $10", "STA $7E0012", "LDA $0E20, X", "Name = $7E0020", "LDA Name", "!F = $0DF0",
+          "STA !F", "7E:0340 Wla", "LDA Wla", "LDA .table,X", "LDA #$10", "JSR Routine",
+          "JMP ($0000)", "LDA $03,S", "Main: LDA $2100 : STA $4200", "db $10,", "  $20",
+          "LDA \\", "  $0D00", "LDA $10 ; STA $11", "LDA $G1", "; only a comment", ""]
+
+
+@given(st.lists(st.sampled_from(_LINES), max_size=16).map("\n".join))
+def test_entities_of_shared_statements_are_those_of_the_code(code):
+    db = AddressDatabase()
+    shared = extract_entities(code, db, statements=statements(code))
+    assert shared == extract_entities(code, db)

@@ -161,3 +161,60 @@ def test_scoring_is_deterministic():
     outputs = [VALID_CODE, INVALID_CODE, "prose", "x" * 700]
     first = [s.to_dict() for s in QualityScorer().score_outputs(outputs)]
     assert first == [s.to_dict() for s in QualityScorer().score_outputs(outputs)]
+
+
+_CODE_LINES = ["  LDA $10", "  STA $7E0012", "Name = $7E0020", "  LDA Name", "  BOGUS $12",
+               "  db $01,", "  LDA \\", "  $0D00,X", ".loop: DEX : BNE .loop", "; note", ""]
+
+
+@st.composite
+def _fenced_outputs(draw):
+    """Prose with 1-3 fenced blocks, some of them empty or ending in a continuation."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        lines = draw(st.lists(st.sampled_from(_CODE_LINES), max_size=6))
+        language = draw(st.sampled_from(["asm", "", "65816", "python"]))
+        parts.append(f"Some prose.\n```{language}\n" + "".join(f"{line}\n" for line in lines)
+                     + "```")
+    return "\n".join(parts) + draw(st.sampled_from(["", "\nThe end."]))
+
+
+@given(_fenced_outputs())
+def test_blocks_statements_joined_are_the_statements_of_the_joined_code(output):
+    from afs.asm.source import statements
+    from afs.asm.validator import code_blocks
+    from afs.training.scoring import _joined
+
+    blocks = code_blocks(output)
+    joined = "\n".join(code for _, code in blocks)
+    assert _joined(blocks, [statements(code) for _, code in blocks]) == statements(joined)
+
+
+_SCORER = QualityScorer(ScoringConfig.from_profile("asm"), model_path=None)
+
+
+@settings(max_examples=50)
+@given(_fenced_outputs())
+def test_code_verdict_is_validate_sample_and_the_entities_of_the_joined_blocks(output):
+    from afs.asm.validator import code_blocks, validate_sample
+    from afs.knowledge import extract_entities
+
+    score = _SCORER.score_outputs([output])[0]
+    blocks = code_blocks(output)
+    result = validate_sample(output)
+    assert score.asar_valid == result.valid
+    assert score.asar_errors == [str(issue) for issue in result.errors]
+    report = extract_entities("\n".join(code for _, code in blocks))
+    assert score.entity_coverage == (report.coverage if blocks else 0.5)
+    assert ("entity" in score.components) == bool(blocks and report.total)
+
+
+def test_scorer_reads_the_database_it_was_given():
+    from afs.knowledge import AddressDatabase, AddressEntry
+
+    db = AddressDatabase(builtin=False)
+    db.add(AddressEntry(0x7E0345, "swim_flag", "Link is swimming"))
+    code = "```asm\n  LDA $0345\n  STA $7E0FFF\n```"
+    assert QualityScorer(ScoringConfig.from_profile("asm"), db=db).score(code) \
+        .entity_coverage == 0.5
+    assert QualityScorer(ScoringConfig.from_profile("asm")).score(code).entity_coverage == 0.0

@@ -8,8 +8,9 @@ stays), and splits the result on ` : ` (a colon with a space on each side) into 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 _COMMENT_OR_QUOTE = re.compile(r"[;\"']")
 _SEPARATOR = re.compile(r"\s:\s|\s:$")
@@ -20,6 +21,11 @@ ANONYMOUS_LABEL = re.compile(r"(\??)(\++|-+):?(?=\s|$)")
 # `MNEMONIC[.size] [operand]`: asar splits on spaces, so an operand is one word
 INSTRUCTION = re.compile(r"([A-Za-z]{3}(?:\.[A-Za-z]+)?)(?:\s+(\S+))?$")
 _COMMA_SPACE = re.compile(r",\s+")
+_CONTINUED = ("\\", ",")  # a line ending so goes on on the next one
+# Lines and statements recur across texts (the same instructions, comments, doc lines), so the
+# readings that depend on their text alone are cached, each cache keeping this many texts: the
+# recurring ones stay, and memory stays flat however large the corpus (a few hundred KB in all).
+TEXT_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +65,30 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
     pending: list[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), 1):
-        line = strip_comment(raw).rstrip()
+        line = _uncommented(raw)
         if not pending:
+            if not line.endswith(_CONTINUED):  # the common case: a line of its own
+                yield number, line
+                continue
             start = number
         if line.endswith("\\"):
             pending.append(line[:-1] if not pending else line[:-1].lstrip())
             continue
-        if line.endswith(",") and line.strip():
+        if line.endswith(","):
             pending.append(line if not pending else line.lstrip())
             continue
-        if pending:
-            pending.append(line.lstrip())
-            line = "".join(pending)
-            pending = []
-        yield start, line
+        pending.append(line.lstrip())
+        yield start, "".join(pending)
+        pending = []
     if pending:
         yield start, "".join(pending)
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _uncommented(raw: str) -> str:
+    """A physical line without its comment and trailing blanks (cached: see TEXT_CACHE_SIZE;
+    a `STZ $0E20,X ; the sprite type id` comes back in routine after routine)."""
+    return strip_comment(raw).rstrip()
 
 
 def split_statements(line_number: int, line: str) -> list[Statement]:
@@ -112,6 +126,20 @@ def _append(statements: list[Statement], number: int, line: str, start: int, end
     text = piece.strip()
     if text:
         statements.append(Statement(number, start + len(piece) - len(piece.lstrip()) + 1, text))
+
+
+def statements(text: str) -> list[Statement]:
+    """Every statement of ``text`` in order: its logical lines split on ` : `. The one parse
+    that ``validate`` and ``extract_entities`` can share (see their ``statements``)."""
+    return [Statement(number, column, piece) for number, line in logical_lines(text)
+            for column, piece in _pieces(line)]
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _pieces(line: str) -> tuple[tuple[int, str], ...]:
+    """(column, text) of the statements of one logical line (cached: see TEXT_CACHE_SIZE; the
+    split does not depend on the line's number)."""
+    return tuple((statement.column, statement.text) for statement in split_statements(0, line))
 
 
 def split_arguments(text: str) -> list[str]:
@@ -159,8 +187,20 @@ class Instruction:
 def instructions(text: str, mnemonics: frozenset[str]) -> Iterator[Instruction]:
     """The instructions of asar source ``text`` (labels, directives, macros skipped), for
     readers that need no validation (entity extraction, statistics)."""
-    for number, line in logical_lines(text):
-        for statement in split_statements(number, line):
-            match = INSTRUCTION.match(compact_commas(without_labels(statement.text)))
-            if match and match.group(1)[:3].upper() in mnemonics:
-                yield Instruction(number, match.group(1), match.group(2) or "")
+    return statement_instructions(statements(text), mnemonics)
+
+
+def statement_instructions(parsed: Iterable[Statement], mnemonics: frozenset[str],
+                           ) -> Iterator[Instruction]:
+    """``instructions`` over statements already split (``statements(text)``)."""
+    for statement in parsed:
+        found = instruction_parts(statement.text)
+        if found is not None and found[0][:3].upper() in mnemonics:
+            yield Instruction(statement.line, found[0], found[1])
+
+
+def instruction_parts(text: str) -> tuple[str, str] | None:
+    """(word, operand) of a statement that reads as an instruction once its labels are off
+    (`.loop: LDA $12, X` -> ("LDA", "$12,X")), else None."""
+    match = INSTRUCTION.match(compact_commas(without_labels(text)))
+    return (match.group(1), match.group(2) or "") if match else None

@@ -12,17 +12,20 @@ the doubt (two or three bytes).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from afs.asm import opcodes as op
 from afs.asm.directives import DIRECTIVES, DirectiveContext
 from afs.asm.expressions import ExpressionError, Value, evaluate
-from afs.asm.operands import (REPEATABLE, Encoding, OperandError, PLAIN, encode, split_mnemonic,
-                              split_operand)
-from afs.asm.source import (ANONYMOUS_LABEL, INSTRUCTION, MAIN_LABEL, SUB_LABEL, Statement,
-                            compact_commas, logical_lines, split_arguments, split_statements,
-                            strip_comment, without_labels)
+from afs.asm.operands import (REPEATABLE, Encoding, Operand, OperandError, PLAIN, encode,
+                              split_mnemonic, split_operand)
+from afs.asm.source import (ANONYMOUS_LABEL, INSTRUCTION, MAIN_LABEL, SUB_LABEL,
+                            TEXT_CACHE_SIZE, Statement, compact_commas, split_arguments,
+                            split_statements, strip_comment, without_labels)
+from afs.asm.source import statements as split_source
 
 UNKNOWN_COMMAND = "unknown_command"
 BAD_LABEL = "bad_label"
@@ -144,24 +147,25 @@ class _Validator:
                                              self.macro_prefix + message))
 
     # -- driving -----------------------------------------------------------------------------
-    def run(self, text: str) -> None:
+    def run(self, statements: Iterable[Statement]) -> None:
         first = True
-        for number, line in logical_lines(text):
-            for statement in split_statements(number, line):
-                lower = statement.text.lower().lstrip("@")
+        for statement in statements:
+            text = statement.text
+            if text[:1] in "aAxX@":  # `asar 1.9` / `xkas`: only as the first command
+                lower = text.lower().lstrip("@")
                 if lower.split(None, 1)[:1] in (["asar"], ["xkas"]):
                     if not first:
                         self.error(statement, UNKNOWN_COMMAND, f"{lower.split()[0]} must be the "
                                    "first command of the file")
                     elif lower.startswith("asar "):
                         self.math_pri = _version_at_least(lower[5:].strip(), (1, 9))
-                first = False
-                self.statement(statement)
+            first = False
+            self.statement(statement)
         self.finish()
 
     @property
     def active(self) -> bool:
-        return all(frame.active is not False for frame in self.frames)
+        return not self.frames or all(frame.active is not False for frame in self.frames)
 
     def statement(self, statement: Statement) -> None:
         text = statement.text
@@ -199,13 +203,17 @@ class _Validator:
             offset += len(rest) - len(text)
             if not text:
                 return
-        self.command(Statement(statement.line, statement.column + offset, text))
+        self.command(Statement(statement.line, statement.column + offset, text) if offset
+                     else statement)
 
     # -- labels ------------------------------------------------------------------------------
     def label_definition(self, statement: Statement, text: str, offset: int) -> str | None:
         """Define a leading label of ``text``; the text after it, or None if it has none."""
-        match = MAIN_LABEL.match(text)
-        if match:
+        label = _leading_label(text)
+        if label is None:
+            return None
+        kind, match = label
+        if kind is MAIN_LABEL:
             name = match.group(2)
             if name[0].isdigit():
                 self.error(statement, BAD_LABEL, f"label {name!r} starts with a digit", offset)
@@ -214,8 +222,7 @@ class _Validator:
             macro_local = "?" if "?" in match.group(1) else ""
             self.define_label(statement, macro_local + self.namespaced(name), offset)
             return text[match.end():]
-        match = SUB_LABEL.match(text)
-        if match:
+        if kind is SUB_LABEL:
             depth, name = len(match.group(2)), match.group(3)
             if not self.context.struct and (not self.main_label or depth - 1 > len(self.sub_labels)):
                 self.error(statement, BAD_LABEL, f"sub label {'.' * depth}{name} has no parent "
@@ -223,11 +230,8 @@ class _Validator:
             self.sub_labels = self.sub_labels[:depth - 1] + [name]
             self.define_label(statement, self.qualified(depth, name), offset)
             return text[match.end():]
-        match = ANONYMOUS_LABEL.match(text)
-        if match and not (len(text) > match.end() and text[match.end():].strip().startswith(("=",))):
-            self.anonymous.setdefault(match.group(2), []).append(self.pc)
-            return text[match.end():]
-        return None
+        self.anonymous.setdefault(match.group(2), []).append(self.pc)
+        return text[match.end():]
 
     def qualified(self, depth: int, name: str) -> str:
         if self.context.struct:
@@ -469,19 +473,13 @@ class _Validator:
 
     # -- commands ----------------------------------------------------------------------------
     def command(self, statement: Statement) -> None:
-        text = statement.text
-        first = text.split(None, 1)[0]
-        lower = first.lower()
-        text = compact_commas(text)
-        if "' '" in text:  # the one character literal with a space in it
-            text = text.replace("' '", "$20")
-        instruction = INSTRUCTION.match(text)
-        if instruction and self.context.arch != "65816":
+        first, lower, text, instruction = _command_parts(statement.text)
+        if instruction is not None and self.context.arch != "65816":
             return  # SPC700 / Super FX code is not checked here
         if instruction and lower[:3].upper() in op.MNEMONICS and not (
-                lower[:4] in ("rep", "rep.") and instruction.group(2)
-                and not instruction.group(2).startswith("#")):
-            self.instruction(statement, instruction.group(1), instruction.group(2) or "")
+                lower[:4] in ("rep", "rep.") and instruction[1]
+                and not instruction[1].startswith("#")):
+            self.instruction(statement, *instruction)
             return
         if text.startswith("%"):
             self.call_macro(statement)
@@ -619,11 +617,8 @@ class _Validator:
 
     @staticmethod
     def encoded(word: str, shape, value: Value, arguments: int, width: int | None = None):
-        try:
-            return encode(word, shape, value.width if width is None else width, value.value,
-                          arguments)
-        except OperandError as error:
-            return error
+        return _encoding(word, shape, value.width if width is None else width, value.value,
+                         arguments)
 
     def apply(self, statement: Statement, result) -> None:
         if isinstance(result, OperandError):
@@ -773,6 +768,47 @@ def _scoped(main: str, subs: list[str], depth: int, name: str) -> str:
     return "_".join([p for p in [main, *subs[:depth - 1]] if p] + [name])
 
 
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _encoding(word: str, shape: Operand, width: int, count: int | None,
+              arguments: int) -> Encoding | OperandError:
+    """``encode``'s answer or its error. Cached (see ``TEXT_CACHE_SIZE``): it depends on its
+    arguments alone, and the operands naming labels, encoded when met and again (for two
+    widths when the label is not known) at the end of the text, recur across texts."""
+    try:
+        return encode(word, shape, width, count, arguments)
+    except OperandError as error:
+        return error
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _leading_label(text: str) -> tuple[re.Pattern, re.Match] | None:
+    """The label definition at the front of a statement, as (the pattern that matched, its
+    match), or None. Cached like ``_command_parts``: the three regex tries depend on the text
+    alone, and statements recur across texts (see ``TEXT_CACHE_SIZE``)."""
+    for pattern in (MAIN_LABEL, SUB_LABEL):
+        match = pattern.match(text)
+        if match:
+            return pattern, match
+    match = ANONYMOUS_LABEL.match(text)
+    if match and not text[match.end():].strip().startswith("="):  # `+ = 1` assigns, no label
+        return ANONYMOUS_LABEL, match
+    return None
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _command_parts(text: str) -> tuple[str, str, str, tuple[str, str] | None]:
+    """A command read once (cached like ``_leading_label``): its first word, that word in
+    lower case, the text as asar reads it (commas compacted, `' '` as $20) and, when it has
+    the shape of an instruction, (mnemonic word, operand)."""
+    first = text.split(None, 1)[0]
+    text = compact_commas(text)
+    if "' '" in text:  # the one character literal with a space in it
+        text = text.replace("' '", "$20")
+    instruction = INSTRUCTION.match(text)
+    return first, first.lower(), text, (
+        (instruction.group(1), instruction.group(2) or "") if instruction else None)
+
+
 def _maps_to_lorom(pc: int) -> bool:
     bank = pc >> 16
     return bank < 0x7E or bank > 0x7F if pc & 0x8000 else 0x40 <= bank < 0x70 or bank >= 0xC0
@@ -810,12 +846,15 @@ def _version_at_least(text: str, minimum: tuple[int, int]) -> bool:
 
 
 def validate(text: str, backend: str = "builtin", *, math_pri: bool = False,
-             asar_path: str | None = None) -> ValidationResult:
+             asar_path: str | None = None,
+             statements: Sequence[Statement] | None = None) -> ValidationResult:
     """Validate asar 65816 source text.
 
     ``backend="builtin"`` (default) needs nothing installed; ``backend="asar"`` assembles
     with a real asar binary (``asar_path``, $AFS_ASAR or `asar` on PATH) and maps its
-    messages to the same result.
+    messages to the same result. ``statements``: ``afs.asm.source.statements(text)`` when
+    the caller has split ``text`` already (to share that parse with entity extraction); the
+    built-in validator then reads them instead of splitting ``text`` again.
     """
     if backend == "asar":
         from afs.asm.asar_backend import validate_with_asar
@@ -824,7 +863,7 @@ def validate(text: str, backend: str = "builtin", *, math_pri: bool = False,
     if backend != "builtin":
         raise ValueError(f"unknown validation backend {backend!r} (use 'builtin' or 'asar')")
     validator = _Validator(math_pri)
-    validator.run(text)
+    validator.run(split_source(text) if statements is None else statements)
     return ValidationResult(not validator.errors, validator.errors, validator.warnings,
                             text.count("\n") + (1 if text and not text.endswith("\n") else 0))
 
@@ -843,7 +882,10 @@ _CODE_STATEMENT = re.compile(
     r"skip|fill|warnpc|assert|rep)(?:\s.*)?|[{}])$")
 
 
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _reads_as_code(line: str) -> bool:
+    """One line of ``looks_like_code``'s test (cached: code and doc lines recur, see
+    ``TEXT_CACHE_SIZE``)."""
     text = strip_comment(line).strip()
     if not text:
         return line.strip().startswith(";")
@@ -866,7 +908,15 @@ def looks_like_code(text: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return False
-    return sum(1 for line in lines if _reads_as_code(line)) >= 0.8 * len(lines)
+    needed, code, left = 0.8 * len(lines), 0, len(lines)  # needed: lines that must be code
+    for line in lines:  # stops once the verdict is sure: prose fails on its first lines
+        code += _reads_as_code(line)
+        left -= 1
+        if code >= needed:
+            return True
+        if code + left < needed:
+            return False
+    return False
 
 
 def validate_sample(sample, backend: str = "builtin") -> ValidationResult:

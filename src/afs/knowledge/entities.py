@@ -13,7 +13,7 @@ database, then the hardware register names.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -21,7 +21,8 @@ from afs.asm.expressions import ExpressionError, evaluate
 from afs.asm.opcodes import BRANCHES, MNEMONICS
 from afs.asm.operands import (ACC, IMMEDIATE, INDEX_X, INDEX_Y, NONE, PLAIN, SR_INDIRECT_Y, STACK,
                               split_operand)
-from afs.asm.source import instructions, logical_lines, split_statements
+from afs.asm.source import TEXT_CACHE_SIZE, Statement, instruction_parts
+from afs.asm.source import statements as split_source
 from afs.knowledge.addressing import resolve_operand
 from afs.knowledge.database import AddressDatabase
 from afs.knowledge.entries import AddressEntry
@@ -75,24 +76,41 @@ class EntityReport:
 
 # --- statements ------------------------------------------------------------------------------
 
-def _statements(code: str) -> Iterator[tuple[int, str, str]]:
-    """(line number, MNEMONIC, operand text) for each instruction, read the way asar reads
-    them (comments, ` : ` separators, labels in front, continuations)."""
-    for instruction in instructions(code, MNEMONICS):
-        yield instruction.line, instruction.word.split(".")[0].upper(), instruction.operand
+def _operands(parsed: Iterable[Statement]) -> Iterator[tuple[int, str]]:
+    """(line number, address expression) of each instruction operand that names a data
+    address, read the way asar reads the code (``split_source`` has undone comments,
+    continuations and ` : ` separators; labels in front are skipped here)."""
+    for statement in parsed:
+        expression = _operand_expression(statement.text)
+        if expression is not None:
+            yield statement.line, expression
 
 
-def _assignments(code: str) -> dict[str, int]:
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _operand_expression(text: str) -> str | None:
+    """The address expression of one statement (see ``_address_expression``); None for a
+    statement that is no instruction or names no data address. Cached: it depends on the text
+    alone, and statements recur across texts (see ``TEXT_CACHE_SIZE``)."""
+    found = instruction_parts(text)
+    if found is None:
+        return None
+    mnemonic = found[0].split(".")[0].upper()
+    return _address_expression(mnemonic, found[1]) if mnemonic in MNEMONICS else None
+
+
+def _assignments(parsed: Iterable[Statement]) -> dict[str, int]:
     """`Name = $7E0020` / `!Name = $7E0020` assignments made in the code itself."""
     known: dict[str, int] = {}
-    for number, line in logical_lines(code):
-        for statement in split_statements(number, line):
-            try:
-                found = symbol_assignment(statement.text, known)
-            except ValueError:  # extraction never fails on bad code; the validator reports it
-                continue
-            if found:
-                known[found[0]] = found[1]
+    for statement in parsed:
+        text = statement.text
+        if "=" not in text and ":" not in text:
+            continue  # neither `Name = value` nor WLA's `7E:0020 Name`: saves the two regexes
+        try:
+            found = symbol_assignment(text, known)
+        except ValueError:  # extraction never fails on bad code; the validator reports it
+            continue
+        if found:
+            known[found[0]] = found[1]
     return known
 
 
@@ -180,21 +198,33 @@ def _identity(text: str, address: int | None, entry: AddressEntry | None) -> tup
     return ("address", address) if address is not None else ("text", text)
 
 
-def extract_entities(code: str, db: AddressDatabase | None = None) -> EntityReport:
+def _entity(resolver: _Resolver, expression: str) -> tuple[tuple, Entity] | None:
+    """(identity, entity) of an address expression, or None when it is no entity: malformed
+    text, or a local `.label` (code or ROM data, not RAM)."""
+    address, entry, understood = resolver.resolve(expression)
+    if not understood or (entry is None and expression.startswith(".")):
+        return None
+    return _identity(expression, address, entry), Entity(expression, address, entry)
+
+
+def extract_entities(code: str, db: AddressDatabase | None = None, *,
+                     statements: Sequence[Statement] | None = None) -> EntityReport:
     """The addresses ``code`` reads or writes, split into known and unknown by ``db``
-    (default: the built-in table) plus the SNES hardware registers."""
-    resolver = _Resolver(db if db is not None else AddressDatabase(), _assignments(code))
+    (default: the built-in table) plus the SNES hardware registers. ``statements``:
+    ``afs.asm.source.statements(code)`` when the caller has split ``code`` already (the
+    quality scorer shares that parse with ``afs.asm.validate``)."""
+    parsed = split_source(code) if statements is None else statements
+    resolver = _Resolver(db if db is not None else AddressDatabase(), _assignments(parsed))
     found: dict[tuple, tuple[Entity, list[int]]] = {}
-    for line, mnemonic, operand in _statements(code):
-        expression = _address_expression(mnemonic, operand)
-        if expression is None:
+    seen: dict[str, tuple[tuple, Entity] | None] = {}  # an expression used again: same answer
+    for line, expression in _operands(parsed):
+        if expression not in seen:
+            seen[expression] = _entity(resolver, expression)
+        if seen[expression] is None:
             continue
-        address, entry, understood = resolver.resolve(expression)
-        if not understood or (entry is None and expression.startswith(".")):
-            continue  # malformed text, or a local `.label` (code or ROM data, not RAM)
-        key = _identity(expression, address, entry)
+        key, entity = seen[expression]
         if key not in found:
-            found[key] = (Entity(expression, address, entry), [])
+            found[key] = (entity, [])
         found[key][1].append(line)
     entities = [Entity(e.text, e.address, e.entry, tuple(lines)) for e, lines in found.values()]
     known = [e for e in entities if e.known]

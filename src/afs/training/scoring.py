@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from afs.asm.source import Statement, statements
 from afs.asm.validator import code_blocks, validate
 from afs.errors import ConfigError
 from afs.knowledge.entities import NO_ENTITIES_COVERAGE, extract_entities
@@ -110,6 +111,9 @@ class QualityScorer:
             self._discriminator = _load_discriminator(model_path, self.config.electra_model,
                                                       device)
         self._cache: dict[str, _CodeVerdict] = {}
+        self._lookups: _FixedDatabase | None = None
+        # the renormalised weights of each set of components used (at most 2**4 sets)
+        self._normalized: dict[tuple[str, ...], dict[str, float]] = {}
 
     @property
     def discriminator(self) -> TextDiscriminator | None:
@@ -157,16 +161,24 @@ class QualityScorer:
         blocks = code_blocks(output)
         if not blocks:
             return _PROSE
-        errors: list[str] = []
-        for first_line, code in blocks:  # as validate_sample does, without re-finding blocks
-            for issue in validate(code, self.config.asar_backend).errors:
-                errors.append(str(issue._replace(line=issue.line + first_line - 1)))
-        if self.db is None:  # built once: extract_entities would build one per call
+        parsed = [statements(code) for _, code in blocks]  # shared by the two checks below
+        errors = [str(issue._replace(line=issue.line + first_line - 1))  # as validate_sample
+                  for (first_line, code), block in zip(blocks, parsed)
+                  for issue in validate(code, self.config.asar_backend, statements=block).errors]
+        report = extract_entities("\n".join(code for _, code in blocks), self._database(),
+                                  statements=_joined(blocks, parsed))
+        return _CodeVerdict(True, not errors, tuple(errors), report.total, report.coverage)
+
+    def _database(self) -> _FixedDatabase:
+        """``self.db`` (built once when None: extract_entities would build one per call), its
+        answers remembered while it stays the scorer's database."""
+        if self.db is None:
             from afs.knowledge.database import AddressDatabase
 
             self.db = AddressDatabase()
-        report = extract_entities("\n".join(code for _, code in blocks), self.db)
-        return _CodeVerdict(True, not errors, tuple(errors), report.total, report.coverage)
+        if self._lookups is None or self._lookups.db is not self.db:
+            self._lookups = _FixedDatabase(self.db)
+        return self._lookups
 
     def _combine(self, length: float, electra: float, verdict: _CodeVerdict) -> QualityScore:
         values: dict[str, float] = {}
@@ -186,12 +198,51 @@ class QualityScorer:
                 skipped[name] = reason
             else:
                 values[name] = value
-        weights = self.config.weights.normalized(tuple(values))
+        used = tuple(values)
+        if used not in self._normalized:
+            self._normalized[used] = self.config.weights.normalized(used)
+        weights = dict(self._normalized[used])
         overall = sum(weights[k] * values[k] for k in weights) if weights else math.nan
         return QualityScore(overall=overall, electra_score=electra, asar_valid=verdict.valid,
                             entity_coverage=verdict.coverage, length_score=length,
                             components=values, weights=weights, skipped=skipped,
                             asar_errors=list(verdict.errors))
+
+
+class _FixedDatabase:
+    """The scorer's address database as ``extract_entities`` reads it (``get``, ``lookup``),
+    with the entry at each address remembered. The scorer already holds its database fixed
+    (it caches a verdict per text), and a lookup scans every entry within the widest entry's
+    size below the address (640 bytes in the built-in table): remembering pays on every code
+    output."""
+
+    def __init__(self, db: Any):
+        self.db = db
+        self._at: dict[Any, Any] = {}
+
+    def lookup(self, address: int) -> Any:
+        if address not in self._at:
+            if len(self._at) >= CACHE_SIZE:
+                self._at.clear()  # bounded memory, as the verdict cache
+            self._at[address] = self.db.lookup(address)
+        return self._at[address]
+
+    def get(self, name: str) -> Any:  # a dict lookup already: nothing to remember
+        return self.db.get(name)
+
+
+def _joined(blocks: list[tuple[int, str]], parsed: list[list[Statement]]) -> list[Statement]:
+    """The statements of the blocks' codes joined with a line break, from each block's
+    statements. Several blocks are fenced ones, which end with a line break (or are empty), so
+    in the join each block starts on a line of its own after one blank line, which also ends
+    any continuation: the join's statements are the blocks', moved down past those before."""
+    if len(parsed) == 1:
+        return parsed[0]
+    joined, start = [], 0
+    for (_, code), block in zip(blocks, parsed):
+        joined += [Statement(s.line + start, s.column, s.text) for s in block]
+        start += len(code.splitlines()) + 1
+    return joined
 
 
 def _output_of(sample: Any) -> str:
