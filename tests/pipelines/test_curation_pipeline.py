@@ -1,7 +1,7 @@
 """The curation pipeline under SequentialRunner, on the project's own catalog and parameters
 pointed at small synthetic data in tmp_path (v1_training, and a filtered_samples file as
-quality_scoring writes it, each sample stamped with its generation source): nothing is lost,
-nothing leaks, ratios hold."""
+quality_scoring writes it: each sample stamped with its generation source, deduplicated, the
+kept member of each duplicate cluster tagged): nothing is lost, nothing leaks, ratios hold."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from kedro.runner import SequentialRunner
 
 from afs.generators.synthetic import DOMAINS, synthetic_samples
 from afs.pipelines.curation import create_pipeline
-from afs.samples.frame import concat_frames, metadata_values, with_metadata
+from afs.samples.frame import add_sample_ids, concat_frames, metadata_values, with_metadata
 from afs.samples.jsonl import write_jsonl_frame
 from afs.samples.model import ORIGIN_KEY
+from afs.training.dedup import CLUSTER_KEY, DedupConfig, deduplicate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SPLITS = ("train", "val", "test")
@@ -29,12 +30,15 @@ FORMATS = ("alpaca", "sharegpt", "openai")
 NEW_SOURCES = {"oracle": (240, ("asm", "docs")), "knowledge": (200, ("asm", "oracle")),
                "memory": (60, ("memory",)), "history": (40, ("history", "docs"))}
 WITHOUT_ORIGIN = 15  # samples from before sources were stamped: rebalanced as "unknown"
+DUPLICATE_EVERY = 10  # every 10th new sample gets a copy, so dedup leaves a tagged cluster
 
 
 def write_input_data(root: Path) -> None:
     """v1 training data, and filtered_samples: each source's samples stamped with
     ``_metadata.origin`` (domains shared between sources, so only the origin tells them
-    apart), plus a few without an origin; all sample ids disjoint."""
+    apart), plus a few without an origin; all sample ids disjoint. As quality scoring hands
+    them over, they are deduplicated: some had an exact copy (another sample id, the same
+    text up to whitespace), and each cluster's kept member carries ``_metadata.dup_cluster``."""
     data = root / "data"
     write_jsonl_frame(synthetic_samples(400, seed=11, domains=DOMAINS),
                       data / "01_raw" / "v1_training.jsonl")
@@ -43,7 +47,12 @@ def write_input_data(root: Path) -> None:
         frame = synthetic_samples(rows, seed=11 + index, domains=domains, start=index * 10_000)
         frames.append(with_metadata(frame, ORIGIN_KEY, origin))
     frames.append(synthetic_samples(WITHOUT_ORIGIN, seed=3, start=90_000))
-    write_jsonl_frame(concat_frames(frames), data / "04_feature" / "filtered.jsonl")
+    new = concat_frames(frames)
+    copies = new.iloc[::DUPLICATE_EVERY].copy()
+    copies["output"] = copies["output"] + "\n"
+    deduplicated = deduplicate(concat_frames([new, add_sample_ids(copies)]),
+                               DedupConfig(near=False)).kept
+    write_jsonl_frame(deduplicated, data / "04_feature" / "filtered.jsonl")
 
 
 def load_project_config(root: Path) -> tuple[dict, dict]:
@@ -142,6 +151,17 @@ def test_splits_are_disjoint_and_follow_the_ratios(curation_run):
     total = sum(len(frame) for frame in splits.values())
     for name, frame in splits.items():
         assert abs(len(frame) - parameters[f"{name}_ratio"] * total) <= 1 + 0.01 * total
+
+
+def test_no_duplicate_cluster_spans_two_splits(curation_run):
+    catalog = curation_run["catalog"]
+    splits_of: dict[str, set[str]] = {}
+    for split in SPLITS:
+        for cluster in metadata_values(catalog.load(f"{split}_split"), CLUSTER_KEY).dropna():
+            splits_of.setdefault(cluster, set()).add(split)
+    assert all(len(splits) == 1 for splits in splits_of.values()), splits_of
+    if len(catalog.load("rebalanced_new_data")):  # tagged samples did reach the splits
+        assert splits_of
 
 
 def test_rehearsal_share_of_the_mix(curation_run):

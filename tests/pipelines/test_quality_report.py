@@ -102,6 +102,7 @@ def test_reject_reasons_lose_ids_and_long_details():
     assert reason_label("low_quality:0.42<0.6") == "low_quality (< 0.6)"
     assert reason_label("duplicate_of:abc123") == "duplicate_of"
     assert reason_label("seen_in_reference:abc") == "seen_in_reference"
+    assert reason_label("contaminated:abc") == "contaminated"
     assert reason_label("asar_invalid:12:1: bad_label sub label .x has no parent") == \
         "asar_invalid: bad_label"
     long = reason_label("something_else:" + "x" * 200)

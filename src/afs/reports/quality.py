@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 COMPONENTS = ("electra", "asar", "entity", "length")
 CLUSTER_KEY = "dup_cluster"
 DUPLICATE_CODES = ("duplicate_of", "near_duplicate_of")
+# reasons whose detail is one sample's id: the plot counts them under the code alone
+ID_CODES = (*DUPLICATE_CODES, "seen_in_reference", "contaminated")
 LABEL_WIDTH = 48  # characters of a reject reason shown on a bar label
 MAX_DOMAINS = 20  # box plot / domain mix rows before the rest are summed as "(other)"
 
@@ -104,12 +106,13 @@ _POSITION = re.compile(r"^\s*\d+(:\d+)*:\s*")
 
 def reason_label(reason: Any, width: int = LABEL_WIDTH) -> str:
     """A reject reason without its per-sample parts: ``low_quality:0.42<0.6`` ->
-    ``low_quality (< 0.6)``, ``duplicate_of:<id>`` -> ``duplicate_of``,
+    ``low_quality (< 0.6)``, ``duplicate_of:<id>`` -> ``duplicate_of`` (as
+    ``near_duplicate_of``, ``seen_in_reference`` and ``contaminated``),
     ``asar_invalid:12:1: bad_label sub label ...`` -> ``asar_invalid: bad_label``; long
     labels end in an ellipsis."""
     text = str(reason)
     code, _, detail = text.partition(":")
-    if code in (*DUPLICATE_CODES, "seen_in_reference") or not detail:
+    if code in ID_CODES or not detail:
         label = code
     elif code == "low_quality":
         label = f"low_quality (< {detail.split('<', 1)[1]})" if "<" in detail else code
@@ -382,11 +385,13 @@ def render_quality_html(report: Mapping[str, Any], figures: Mapping[str, tuple[s
               f'{"Every input sample is either kept or rejected with a reason." if accounted else "Not every input sample is accounted for (input ≠ kept + rejected)."}</p>')
     kept_by_domain = report.get("kept_by_domain") or {}
     means = report.get("mean_score_by_domain") or {}
+    profiles = report.get("profile_by_domain") or {}
     tables = "".join([
         _table("Rejected by step", ["step", "samples"], (report.get("rejects_by_step") or {}).items()),
         _table("Rejected by reason", ["reason", "samples"], (report.get("rejects_by_reason") or {}).items()),
-        _table("By domain", ["domain", "mean score", "kept"],
-               ((d, means.get(d), kept_by_domain.get(d, 0)) for d in sorted({*means, *kept_by_domain}))),
+        _table("By domain", ["domain", "profile", "mean score", "kept"],
+               ((d, profiles.get(d, "–"), means.get(d), kept_by_domain.get(d, 0))
+                for d in sorted({*means, *kept_by_domain}))),
     ])
     images = "".join(
         f'<figure id="{_esc(name)}"><img alt="{_esc(name)}" '

@@ -1,42 +1,84 @@
 """Quality scoring on sample tables: the library behind the quality_scoring pipeline (the
-JSONL functions in ``quality_io`` stream files; these work on frames in memory)."""
+JSONL functions in ``quality_io`` stream files; these work on frames in memory).
+
+Each sample is judged by the profile its domain maps to in the parameters'
+``domain_profiles`` (the default ``profile`` for every other domain): scored with that
+profile's weights and length bounds, filtered at that profile's ``min_score``, and
+``_metadata.quality.profile`` says which one it was."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 
 from afs.samples.frame import METADATA_KEY, with_rejects
 from afs.training.quality_io import FILTER_STEP, QUALITY_KEY, reject_reason
+from afs.training.scoring_config import (ScoringConfig, check_domain_profiles,
+                                         profile_for_domain, profile_table)
+
+DEFAULT_PROFILE = "asm"
+PROFILE_KEY = "profile"
 
 
-def scorer_from_parameters(quality: Mapping[str, Any]):
-    """A QualityScorer from the quality_scoring parameters: the named profile (from the
-    parameters' ``profiles`` or the built-ins) and the ELECTRA model when its folder exists."""
-    from afs.training.scoring import QualityScorer, ScoringConfig
+def _profiles(quality: Mapping[str, Any]) -> tuple[str, Mapping[str, str], Mapping[str, Any]]:
+    """(default profile, domain -> profile, profile table) of the parameters, checked."""
+    default = quality.get("profile", DEFAULT_PROFILE)
+    domains = quality.get("domain_profiles") or {}
+    table = profile_table(quality.get("profiles"))
+    check_domain_profiles(domains, default, table)
+    return default, domains, table
 
-    config = ScoringConfig.from_profile(quality.get("profile", "asm"),
-                                        profiles=quality.get("profiles"))
+
+def sample_profiles(frame: pd.DataFrame, quality: Mapping[str, Any]) -> np.ndarray:
+    """The name of the profile that judges each row (by its domain)."""
+    default, domains, _ = _profiles(quality)
+    return np.array([profile_for_domain(d, domains, default) for d in frame["domain"]],
+                    dtype=object)
+
+
+def profile_configs(quality: Mapping[str, Any], names: Iterable[str] | None = None,
+                    ) -> dict[str, ScoringConfig]:
+    """ScoringConfig of each profile in ``names`` (default: every profile the parameters use:
+    ``profile`` and the ``domain_profiles`` values)."""
+    default, domains, table = _profiles(quality)
+    names = {default, *domains.values()} if names is None else set(names)
+    return {name: ScoringConfig.from_profile(name, table) for name in sorted(names)}
+
+
+def scorer_from_parameters(quality: Mapping[str, Any], profile: str | None = None,
+                           discriminator: Any = None):
+    """A QualityScorer for ``profile`` (default: the parameters' ``profile``), from the
+    parameters' ``profiles`` or the built-ins, with ``discriminator`` or else the ELECTRA
+    model when its folder exists."""
+    from afs.training.scoring import QualityScorer
+
+    name = profile or quality.get("profile", DEFAULT_PROFILE)
+    config = profile_configs(quality, [name])[name]
     model = quality.get("electra_model")
-    return QualityScorer(config, device=quality.get("device", "auto"),
+    use_model = discriminator is None and model and Path(model).is_dir()
+    return QualityScorer(config, discriminator=discriminator,
+                         device=quality.get("device", "auto"),
                          batch_size=int(quality.get("batch_size", 32)),
-                         model_path=model if model and Path(model).is_dir() else None)
+                         model_path=model if use_model else None)
 
 
 def _metadata(text: Any) -> dict[str, Any]:
     return orjson.loads(text) if isinstance(text, str) and text else {}
 
 
-def score_frame(frame: pd.DataFrame, scorer) -> pd.DataFrame:
+def score_frame(frame: pd.DataFrame, scorer, profile: str | None = None) -> pd.DataFrame:
     """``frame`` with ``quality_score`` and ``_metadata.quality`` (components, weights,
-    asar errors) from ``scorer``."""
+    asar errors, and ``profile`` when given) from ``scorer``."""
     scores = scorer.score_outputs(frame["output"].fillna("").tolist())
     scored = frame.copy()
     details = [score.to_dict() for score in scores]
+    if profile is not None:
+        details = [{**detail, PROFILE_KEY: profile} for detail in details]
     scored["quality_score"] = [d["overall"] for d in details]
     scored[METADATA_KEY] = [
         orjson.dumps({**_metadata(meta), QUALITY_KEY: detail}).decode()
@@ -44,14 +86,53 @@ def score_frame(frame: pd.DataFrame, scorer) -> pd.DataFrame:
     return scored
 
 
-def filter_frame(frame: pd.DataFrame, min_score: float, reject_invalid_asm: bool = True,
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_frame_by_domain(frame: pd.DataFrame, quality: Mapping[str, Any]) -> pd.DataFrame:
+    """Every row scored by its domain's profile (one scorer per profile used, sharing one
+    discriminator), in the input's row order."""
+    names = sample_profiles(frame, quality)
+    if not len(frame):
+        return score_frame(frame, scorer_from_parameters(quality))
+    parts, order, discriminator = [], [], None
+    for name in sorted(set(names)):
+        rows = np.flatnonzero(names == name)
+        scorer = scorer_from_parameters(quality, name, discriminator)
+        discriminator = scorer.discriminator  # loaded once, reused by the next profiles
+        parts.append(score_frame(frame.iloc[rows], scorer, name))
+        order.append(rows)
+    return pd.concat(parts).iloc[np.argsort(np.concatenate(order), kind="stable")]
+
+
+def sample_min_scores(frame: pd.DataFrame, quality: Mapping[str, Any]) -> np.ndarray:
+    """Each row's filter threshold: the ``min_score`` of its domain's profile."""
+    names = sample_profiles(frame, quality)
+    thresholds = {n: c.min_score for n, c in profile_configs(quality, set(names)).items()}
+    return np.array([thresholds[name] for name in names], dtype=np.float64)
+
+
+def common_min_score(quality: Mapping[str, Any]) -> float | None:
+    """The filter threshold when every profile the parameters use has the same one, else
+    None."""
+    thresholds = {config.min_score for config in profile_configs(quality).values()}
+    return thresholds.pop() if len(thresholds) == 1 else None
+
+
+def filter_frame(frame: pd.DataFrame, min_score: float | Sequence[float],
+                 reject_invalid_asm: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept, rejects): the same rule as ``filter_jsonl`` (invalid asm, unscored, below
-    ``min_score``), each reject with its reason."""
+    ``min_score``: one threshold, or one per row), each reject with its reason."""
+    thresholds = np.broadcast_to(np.asarray(min_score, dtype=np.float64), (len(frame),))
     reasons = [reject_reason({"quality_score": score, METADATA_KEY: _metadata(meta)},
-                             min_score, reject_invalid_asm)
-               for score, meta in zip(frame["quality_score"], frame[METADATA_KEY], strict=True)]
+                             float(threshold), reject_invalid_asm)
+               for score, meta, threshold in zip(frame["quality_score"], frame[METADATA_KEY],
+                                                 thresholds, strict=True)]
     dropped = pd.Series([r is not None for r in reasons], index=frame.index)
     kept = frame[~dropped].reset_index(drop=True)
     rejects = with_rejects(frame[dropped], FILTER_STEP, [r for r in reasons if r is not None])
     return kept, rejects.reset_index(drop=True)
+
+
+def filter_frame_by_domain(frame: pd.DataFrame, quality: Mapping[str, Any],
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``filter_frame`` with each row held to its domain's profile's ``min_score``."""
+    return filter_frame(frame, sample_min_scores(frame, quality),
+                        quality.get("reject_invalid_asm", True))

@@ -2,6 +2,8 @@
 
 Profiles are data: ``BUILTIN_PROFILES`` below and ``conf/base/parameters_quality_scoring.yml``
 hold the same entries (a test keeps them equal); ``ScoringConfig.from_profile`` reads either.
+Which profile judges a sample is data too: ``profile_for_domain`` looks the sample's domain up
+in a ``domain_profiles`` mapping (the parameters' ``quality_scoring.domain_profiles``).
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ DEFAULT_ELECTRA_MODEL = "models/electra"
 PARAMETERS_FILE = "parameters_quality_scoring.yml"
 
 # name -> overrides of the ScoringConfig defaults. "asm": code answers, syntax and grounding
-# matter; "generic": any text, the discriminator carries it; "dialogue": chat turns, short
-# answers are fine and code is rare.
+# matter; "reference": short factual answers (an address, a register, a struct field), as
+# "asm" but with lengths fit for a lookup; "generic": any text, the discriminator carries it;
+# "dialogue": chat turns, short answers are fine and code is rare.
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
     "asm": {
         "weights": {"electra": 0.4, "asar": 0.3, "entity": 0.2, "length": 0.1},
         "min_output_length": 50, "ideal_output_length": 500, "max_output_length": 5000,
+        "min_score": 0.6,
+    },
+    "reference": {
+        "weights": {"electra": 0.4, "asar": 0.3, "entity": 0.2, "length": 0.1},
+        "min_output_length": 20, "ideal_output_length": 100, "max_output_length": 5000,
         "min_score": 0.6,
     },
     "generic": {
@@ -109,11 +117,40 @@ class ScoringConfig:
                      ) -> ScoringConfig:
         """The named profile: from ``profiles`` (a mapping of name -> settings, or a YAML
         file holding ``quality_scoring: {profiles: …}``), else from ``BUILTIN_PROFILES``."""
-        table = BUILTIN_PROFILES if profiles is None else (
-            load_profiles(profiles) if isinstance(profiles, (str, Path)) else profiles)
+        table = profile_table(profiles)
         if name not in table:
             raise ConfigError(f"unknown scoring profile {name!r} (known: {sorted(table)})")
         return cls.from_dict(table[name], profile=name)
+
+
+def profile_table(profiles: Mapping[str, Any] | str | Path | None = None,
+                  ) -> Mapping[str, Any]:
+    """Profile name -> settings: ``profiles`` itself (a mapping), the profiles of a YAML file,
+    or ``BUILTIN_PROFILES`` when None."""
+    if profiles is None:
+        return BUILTIN_PROFILES
+    return load_profiles(profiles) if isinstance(profiles, (str, Path)) else profiles
+
+
+def profile_for_domain(domain: Any, domain_profiles: Mapping[str, str] | None,
+                       default: str) -> str:
+    """The profile that judges a sample of ``domain``: its entry in ``domain_profiles``
+    (exact domain names), else ``default``."""
+    return (domain_profiles or {}).get(str(domain), default)
+
+
+def check_domain_profiles(domain_profiles: Mapping[str, str] | None, default: str,
+                          profiles: Mapping[str, Any]) -> None:
+    """A ConfigError naming every profile that ``default`` or ``domain_profiles`` asks for
+    and ``profiles`` lacks (checked before any scoring starts)."""
+    if domain_profiles is not None and not isinstance(domain_profiles, Mapping):
+        raise ConfigError(f"domain_profiles must map a domain to a profile name, got "
+                          f"{domain_profiles!r}")
+    wanted = {"(default)": default, **(domain_profiles or {})}
+    unknown = {domain: name for domain, name in wanted.items() if name not in profiles}
+    if unknown:
+        raise ConfigError(f"unknown scoring profile(s) for domains {unknown} "
+                          f"(known: {sorted(profiles)})")
 
 
 def weights_from_mapping(values: Mapping[str, Any]) -> ScoringWeights:

@@ -1,5 +1,5 @@
 """Nodes of the quality_scoring pipeline: thin calls into afs.training (scoring, dedup,
-filter)."""
+decontamination, filter)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,23 @@ from typing import Any
 
 import pandas as pd
 
-from afs.samples.frame import REJECT_REASON, REJECT_STEP, concat_frames
-from afs.training.dedup import DedupConfig, dedup_against_reference, deduplicate
-from afs.training.quality_frame import filter_frame, score_frame, scorer_from_parameters
+from afs.errors import ConfigError
+from afs.samples.frame import (REJECT_REASON, REJECT_STEP, concat_frames, metadata_values,
+                               with_rejects)
+from afs.training.dedup import (DECONTAMINATION_STEP, DEDUP_STEP, REFERENCE_STEP, DedupConfig,
+                                decontaminate, dedup_against_reference, deduplicate)
+from afs.training.quality_frame import (common_min_score, filter_frame_by_domain,
+                                        score_frame_by_domain)
+from afs.training.quality_io import FILTER_STEP, QUALITY_KEY
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
+STEPS = (DEDUP_STEP, REFERENCE_STEP, DECONTAMINATION_STEP, FILTER_STEP)  # in pipeline order
 
 
 def score_samples(raw_samples: pd.DataFrame, quality: dict[str, Any]) -> pd.DataFrame:
-    """Every raw sample with its composite quality score."""
-    return score_frame(raw_samples, scorer_from_parameters(quality))
+    """Every raw sample with its composite quality score, judged by the profile its domain
+    maps to (``domain_profiles``; ``profile`` for the others)."""
+    return score_frame_by_domain(raw_samples, quality)
 
 
 def _dedup_config(quality: dict[str, Any]) -> DedupConfig:
@@ -40,16 +47,23 @@ def drop_seen_samples(samples: pd.DataFrame, reference: pd.DataFrame,
     return dedup_against_reference(samples, reference, _dedup_config(quality))
 
 
-def _min_score(quality: dict[str, Any]) -> float:
-    from afs.training.scoring import ScoringConfig
-
-    return ScoringConfig.from_profile(quality.get("profile", "asm"),
-                                      profiles=quality.get("profiles")).min_score
+def decontaminate_samples(samples: pd.DataFrame, eval_suite: pd.DataFrame,
+                          quality: dict[str, Any]) -> Frames:
+    """Samples sharing a run of ``dedup.ngram_size`` tokens with an eval item are dropped
+    (``contaminated:<eval sample id>``): a model must not train on its own test. Off with
+    ``decontaminate: false``; on, an empty eval suite is an error (it would check nothing)."""
+    if not quality.get("decontaminate", True):
+        return samples, with_rejects(samples.iloc[:0], DECONTAMINATION_STEP, [])
+    if not len(eval_suite):
+        raise ConfigError("the eval suite (catalog entry eval_suite) holds no items, so "
+                          "decontamination would check nothing; add items or set "
+                          "quality_scoring.decontaminate: false")
+    return decontaminate(samples, eval_suite, _dedup_config(quality).ngram_size)
 
 
 def filter_samples(samples: pd.DataFrame, quality: dict[str, Any]) -> Frames:
-    """Samples below the profile's min_score, unscored, or with invalid asm are dropped."""
-    return filter_frame(samples, _min_score(quality), quality.get("reject_invalid_asm", True))
+    """Samples below their profile's min_score, unscored, or with invalid asm are dropped."""
+    return filter_frame_by_domain(samples, quality)
 
 
 def collect_rejects(*step_rejects: pd.DataFrame) -> pd.DataFrame:
@@ -62,18 +76,29 @@ def report_quality(raw: pd.DataFrame, scored: pd.DataFrame, filtered: pd.DataFra
     """Counts in and out, per step and reason, scores by domain; everything accounted for."""
     rejects = concat_frames(step_rejects)
     reasons = Counter(str(r).split(":", 1)[0] for r in rejects.get(REJECT_REASON, []))
+    steps = Counter(rejects.get(REJECT_STEP, []))
     return {
         "input": len(raw),
         "kept": len(filtered),
         "rejected": len(rejects),
         "all_rows_accounted_for": len(raw) == len(filtered) + len(rejects),
-        "rejects_by_step": dict(sorted(Counter(rejects.get(REJECT_STEP, [])).items())),
+        # every step, in pipeline order, 0 where it dropped nothing
+        "rejects_by_step": {step: steps.pop(step, 0) for step in STEPS} | dict(steps),
         "rejects_by_reason": dict(sorted(reasons.items())),
         "mean_score": _mean(scored["quality_score"]),
         "mean_score_by_domain": {domain: _mean(group["quality_score"]) for domain, group
                                  in sorted(scored.groupby("domain"), key=lambda g: g[0])},
         "kept_by_domain": dict(sorted(Counter(filtered["domain"]).items())),
+        "profile_by_domain": _profile_by_domain(scored),
     }
+
+
+def _profile_by_domain(scored: pd.DataFrame) -> dict[str, str]:
+    """Domain -> the scoring profile that judged its samples (read from their scores)."""
+    profiles = [quality.get("profile") if isinstance(quality, dict) else None
+                for quality in metadata_values(scored, QUALITY_KEY)]
+    pairs = {str(d): p for d, p in zip(scored["domain"], profiles, strict=True) if p}
+    return dict(sorted(pairs.items()))
 
 
 def write_quality_html(scored: pd.DataFrame, filtered: pd.DataFrame, report: dict[str, Any],
@@ -82,7 +107,7 @@ def write_quality_html(scored: pd.DataFrame, filtered: pd.DataFrame, report: dic
     from afs.reports.quality import quality_report_html
 
     return quality_report_html(report, scored, filtered, concat_frames(step_rejects),
-                               min_score=_min_score(quality))
+                               min_score=common_min_score(quality))
 
 
 def _mean(values: pd.Series) -> float | None:
@@ -94,6 +119,7 @@ def quality_metrics(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     """The report's numbers as MLflow metrics (MlflowMetricsHistoryDataset adds `quality.`)."""
     flat = {"input": report["input"], "kept": report["kept"], "rejected": report["rejected"],
             **{f"rejects.{k}": v for k, v in report["rejects_by_reason"].items()},
+            **{f"step.{k}": v for k, v in report["rejects_by_step"].items()},
             **{f"kept.{k}": v for k, v in report["kept_by_domain"].items()}}
     if report["mean_score"] is not None:
         flat["mean_score"] = report["mean_score"]

@@ -1,6 +1,6 @@
 """The quality_scoring pipeline: raw samples -> scores -> dedup -> drop what the last model
-already saw -> filter, with every dropped sample and its reason kept, a report and MLflow
-metrics and an HTML report."""
+already saw -> drop what overlaps the eval suite -> filter, with every dropped sample and its
+reason kept, a report and MLflow metrics and an HTML report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from kedro.pipeline import Node, Pipeline
 from afs.pipelines.quality_scoring import nodes
 
 PARAMS = "params:quality_scoring"
-STEP_REJECTS = ["dedup_rejects", "reference_rejects", "filter_rejects"]
+STEP_REJECTS = ["dedup_rejects", "reference_rejects", "decontamination_rejects",
+                "filter_rejects"]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -21,7 +22,10 @@ def create_pipeline(**kwargs) -> Pipeline:
              ["deduplicated_samples", "dedup_rejects"], name="deduplicate_samples_node"),
         Node(nodes.drop_seen_samples, ["deduplicated_samples", "v1_training", PARAMS],
              ["unseen_samples", "reference_rejects"], name="drop_seen_samples_node"),
-        Node(nodes.filter_samples, ["unseen_samples", PARAMS],
+        Node(nodes.decontaminate_samples, ["unseen_samples", "eval_suite", PARAMS],
+             ["decontaminated_samples", "decontamination_rejects"],
+             name="decontaminate_samples_node"),
+        Node(nodes.filter_samples, ["decontaminated_samples", PARAMS],
              ["filtered_samples", "filter_rejects"], name="filter_samples_node"),
         Node(nodes.collect_rejects, STEP_REJECTS, "quality_rejects",
              name="collect_quality_rejects_node"),
