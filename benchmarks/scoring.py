@@ -4,8 +4,8 @@
 
 The model is the default training size (`afs discriminator train` defaults, read from
 afs.discriminator.train; shipped ASMTokenizer vocabulary) with random weights: throughput does
-not depend on the weights. Texts are corpus code lines (comments removed, as the model's
-encode does) repeated and cut so that each encodes to exactly N tokens (BOS included). Scoring goes through `ElectraDiscriminator.score_texts` (tokenize, sort,
+not depend on the weights. Texts are corpus code lines (comments removed and hex digits
+normalized, as the model's encode does) repeated and cut so that each encodes to exactly N tokens (BOS included). Scoring goes through `ElectraDiscriminator.score_texts` (tokenize, sort,
 dynamic padding, inference_mode) so tokenization is included.
 
 The floor is the same machine's fp32 GEMM rate, measured in the same run with torch.matmul on
@@ -47,9 +47,11 @@ def gemm_flops(repeat: int, shapes: list[tuple[int, int, int]]) -> dict[str, flo
 def texts_of_length(discriminator, tokens: int, count: int) -> list[str]:
     """``count`` different texts that encode to exactly ``tokens`` ids (BOS included)."""
     from afs.asm.source import strip_comment
+    from afs.discriminator.model import number_shapes
 
-    # code without comments: the discriminator drops comments before encoding
-    lines = [code for f in sorted((ROOT / "data" / "01_raw" / "asm").rglob("*.asm"))
+    # code as the discriminator reads it (no comments; hex digits as number_shapes gives
+    # them), so that encode leaves the token count as cut here
+    lines = [number_shapes(code) for f in sorted((ROOT / "data" / "01_raw" / "asm").rglob("*.asm"))
              for line in f.read_text(encoding="utf-8").splitlines()
              if (code := strip_comment(line).rstrip()).strip()]
     tokenizer = discriminator.tokenizer

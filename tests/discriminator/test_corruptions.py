@@ -74,3 +74,19 @@ def test_not_applicable_gives_none():
     assert corrupt("NOP\nNOP\nNOP", "shuffled_order") is None
     assert corrupt("LDA $10", "foreign_line", pool=[]) is None
     assert [c.kind for c in corrupt_all("NOP\nNOP\nNOP", pool=[])] == ["unknown_mnemonic", "impossible_mode"]
+
+
+def test_shuffled_order_only_makes_orders_that_change_the_code():
+    from afs.asm.effects import depends, effects
+
+    # LDX/LDY/INY are independent of each other: no reorder of them is a mistake
+    assert corrupt("LDX #$01\nLDY #$02\nINC $10", "shuffled_order", seed=0) is None
+    text = "LDA $10\nLDX $12\nSTA $14"
+    for seed in range(20):
+        out = corrupt(text, "shuffled_order", seed=seed).text.split("\n")
+        moved = [(line.split()[0], (line.split() + [""])[1]) for line in out]
+        original = [(line.split()[0], line.split()[1]) for line in text.split("\n")]
+        # some dependent pair of the original is now the other way round
+        assert any(depends(effects(*original[i]), effects(*original[j]))
+                   and moved.index(original[j]) < moved.index(original[i])
+                   for i in range(3) for j in range(i + 1, 3)), out

@@ -67,3 +67,12 @@ def test_training_is_deterministic(tmp_path, corpus_files):
     first = train_discriminator(corpus_files[:2], tmp_path / "a", seed=5, **settings)
     second = train_discriminator(corpus_files[:2], tmp_path / "b", seed=5, **settings)
     assert first.metrics == second.metrics
+
+
+def test_number_shapes_keep_widths_and_the_rep_sep_flags():
+    from afs.discriminator.model import number_shapes
+
+    assert number_shapes("LDA.w #$1234 : STA $7EF36D") == "LDA.w #$0000 : STA $000000"
+    assert number_shapes("  SEP #$20 : LDA #$12") == "  SEP #$20 : LDA #$00"
+    assert number_shapes(".loop: REP #$30\nLDA $0D00,X") == ".loop: REP #$30\nLDA $0000,X"
+    assert number_shapes("LDA Label+3") == "LDA Label+3"

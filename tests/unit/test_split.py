@@ -97,3 +97,23 @@ def test_partition_no_leak_and_ratios(n, n_domains, duplicates, ratios, seed):
     if duplicates == 0:
         for ratio, name in zip(ratios, ("train", "val", "test")):
             assert abs(len(splits[name]) - ratio * len(frame)) <= 1
+
+
+def test_group_column_joins_groups_with_the_text_keys():
+    # clusters of three different texts; one twin per cluster shares a text with a member but
+    # carries no cluster: it must follow its twin (transitively, the whole cluster)
+    base = make_samples(300, domains=("asm",))
+    frame = samples_to_frame(base)
+    frame["_cluster"] = [f"c{i // 3}" if i < 90 else None for i in range(len(frame))]
+    twins = samples_to_frame([TrainingSample(instruction=s.instruction, output=s.output,
+                                             domain=s.domain) for s in base[:90:3]])
+    twins["_cluster"] = None
+    frame = pd.concat([frame, twins], ignore_index=True)
+    splits = split_frame(frame, 0.5, 0.25, 0.25, seed=3, group_column="_cluster")
+    side = {row_id: name for name, part in splits.items() for row_id in part["sample_id"]}
+    for cluster, members in frame.groupby(frame["_cluster"].fillna("")):
+        if cluster:
+            assert len({side[m] for m in members["sample_id"]}) == 1, cluster
+    assert sum(len(part) for part in splits.values()) == len(frame)
+    with pytest.raises(ConfigError, match="group_column"):
+        split_frame(frame, group_column="nope")

@@ -73,11 +73,15 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: i
                  f"{report.examples['test']} test examples, {report.seconds:.0f}s; held-out "
                  f"ROC AUC {metrics['roc_auc']:.3f}, precision {metrics['precision']:.3f}, "
                  f"recall {metrics['recall']:.3f} -> {report.output_dir}")
+    by_kind = sorted(metrics.get("roc_auc_by_kind", {}).items(), key=lambda item: item[1])
+    if by_kind:
+        click.echo("ROC AUC by corruption kind (real snippets against that kind): "
+                   + ", ".join(f"{kind} {auc:.2f}" for kind, auc in by_kind))
 
 
 
 
-PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue"])  # scoring_config.BUILTIN_PROFILES
+PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # scoring_config.BUILTIN_PROFILES
 
 
 @discriminator.command("score")

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from afs.asm import opcodes as op
 from afs.asm import validate
+from afs.asm.effects import Effects, effects
+from afs.discriminator.flow import breaks_dependency, fed_resources, line_effects, starves
 from afs.asm.source import strip_comment
 
 Corruptor = Callable[[list[str], random.Random, Sequence[str]], "list[str] | None"]
@@ -128,16 +130,33 @@ def _same_case(new: str, like: str) -> str:
     return new.lower() if like.islower() else new
 
 
+def _flow(lines: Sequence[str], by_statement: bool = False) -> dict[int, Effects]:
+    """``flow.line_effects`` of the snippet's instruction lines, or of each statement (keyed
+    by its position in ``statements(lines)``) when ``by_statement``."""
+    parsed = statements(lines)
+    firsts = {st.index: position for position, st in reversed(list(enumerate(parsed)))}
+    return line_effects(
+        (position if by_statement else st.index, st.mnemonic, st.operand,
+         firsts[st.index] == position and bool(lines[st.index][:st.mn_span[0]].strip()))
+        for position, st in enumerate(parsed))
+
+
 # -- the corruptions ---------------------------------------------------------------------------
 
 def wrong_mnemonic(lines, rng, pool):
-    """A real mnemonic a programmer could confuse with the right one (LDA->STA, BEQ->BNE,
-    INC->DEC, PHA->PLA …) that takes the same operand, so the line still assembles but means
-    something else."""
-    for st in _shuffled(rng, statements(lines)):
+    """A real mnemonic a programmer could confuse with the right one (LDA->STA, TAX->TXA,
+    REP->SEP, PHA->PLA …) that takes the same operand, so the line still assembles but no
+    longer gives the rest of the snippet what it used (see ``flow.starves``); a swap the
+    snippet cannot show (BEQ->BNE, INC->DEC with nothing after) is not made."""
+    flow = _flow(lines, by_statement=True)
+    for position, st in _shuffled(rng, list(enumerate(statements(lines)))):
         if _errors(st.text()):
             continue
+        fed = fed_resources(flow, position)
         for other in _shuffled(rng, _CONFUSIONS.get(st.mnemonic, "").split()):
+            swapped = effects(other, st.operand)
+            if not starves(fed, swapped, flips_width={st.mnemonic, other} == {"REP", "SEP"}):
+                continue
             if not _errors(f"{other}{st.suffix} {st.operand}".strip()):
                 raw = lines[st.index][st.mn_span[0]:st.mn_span[0] + 3]
                 return _replace(lines, st.index, (st.mn_span[0], st.mn_span[0] + 3),
@@ -325,36 +344,43 @@ def broken_label(lines, rng, pool):
 
 
 def shuffled_order(lines, rng, pool):
-    """Two to four consecutive instruction lines put in another order."""
-    code_lines = sorted({st.index for st in statements(lines)})
+    """Two to four consecutive instruction lines put in an order that changes what the code
+    does: some line moves before one it depends on (a store before the load of its value, a
+    branch before its compare, an operation before the REP/SEP that sizes it). Reordering
+    independent lines is no mistake, so it is never produced."""
+    flow = _flow(lines)
+    code_lines = sorted(flow)
     runs = [code_lines[i:i + n] for n in (2, 3, 4) for i in range(len(code_lines) - n + 1)
             if code_lines[i + n - 1] - code_lines[i] == n - 1]
     for run in _shuffled(rng, runs):
-        block = [lines[i] for i in run]
-        if len(set(block)) < 2:
+        if len({lines[i] for i in run}) < 2:
             continue
         for _ in range(6):
-            order = _shuffled(rng, block)
-            if order != block:
+            order = _shuffled(rng, run)
+            if order != run and breaks_dependency(order, flow):
                 out = list(lines)
-                out[run[0]:run[-1] + 1] = order
+                out[run[0]:run[-1] + 1] = [lines[i] for i in order]
                 return out
     return None
 
 
 def foreign_line(lines, rng, pool):
-    """An instruction line of another routine put in place of one of this snippet's."""
-    code_lines = sorted({st.index for st in statements(lines)})
+    """An instruction line of another routine put in place of one of this snippet's whose
+    value the rest of the snippet uses (the line that loads what is stored next, the
+    compare a branch tests…), so that value is no longer made there."""
+    flow = _flow(lines)
     own = {line.strip() for line in lines}
-    candidates = [line for line in pool if line.strip() and line.strip() not in own]
-    if not code_lines or not candidates:
-        return None
-    index = rng.choice(code_lines)
-    line = lines[index]
-    indent = line[:len(line) - len(line.lstrip())]
-    out = list(lines)
-    out[index] = indent + rng.choice(candidates).strip()
-    return out
+    candidates = [line.strip() for line in pool if line.strip() and line.strip() not in own]
+    feeding = [(index, fed) for index in sorted(flow) if (fed := fed_resources(flow, index))]
+    for index, fed in _shuffled(rng, feeding):
+        for candidate in _shuffled(rng, candidates)[:16]:
+            replacement = _flow([candidate]).get(0)
+            if replacement is not None and starves(fed, replacement):
+                line = lines[index]
+                out = list(lines)
+                out[index] = line[:len(line) - len(line.lstrip())] + candidate
+                return out
+    return None
 
 
 CORRUPTIONS: dict[str, Corruptor] = {

@@ -11,6 +11,7 @@ reads position 0), truncated to ``max_length``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,12 +56,31 @@ def build_config(vocab_size: int, *, layers: int = 4, hidden: int = 256, heads: 
         type_vocab_size=1)
 
 
+_HEX = re.compile(r"\$[0-9A-Fa-f]+")
+_FLAG_OPERANDS = re.compile(r"^\s*(?:\S+:\s*)?(?:REP|SEP)\b", re.IGNORECASE)
+
+
 def _code_only(text: str) -> str:
     """``text`` without ``;`` comments, trailing blanks and lines left empty."""
     from afs.asm.source import strip_comment
 
     lines = (strip_comment(line).rstrip() for line in text.splitlines())
     return "\n".join(line for line in lines if line.strip())
+
+
+def number_shapes(code: str) -> str:
+    """``code`` with the digits of every hex number but REP/SEP's flags turned to ``0``:
+    ``LDA.w #$1234 : STA $7EF36D`` -> ``LDA.w #$0000 : STA $000000``. What makes asm right
+    or wrong is a number's width (2, 4 or 6 digits), not its value; as BPE pieces, each value
+    is a rare token of its own whose width a small model must learn digit by digit, and a
+    held-out snippet full of unseen values looks corrupted. REP/SEP keep their operands: they
+    set the register widths that the other numbers must match."""
+    def line_shapes(line: str) -> str:
+        parts = re.split(r"(\s:\s)", line)  # statements of one line, separators kept
+        return "".join(part if _FLAG_OPERANDS.match(part)
+                       else _HEX.sub(lambda m: "$" + "0" * (len(m.group()) - 1), part)
+                       for part in parts)
+    return "\n".join(line_shapes(line) for line in code.split("\n"))
 
 
 class ElectraDiscriminator:
@@ -77,11 +97,13 @@ class ElectraDiscriminator:
         # comments carry no signal about the code's correctness (corruptions touch code only)
         # and are half the tokens; models trained before this existed read them
         self.strip_comments = bool(self.training.get("strip_comments", False))
+        self.normalize_numbers = bool(self.training.get("normalize_numbers", False))
 
     @classmethod
     def create(cls, tokenizer: Any = None, *, layers: int = 4, hidden: int = 256,
                max_length: int = DEFAULT_MAX_LENGTH, device: str = "auto",
-               seed: int = 42, strip_comments: bool = True) -> ElectraDiscriminator:
+               seed: int = 42, strip_comments: bool = True,
+               normalize_numbers: bool = True) -> ElectraDiscriminator:
         """A fresh (randomly initialised, seeded) discriminator over ``tokenizer``'s vocabulary
         (the shipped ASMTokenizer by default)."""
         import torch
@@ -94,7 +116,7 @@ class ElectraDiscriminator:
         config = build_config(len(tokenizer), layers=layers, hidden=hidden,
                               max_length=max_length, pad_token_id=tokenizer.pad_token_id)
         return cls(ElectraForSequenceClassification(config), tokenizer, device, max_length,
-                   {"strip_comments": strip_comments})
+                   {"strip_comments": strip_comments, "normalize_numbers": normalize_numbers})
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> ElectraDiscriminator:
@@ -120,7 +142,8 @@ class ElectraDiscriminator:
         self.model.save_pretrained(str(directory))
         self.tokenizer.save_pretrained(directory)
         facts = {**self.training, "max_length": self.max_length,
-                 "strip_comments": self.strip_comments}
+                 "strip_comments": self.strip_comments,
+                 "normalize_numbers": self.normalize_numbers}
         (directory / TRAINING_FILE).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
         return directory
@@ -129,10 +152,13 @@ class ElectraDiscriminator:
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """``[bos] + token ids`` of each text (without ``;`` comments and trailing blanks when
-        ``strip_comments``), truncated to ``max_length``."""
+        ``strip_comments``, hex digits as ``number_shapes`` when ``normalize_numbers``),
+        truncated to ``max_length``."""
         bos = self.tokenizer.bos_token_id
         if self.strip_comments:
             texts = [_code_only(text) for text in texts]
+        if self.normalize_numbers:
+            texts = [number_shapes(text) for text in texts]
         encodings = self.tokenizer.backend_tokenizer.encode_batch(list(texts),
                                                                   add_special_tokens=False)
         return [[bos] + e.ids[:self.max_length - 1] for e in encodings]

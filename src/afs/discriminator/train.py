@@ -59,7 +59,9 @@ class TrainReport:
 def evaluate(scores: Sequence[float], examples: Sequence[Example],
              threshold: float = THRESHOLD) -> dict[str, Any]:
     """ROC AUC, precision/recall/accuracy of "real" at ``threshold`` and, per corruption
-    kind, the share detected (scored below ``threshold``)."""
+    kind, the share detected (scored below ``threshold``) and the ROC AUC of the real
+    snippets against that kind alone (which mistakes the model can tell, whatever the
+    threshold)."""
     from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
     labels = [e.label for e in examples]
@@ -72,10 +74,16 @@ def evaluate(scores: Sequence[float], examples: Sequence[Example],
         "threshold": threshold, "n": len(labels), "n_real": sum(labels),
     }
     detection: dict[str, float] = {}
+    auc_by_kind: dict[str, float] = {}
+    real = [s for s, e in zip(scores, examples) if e.label == REAL_LABEL]
     for kind in sorted({e.kind for e in examples} - {REAL}):
-        hits = [s < threshold for s, e in zip(scores, examples) if e.kind == kind]
-        detection[kind] = sum(hits) / len(hits)
+        corrupted = [s for s, e in zip(scores, examples) if e.kind == kind]
+        detection[kind] = sum(s < threshold for s in corrupted) / len(corrupted)
+        if real:
+            auc_by_kind[kind] = float(roc_auc_score([1] * len(real) + [0] * len(corrupted),
+                                                    real + corrupted))
     metrics["detection_rate"] = detection
+    metrics["roc_auc_by_kind"] = auc_by_kind
     return metrics
 
 
@@ -220,7 +228,8 @@ def _log_mlflow(params: dict[str, Any], metrics: dict[str, Any], output_dir: Pat
         try:
             mlflow.log_params({f"discriminator.{k}": v for k, v in params.items()})
             flat = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and v == v}
-            flat.update({f"detection_rate.{k}": v for k, v in metrics["detection_rate"].items()})
+            for group in ("detection_rate", "roc_auc_by_kind"):
+                flat.update({f"{group}.{k}": v for k, v in metrics.get(group, {}).items()})
             mlflow.log_metrics({f"discriminator.{k}": float(v) for k, v in flat.items()})
             mlflow.set_tag("discriminator.output_dir", str(output_dir))
         finally:
@@ -299,6 +308,7 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
         "best_epoch": fit["best_epoch"], "steps": fit["steps"], "seconds": round(seconds, 2),
         "parameters": sum(p.numel() for p in discriminator.model.parameters()),
         "input_format": "bos_token + tokens of the code without ; comments (strip_comments), "
+                        "hex digits but REP/SEP's as 0 (normalize_numbers: number_shapes), "
                         "truncated to max_length; label 1 = real",
     }
     output_dir.parent.mkdir(parents=True, exist_ok=True)

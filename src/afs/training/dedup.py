@@ -25,7 +25,7 @@ import pandas as pd
 from afs.errors import ConfigError
 from afs.samples.frame import concat_frames, metadata_values, with_metadata, with_rejects
 from afs.training import minhash
-from afs.training.keys import group_codes, hash_texts, leak_keys
+from afs.training.keys import connected_labels, group_codes, hash_texts, leak_keys
 
 CLUSTER_KEY = "dup_cluster"
 DEDUP_STEP = "dedup"
@@ -75,15 +75,6 @@ def rank_order(frame: pd.DataFrame) -> np.ndarray:
     return np.lexsort((frame["sample_id"].to_numpy(dtype=object), -score))
 
 
-def _union(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Component label of each of ``n`` nodes given edges (scipy's connected components)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
-
-
 def near_duplicate_pairs(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Verified pairs (i, j) of rows whose signatures agree on >= threshold of slots."""
     bands, rows = minhash.lsh_params(threshold, sigs.shape[1])
@@ -126,7 +117,7 @@ def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None) -> Dedup
         representatives = np.unique(exact, return_index=True)[1]
         left, right = near_duplicate_pairs(_signatures(frame.iloc[representatives], config),
                                            config.threshold)
-        near = _union(len(representatives), left, right)
+        near = connected_labels(len(representatives), left, right)
         labels = near[np.searchsorted(exact[representatives], exact)] if len(near) else exact
     # the best member of each cluster comes first in rank order
     best = np.full(labels.max() + 1 if n else 0, -1, dtype=np.int64)

@@ -61,3 +61,12 @@ def group_codes(keys: pd.Series) -> np.ndarray:
     """An integer per row, equal for equal keys (Arrow's hash table; no Python strings)."""
     encoded = pc.dictionary_encode(_arrow_text(keys))
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def connected_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` nodes given edges (scipy's connected components)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]

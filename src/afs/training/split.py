@@ -12,7 +12,7 @@ import pandas as pd
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
-from afs.training.keys import group_codes, hash_texts, leak_keys
+from afs.training.keys import connected_labels, group_codes, hash_texts, leak_keys
 from afs.training.ratios import check_ratio, controlled_rounding
 
 SPLIT_NAMES = ("train", "val", "test")
@@ -40,14 +40,32 @@ def _strata(frame: pd.DataFrame, stratify_by: str | None) -> pd.Series:
     return frame[stratify_by].astype("str").fillna("")
 
 
+def _group_keys(frame: pd.DataFrame, group_column: str | None) -> np.ndarray:
+    """A group number per row: rows with the same normalized text, or (``group_column``) the
+    same non-missing value there, are joined, transitively."""
+    text_codes = group_codes(leak_keys(frame))
+    if not group_column:
+        return text_codes
+    if group_column not in frame.columns:
+        raise ConfigError(f"group_column={group_column!r} is not a column of the samples")
+    values = frame[group_column]
+    present = values.notna().to_numpy() & (values.astype("str") != "").to_numpy()
+    if not present.any():
+        return text_codes
+    offset = int(text_codes.max()) + 1
+    value_codes = group_codes(values[present].astype("str")) + offset
+    # nodes: text groups 0..offset-1, then the group_column values; edges: row -> both
+    labels = connected_labels(int(value_codes.max()) + 1, text_codes[present], value_codes)
+    return labels[text_codes]
+
+
 def _leak_groups(frame: pd.DataFrame, stratify_by: str | None, group_column: str | None,
                  seed: int | None) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per leak group (its size, stratum and a seeded rank that does not depend on the
     input order), and each row's group number."""
-    keys = frame[group_column].astype("str") if group_column else leak_keys(frame)
     stratum_codes, stratum_names = pd.factorize(_strata(frame, stratify_by))
     rows = pd.DataFrame({
-        "key": group_codes(keys),
+        "key": _group_keys(frame, group_column),
         "stratum": stratum_codes,
         "seeded": hash_texts(frame["sample_id"], seed=seed).to_numpy(),
     })

@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 
 from afs.pipelines.curation import report as curation_reporting
-from afs.samples.frame import concat_frames
+from afs.samples.frame import concat_frames, metadata_values
 from afs.samples.model import ORIGIN_KEY
 from afs.training.converters import convert_frame
+from afs.training.dedup import CLUSTER_KEY
 from afs.training.rebalance import GROUP_COLUMN, rebalance_frame, sample_groups
 from afs.training.rehearsal import (
     RehearsalBufferConfig,
@@ -20,6 +21,7 @@ from afs.training.rehearsal import (
 )
 from afs.training.split import split_frame
 
+CLUSTER_COLUMN = "_cluster"
 Frames = tuple[pd.DataFrame, pd.DataFrame]
 
 
@@ -55,8 +57,11 @@ def mix_with_rehearsal(rehearsal_buffer: pd.DataFrame, new_data: pd.DataFrame,
 
 
 def split_samples(mixed: pd.DataFrame, split: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Leak-proof stratified ``{"train", "val", "test"}`` frames."""
-    return split_frame(mixed, **split)
+    """Leak-proof stratified ``{"train", "val", "test"}`` frames: equal texts, and members of
+    one near-duplicate cluster (``_metadata.dup_cluster``), share a split."""
+    clustered = mixed.assign(**{CLUSTER_COLUMN: metadata_values(mixed, CLUSTER_KEY)})
+    parts = split_frame(clustered, group_column=CLUSTER_COLUMN, **split)
+    return {name: part.drop(columns=CLUSTER_COLUMN) for name, part in parts.items()}
 
 
 def export_splits(train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
