@@ -60,6 +60,9 @@ def run_pipeline(root: Path, raw: pd.DataFrame, seen: pd.DataFrame, eval_suite: 
     data = root / "data"
     write_jsonl_frame(raw, data / "03_primary" / "raw_samples.jsonl")
     write_jsonl_frame(seen, data / "01_raw" / "v1_training.jsonl")
+    symbols = data / "01_raw" / "asm" / "Core" / "ram.asm"  # the parameters' address_files
+    symbols.parent.mkdir(parents=True)
+    shutil.copy2(PROJECT_ROOT / "data" / "01_raw" / "asm" / "Core" / "ram.asm", symbols)
     if eval_suite is not None:
         (data / "01_raw" / "eval").mkdir(parents=True)
         shutil.copy2(eval_suite, data / "01_raw" / "eval" / "eval_suite.jsonl")
@@ -189,3 +192,16 @@ def test_an_unknown_profile_in_domain_profiles_fails_before_scoring():
     quality["domain_profiles"]["docs"] = "nope"
     with pytest.raises(ConfigError, match=r"unknown scoring profile.*'docs': 'nope'"):
         nodes.score_samples(synthetic_samples(3, seed=1), quality)
+
+
+def test_entity_coverage_knows_the_projects_own_symbols():
+    """Code naming the hack's RAM (Core/ram.asm, the parameters' address_files) covers known
+    addresses; without the file those names are unknown."""
+    from afs.training.quality_frame import scorer_from_parameters
+
+    code = "```asm\nLDA.w SprAction, X : STA.w SentryAlert\nRTS\n```"
+    ram = str(PROJECT_ROOT / "data" / "01_raw" / "asm" / "Core" / "ram.asm")
+    with_symbols = scorer_from_parameters({"address_files": [ram]}).score_outputs([code])[0]
+    without = scorer_from_parameters({}).score_outputs([code])[0]
+    assert with_symbols.entity_coverage == 1.0
+    assert without.entity_coverage == 0.0

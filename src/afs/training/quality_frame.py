@@ -50,11 +50,20 @@ def profile_configs(quality: Mapping[str, Any], names: Iterable[str] | None = No
     return {name: ScoringConfig.from_profile(name, table) for name in sorted(names)}
 
 
+def address_database(quality: Mapping[str, Any]):
+    """The knowledge base entity coverage is judged against: the built-in ALTTP table plus
+    the parameters' ``address_files`` (the project's own symbol files, CSV or JSON), so that
+    code naming the project's RAM is not scored as naming unknown addresses."""
+    from afs.knowledge.database import AddressDatabase
+
+    return AddressDatabase(paths=quality.get("address_files") or ())
+
+
 def scorer_from_parameters(quality: Mapping[str, Any], profile: str | None = None,
-                           discriminator: Any = None):
+                           discriminator: Any = None, db: Any = None):
     """A QualityScorer for ``profile`` (default: the parameters' ``profile``), from the
     parameters' ``profiles`` or the built-ins, with ``discriminator`` or else the ELECTRA
-    model when its folder exists."""
+    model when its folder exists, and ``db`` (default: ``address_database(quality)``)."""
     from afs.training.scoring import QualityScorer
 
     name = profile or quality.get("profile", DEFAULT_PROFILE)
@@ -64,7 +73,8 @@ def scorer_from_parameters(quality: Mapping[str, Any], profile: str | None = Non
     return QualityScorer(config, discriminator=discriminator,
                          device=quality.get("device", "auto"),
                          batch_size=int(quality.get("batch_size", 32)),
-                         model_path=model if use_model else None)
+                         model_path=model if use_model else None,
+                         db=db if db is not None else address_database(quality))
 
 
 def _metadata(text: Any) -> dict[str, Any]:
@@ -92,10 +102,10 @@ def score_frame_by_domain(frame: pd.DataFrame, quality: Mapping[str, Any]) -> pd
     names = sample_profiles(frame, quality)
     if not len(frame):
         return score_frame(frame, scorer_from_parameters(quality))
-    parts, order, discriminator = [], [], None
+    parts, order, discriminator, db = [], [], None, address_database(quality)
     for name in sorted(set(names)):
         rows = np.flatnonzero(names == name)
-        scorer = scorer_from_parameters(quality, name, discriminator)
+        scorer = scorer_from_parameters(quality, name, discriminator, db)
         discriminator = scorer.discriminator  # loaded once, reused by the next profiles
         parts.append(score_frame(frame.iloc[rows], scorer, name))
         order.append(rows)
