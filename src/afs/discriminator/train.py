@@ -17,14 +17,13 @@ import logging
 import math
 import os
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from afs.atomic_dir import atomic_directory
 from afs.discriminator.data import (DEFAULT_BLOCK_LINES, DEFAULT_STRIDE, DEFAULT_WINDOW, REAL,
                                     Example, build_examples, data_hash, read_documents)
 from afs.discriminator.model import (DEFAULT_MAX_LENGTH, REAL_LABEL, ElectraDiscriminator,
@@ -239,17 +238,6 @@ def _log_mlflow(params: dict[str, Any], metrics: dict[str, Any], output_dir: Pat
         log.warning("MLflow logging failed (%s); the model and training.json are written", exc)
 
 
-def _install(staging: Path, output_dir: Path) -> None:
-    """Move the finished ``staging`` folder to ``output_dir`` (replacing an old one)."""
-    old = None
-    if output_dir.exists():
-        old = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
-        os.replace(output_dir, old)
-    os.replace(staging, output_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
                         epochs: int = DEFAULT_EPOCHS, batch_size: int = DEFAULT_BATCH_SIZE,
                         learning_rate: float = DEFAULT_LEARNING_RATE, seed: int = 42,
@@ -311,13 +299,8 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
                         "hex digits but REP/SEP's as 0 (normalize_numbers: number_shapes), "
                         "truncated to max_length; label 1 = real",
     }
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
-    try:
+    with atomic_directory(output_dir) as staging:
         discriminator.save(staging)
-        _install(staging, output_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     if _mlflow_active(log_to_mlflow):
         _log_mlflow(params, metrics, output_dir)
     return TrainReport(output_dir, metrics, sizes, seconds, digest, params)

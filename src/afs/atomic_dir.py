@@ -1,0 +1,39 @@
+"""Write a whole folder atomically: build it in a hidden sibling, then rename it into place.
+
+A crash while writing leaves the old folder (or none), never a half-written one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def install_directory(staging: str | Path, output_dir: str | Path) -> None:
+    """Move the finished ``staging`` folder to ``output_dir`` (replacing an old one)."""
+    staging, output_dir = Path(staging), Path(output_dir)
+    old = None
+    if output_dir.exists():
+        old = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
+        os.replace(output_dir, old)
+    os.replace(staging, output_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def atomic_directory(output_dir: str | Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``output_dir``; on success it becomes
+    ``output_dir``, on an error it is removed and ``output_dir`` is left as it was."""
+    output_dir = Path(output_dir).expanduser()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
+    try:
+        yield staging
+        install_directory(staging, output_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
