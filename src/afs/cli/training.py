@@ -34,11 +34,18 @@ THINKING_MODES = ("inline", "field")  # afs.training.converters.THINKING_MODES
 ON_ERROR_CHOICES = ("raise", "skip")  # afs.samples.jsonl.ON_ERROR_CHOICES
 GROUP_BY_CHOICES = ("file", "origin", "domain", "source")  # afs.training.rebalance.GROUP_BY_CHOICES
 STRATIFY_CHOICES = ("domain", "source", "none")
+# The experiment registry's commands live in their own module, imported when named.
+REGISTRY_COMMANDS = {
+    "registry-create": "afs.cli.registry:registry_create",
+    "registry-list": "afs.cli.registry:registry_list",
+    "registry-info": "afs.cli.registry:registry_info",
+}
 
 
-@click.group(cls=AfsGroup)
+@click.group(cls=AfsGroup, lazy_subcommands=REGISTRY_COMMANDS)
 def training() -> None:
-    """Curate training data: rehearsal buffers, rebalancing, splits and trainer formats.
+    """Curate training data: rehearsal buffers, rebalancing, splits and trainer formats;
+    register training experiments in the project's MLflow store (registry-*).
 
     Every command reads and writes JSONL samples, writes its outputs atomically, puts each
     sample it drops (with the reason) in a rejects file, and ends with a one-line summary.
