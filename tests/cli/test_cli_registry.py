@@ -138,3 +138,33 @@ def test_an_empty_registry_says_so(tmp_path):
     result = run_afs(tmp_path, "training", "registry-list")
     assert summary_line(result) == (f"registry-list: no experiments registered in "
                                     f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}")
+
+
+def test_info_shows_lineage_that_training_and_deployment_runs_left(tmp_path):
+    """A training run tagged afs.registry.name/role and a GGUF recorded with record_lineage
+    (what the training and deployment steps do) appear under lineage in registry-info."""
+    from mlflow.tracking import MlflowClient
+
+    from afs.training.registry import create_experiment, record_lineage
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    dataset = tmp_path / "train.jsonl"
+    dataset.write_text('{"instruction": "a", "output": "b"}\n')
+    create_experiment("tiny-lora", "tiny", dataset, tracking_uri=uri)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("afs", artifact_location=(tmp_path / "art").as_uri())
+    run = client.create_run(experiment, tags={"afs.registry.name": "tiny-lora",
+                                              "afs.registry.role": "adapter",
+                                              "afs.lineage.adapter": "data/06_models/lora"})
+    client.log_metric(run.info.run_id, "val_perplexity", 3.5)
+    client.log_text(run.info.run_id, "{}", "adapter/adapter_config.json")
+    client.set_terminated(run.info.run_id, "FINISHED")
+    record_lineage("tiny-lora", uri, gguf="data/06_models/tiny.Q8_0.gguf")
+
+    result = run_afs(tmp_path, "training", "registry-info", "tiny-lora", "--tracking-uri", uri)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert f"  adapter  data/06_models/lora (run {run.info.run_id})" in text
+    assert "  gguf     data/06_models/tiny.Q8_0.gguf" in text
+    assert f"adapter run {run.info.run_id}: FINISHED" in text
+    assert "    val_perplexity = 3.5" in text and "    adapter/adapter_config.json" in text
