@@ -144,6 +144,7 @@ def test_lineage_from_registry_tags_and_from_runs_that_name_the_entry(store):
     assert info.lineage.adapter == "data/06_models/lora"
     assert info.lineage.gguf == "data/06_models/tiny.Q8_0.gguf"
     assert info.lineage.registered_model == "afs-tiny/1"
+    assert info.registered_model.error  # named, but not registered in this store yet
     (linked,) = info.linked_runs
     assert linked.role == "adapter" and linked.metrics == {"val_loss": 1.25}
     assert linked.artifacts == ("adapter/adapter_config.json",)
@@ -188,3 +189,18 @@ def test_tracking_uri_order_explicit_then_env_then_project_then_cwd(tmp_path, mo
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:////elsewhere/env.db")
     assert resolve_tracking_uri(cwd=subfolder) == "sqlite:////elsewhere/env.db"
     assert resolve_tracking_uri("sqlite:////given.db", cwd=subfolder) == "sqlite:////given.db"
+
+
+def test_info_looks_up_the_registered_gguf_model_version(store):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=store["uri"])
+    client.create_registered_model("afs-majora")
+    version = client.create_model_version("afs-majora", source=str(store["root"] / "m.gguf"),
+                                          run_id=store["first"].run_id)
+    record_lineage("majora-v2-baseline", store["uri"],
+                   registered_model=f"afs-majora/{version.version}")
+
+    ref = experiment_info("majora-v2-baseline", store["uri"]).registered_model
+    assert (ref.name, ref.version, ref.error) == ("afs-majora", str(version.version), None)
+    assert ref.source == str(store["root"] / "m.gguf") and ref.run_id == store["first"].run_id

@@ -118,12 +118,20 @@ def info_lines(info) -> list[str]:
               f"  dataset  {lineage.dataset} (sha256 {lineage.dataset_sha256[:12]})",
               f"  adapter  {_link(lineage.adapter, lineage.adapter_run)}",
               f"  gguf     {_link(lineage.gguf, lineage.gguf_run)}",
-              f"  model    {lineage.registered_model or '(not registered yet)'}"]
+              f"  model    {_model(info.registered_model)}"]
     for linked in info.linked_runs:
         lines.append(f"{linked.role} run {linked.run_id}: {linked.error or linked.status}")
         lines += [f"  {line}" for line in _mapping_lines("metrics", linked.metrics)]
         lines += [f"  {line}" for line in _list_lines("artifacts", linked.artifacts)]
     return lines
+
+
+def _model(ref) -> str:
+    if ref is None:
+        return "(not registered yet)"
+    if ref.error:
+        return f"{ref.name}/{ref.version} ({ref.error})"
+    return f"{ref.name}/{ref.version} ({ref.status}, source {ref.source})"
 
 
 def _link(path: str | None, run_id: str | None) -> str:

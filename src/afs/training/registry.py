@@ -27,6 +27,7 @@ ways (``experiment_info`` reads both; tags on the registry run win):
     afs.lineage.gguf_run          MLflow run id of the GGUF export/deployment run
     afs.lineage.gguf              path or URI of the GGUF file
     afs.lineage.registered_model  "<registered model name>/<version>" of the deployed GGUF
+                                  (experiment_info looks it up in MLflow's model registry)
 
 * or tags on the training/deployment run itself, in any experiment::
 
@@ -115,6 +116,18 @@ class LineageRecord:
 
 
 @dataclass(frozen=True)
+class ModelVersionRef:
+    """The registered model version ``afs.lineage.registered_model`` names, as the store has it."""
+
+    name: str
+    version: str
+    source: str | None = None
+    run_id: str | None = None
+    status: str | None = None
+    error: str | None = None  # e.g. not in this store's model registry
+
+
+@dataclass(frozen=True)
 class ExperimentInfo:
     """Everything ``registry-info`` shows about one entry."""
 
@@ -124,6 +137,7 @@ class ExperimentInfo:
     artifacts: tuple[str, ...]
     lineage: LineageRecord
     linked_runs: tuple[LinkedRun, ...]
+    registered_model: ModelVersionRef | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -245,7 +259,8 @@ def experiment_info(name: str, tracking_uri: str | None = None) -> ExperimentInf
     return ExperimentInfo(experiment=entry, params=dict(run.data.params),
                           metrics=dict(run.data.metrics),
                           artifacts=_artifact_paths(client, run.info.run_id),
-                          lineage=lineage, linked_runs=linked)
+                          lineage=lineage, linked_runs=linked,
+                          registered_model=_model_version(client, lineage.registered_model))
 
 
 def record_lineage(name: str, tracking_uri: str | None = None, **links: str) -> dict[str, str]:
@@ -345,6 +360,23 @@ def _linked_run(client: Any, role: str, run_id: str) -> LinkedRun:
     return LinkedRun(role=role, run_id=run_id, status=run.info.status,
                      params=dict(run.data.params), metrics=dict(run.data.metrics),
                      artifacts=_artifact_paths(client, run_id))
+
+
+def _model_version(client: Any, reference: str | None) -> ModelVersionRef | None:
+    """``"<name>/<version>"`` looked up in the model registry (None where no reference)."""
+    if not reference:
+        return None
+    name, _, version = reference.rpartition("/")
+    if not name or not version:
+        return ModelVersionRef(name=reference, version="", error="expected <name>/<version>")
+    from mlflow.exceptions import MlflowException
+
+    try:
+        found = client.get_model_version(name, version)
+    except MlflowException as exc:
+        return ModelVersionRef(name=name, version=version, error=str(exc).splitlines()[0])
+    return ModelVersionRef(name=name, version=version, source=found.source, run_id=found.run_id,
+                           status=found.status)
 
 
 def _artifact_paths(client: Any, run_id: str, folder: str | None = None) -> tuple[str, ...]:
