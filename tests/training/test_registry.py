@@ -202,5 +202,5 @@ def test_info_looks_up_the_registered_gguf_model_version(store):
                    registered_model=f"afs-majora/{version.version}")
 
     ref = experiment_info("majora-v2-baseline", store["uri"]).registered_model
-    assert (ref.name, ref.version, ref.error) == ("afs-majora", str(version.version), None)
+    assert (ref.reference, ref.error) == (f"afs-majora/{version.version}", None)
     assert ref.source == str(store["root"] / "m.gguf") and ref.run_id == store["first"].run_id

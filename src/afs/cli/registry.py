@@ -130,8 +130,8 @@ def _model(ref) -> str:
     if ref is None:
         return "(not registered yet)"
     if ref.error:
-        return f"{ref.name}/{ref.version} ({ref.error})"
-    return f"{ref.name}/{ref.version} ({ref.status}, source {ref.source})"
+        return f"{ref.reference} ({ref.error})"
+    return f"{ref.reference} ({ref.status}, source {ref.source})"
 
 
 def _link(path: str | None, run_id: str | None) -> str:

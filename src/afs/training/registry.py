@@ -119,8 +119,7 @@ class LineageRecord:
 class ModelVersionRef:
     """The registered model version ``afs.lineage.registered_model`` names, as the store has it."""
 
-    name: str
-    version: str
+    reference: str  # "<registered model name>/<version>"
     source: str | None = None
     run_id: str | None = None
     status: str | None = None
@@ -368,14 +367,14 @@ def _model_version(client: Any, reference: str | None) -> ModelVersionRef | None
         return None
     name, _, version = reference.rpartition("/")
     if not name or not version:
-        return ModelVersionRef(name=reference, version="", error="expected <name>/<version>")
+        return ModelVersionRef(reference, error="expected <name>/<version>")
     from mlflow.exceptions import MlflowException
 
     try:
         found = client.get_model_version(name, version)
     except MlflowException as exc:
-        return ModelVersionRef(name=name, version=version, error=str(exc).splitlines()[0])
-    return ModelVersionRef(name=name, version=version, source=found.source, run_id=found.run_id,
+        return ModelVersionRef(reference, error=str(exc).splitlines()[0])
+    return ModelVersionRef(reference, source=found.source, run_id=found.run_id,
                            status=found.status)
 
 
