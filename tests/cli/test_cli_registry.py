@@ -35,7 +35,8 @@ def make_project(root: Path) -> Path:
         "server:\n  mlflow_tracking_uri: sqlite:///mlflow.db\n")
     data = root / "training_data"
     data.mkdir()
-    rows = [{"instruction": f"what does Label_{i} do?", "output": f"LDA ${i:04X}"} for i in range(5)]
+    rows = [{"instruction": f"what does Label_{i} do?", "output": f"LDA ${i:04X}"}
+            for i in range(5)]
     (data / "majora_v2_mixed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
 
@@ -62,8 +63,9 @@ def test_list_prints_a_table_from_any_subfolder_of_the_project(project):
     assert result.returncode == 0, result.stderr
     header, *rows = result.stdout.strip().splitlines()
     assert header.split() == ["NAME", "MODEL", "FRAMEWORK", "ROWS", "TAGS", "CREATED"]
-    assert rows[0].split()[:5] == ["majora-v2-baseline", "unsloth/Qwen2.5-Coder-7B-Instruct-bnb-4bit",
-                                   "unsloth", "5", "majora,oracle"]
+    assert rows[0].split()[:5] == ["majora-v2-baseline",
+                                   "unsloth/Qwen2.5-Coder-7B-Instruct-bnb-4bit", "unsloth", "5",
+                                   "majora,oracle"]
 
 
 def test_list_json_is_one_document_with_the_dataset_hash(project):
@@ -126,8 +128,10 @@ def test_mlflow_tracking_uri_and_tracking_uri_flag_choose_the_store(project, tmp
                       "--tag", "a", "--tag", "b", "--tag", "a", MLFLOW_TRACKING_URI=other)
     assert summary_line(created).endswith(f"-> {other}")
 
-    listed = run_afs(project["root"], "training", "registry-list", "--json", "--tracking-uri", other)
-    assert [(e["name"], e["tags"]) for e in json.loads(listed.stdout)] == [("elsewhere", ["a", "b"])]
+    listed = run_afs(project["root"], "training", "registry-list", "--json",
+                     "--tracking-uri", other)
+    entries = json.loads(listed.stdout)
+    assert [(e["name"], e["tags"]) for e in entries] == [("elsewhere", ["a", "b"])]
     from afs.training.registry import list_experiments  # in-process: saves a subprocess
 
     in_project = list_experiments(f"sqlite:///{project['root'] / 'mlflow.db'}")
@@ -168,3 +172,10 @@ def test_info_shows_lineage_that_training_and_deployment_runs_left(tmp_path):
     assert "  gguf     data/06_models/tiny.Q8_0.gguf" in text
     assert f"adapter run {run.info.run_id}: FINISHED" in text
     assert "    val_perplexity = 3.5" in text and "    adapter/adapter_config.json" in text
+
+
+@pytest.mark.parametrize("uri, fragment", [("foo://x", "unsupported URI 'foo://x'"),
+                                           ("./mlruns", "filesystem tracking backend")])
+def test_a_store_mlflow_refuses_is_one_error_line(tmp_path, uri, fragment):
+    result = run_afs(tmp_path, "training", "registry-list", "--tracking-uri", uri)
+    assert_user_error(result, f"MLflow store {uri}:", fragment)

@@ -31,7 +31,8 @@ def json_option(func):
 
 
 @click.command("registry-create")
-@click.option("--name", required=True, help="Unique name of the experiment, e.g. majora-v2-baseline.")
+@click.option("--name", required=True,
+              help="Unique name of the experiment, e.g. majora-v2-baseline.")
 @click.option("--model", "base_model", required=True,
               help="Base model: a hub id, a local path, or `tiny`.")
 @click.option("--framework", default="peft", show_default=True,

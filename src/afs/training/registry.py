@@ -41,17 +41,28 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from afs.errors import ConfigError
 from afs.training.dataset_fingerprint import DatasetFingerprint, fingerprint_dataset
+from afs.training.registry_lineage import (
+    LINEAGE_TAGS,
+    LineageRecord,
+    LinkedRun,
+    ModelVersionRef,
+    artifact_paths,
+    linked_run,
+    model_version,
+    read_lineage,
+)
 from afs.training.registry_store import (
     get_or_create_experiment,
     open_client,
     resolve_tracking_uri,
+    store_errors,
     store_exists,
 )
 
@@ -59,15 +70,6 @@ REGISTRY_EXPERIMENT = "afs-registry"
 DEFAULT_FRAMEWORK = "peft"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 DIGEST_LENGTH = 36  # MLflow's datasets.digest column is VARCHAR(36)
-LINEAGE_TAGS = {  # LineageRecord field -> tag on the registry run
-    "adapter_run": "afs.lineage.adapter_run",
-    "adapter": "afs.lineage.adapter",
-    "gguf_run": "afs.lineage.gguf_run",
-    "gguf": "afs.lineage.gguf",
-    "registered_model": "afs.lineage.registered_model",
-}
-ROLE_TAG, ROLE_NAME_TAG = "afs.registry.role", "afs.registry.name"
-ROLES = ("adapter", "gguf")
 NOTE_TAG = "mlflow.note.content"
 
 
@@ -87,43 +89,6 @@ class RegistryExperiment:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "tags": list(self.tags)}
-
-
-@dataclass(frozen=True)
-class LinkedRun:
-    """A run the entry's lineage points at: its status, params, metrics and artifacts."""
-
-    role: str
-    run_id: str
-    status: str | None = None
-    params: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    artifacts: tuple[str, ...] = ()
-    error: str | None = None  # e.g. the run id is not in this store
-
-
-@dataclass(frozen=True)
-class LineageRecord:
-    """dataset -> adapter -> GGUF, as far as later steps have filled it in."""
-
-    dataset: str
-    dataset_sha256: str
-    adapter_run: str | None = None
-    adapter: str | None = None
-    gguf_run: str | None = None
-    gguf: str | None = None
-    registered_model: str | None = None
-
-
-@dataclass(frozen=True)
-class ModelVersionRef:
-    """The registered model version ``afs.lineage.registered_model`` names, as the store has it."""
-
-    reference: str  # "<registered model name>/<version>"
-    source: str | None = None
-    run_id: str | None = None
-    status: str | None = None
-    error: str | None = None  # e.g. not in this store's model registry
 
 
 @dataclass(frozen=True)
@@ -176,18 +141,26 @@ def create_experiment(name: str, base_model: str, dataset: str | Path,
         raise ConfigError("--model: give the base model (a hub id or a local path)")
     fingerprint = fingerprint_dataset(dataset)
     uri = resolve_tracking_uri(tracking_uri)
-    client = open_client(uri)
+    with store_errors(uri):
+        return _register(open_client(uri), uri, name, base_model, framework, tags, notes,
+                         fingerprint)
+
+
+def _register(client: Any, uri: str, name: str, base_model: str, framework: str,
+              tags: tuple[str, ...], notes: str,
+              fingerprint: DatasetFingerprint) -> RegistryExperiment:
     experiment_id = get_or_create_experiment(client, REGISTRY_EXPERIMENT, uri)
     existing = _find_run(client, experiment_id, name)
     if existing is not None:
         raise ConfigError(f"--name {name!r}: already registered (run {existing.info.run_id}, "
-                          f"created {_iso(existing.info.start_time)}) in {uri}; choose another name")
+                          f"created {_iso(existing.info.start_time)}) in {uri}; "
+                          "choose another name")
     run = client.create_run(experiment_id, run_name=name,
                             tags=_entry_tags(name, base_model, framework, tags, notes, fingerprint))
     run_id = run.info.run_id
     try:
         client.log_batch(run_id, params=_entry_params(base_model, framework, fingerprint))
-        _log_dataset_input(client, run_id, name, fingerprint)
+        _log_dataset_input(client, run_id, fingerprint)
     except Exception:
         client.set_terminated(run_id, "FAILED")
         raise
@@ -216,7 +189,7 @@ def _entry_params(base_model: str, framework: str, fingerprint: DatasetFingerpri
     return [Param(key, value) for key, value in values.items()]
 
 
-def _log_dataset_input(client: Any, run_id: str, name: str, fingerprint: DatasetFingerprint) -> None:
+def _log_dataset_input(client: Any, run_id: str, fingerprint: DatasetFingerprint) -> None:
     """The file as an MLflow dataset input: the UI then shows it on the run's page."""
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.data.sources import LocalArtifactDatasetSource
@@ -225,8 +198,8 @@ def _log_dataset_input(client: Any, run_id: str, name: str, fingerprint: Dataset
     dataset = MetaDataset(LocalArtifactDatasetSource(fingerprint.path),
                           name=Path(fingerprint.path).name,
                           digest=fingerprint.sha256[:DIGEST_LENGTH])
-    client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(),
-                                                     tags=[InputTag("mlflow.data.context", "training")])])
+    context = InputTag("mlflow.data.context", "training")
+    client.log_inputs(run_id, datasets=[DatasetInput(dataset._to_mlflow_entity(), tags=[context])])
 
 
 def list_experiments(tracking_uri: str | None = None) -> list[RegistryExperiment]:
@@ -234,7 +207,11 @@ def list_experiments(tracking_uri: str | None = None) -> list[RegistryExperiment
     uri = resolve_tracking_uri(tracking_uri)
     if not store_exists(uri):
         return []
-    client = open_client(uri)
+    with store_errors(uri):
+        return _registry_entries(open_client(uri), uri)
+
+
+def _registry_entries(client: Any, uri: str) -> list[RegistryExperiment]:
     experiment = client.get_experiment_by_name(REGISTRY_EXPERIMENT)
     if experiment is None:
         return []
@@ -249,17 +226,21 @@ def experiment_info(name: str, tracking_uri: str | None = None) -> ExperimentInf
     An unknown name is a ConfigError that lists the closest registered names.
     """
     uri = resolve_tracking_uri(tracking_uri)
-    run = _require_run(name, uri)
-    client = open_client(uri)
+    with store_errors(uri):
+        run = _require_run(name, uri)  # first: an unknown name must not create a store
+        return _info(open_client(uri), run, uri)
+
+
+def _info(client: Any, run: Any, uri: str) -> ExperimentInfo:
     entry = _experiment_from_run(run, uri)
-    lineage = _lineage(client, run, entry)
-    linked = tuple(_linked_run(client, role, run_id) for role, run_id in
+    lineage = read_lineage(client, run, entry.name, entry.dataset.path, entry.dataset.sha256)
+    linked = tuple(linked_run(client, role, run_id) for role, run_id in
                    (("adapter", lineage.adapter_run), ("gguf", lineage.gguf_run)) if run_id)
     return ExperimentInfo(experiment=entry, params=dict(run.data.params),
                           metrics=dict(run.data.metrics),
-                          artifacts=_artifact_paths(client, run.info.run_id),
+                          artifacts=artifact_paths(client, run.info.run_id),
                           lineage=lineage, linked_runs=linked,
-                          registered_model=_model_version(client, lineage.registered_model))
+                          registered_model=model_version(client, lineage.registered_model))
 
 
 def record_lineage(name: str, tracking_uri: str | None = None, **links: str) -> dict[str, str]:
@@ -270,11 +251,12 @@ def record_lineage(name: str, tracking_uri: str | None = None, **links: str) -> 
         raise ConfigError(f"record_lineage: unknown link(s) {', '.join(unknown)}; "
                           f"known: {', '.join(LINEAGE_TAGS)}")
     uri = resolve_tracking_uri(tracking_uri)
-    run = _require_run(name, uri)
-    client = open_client(uri)
     tags = {LINEAGE_TAGS[key]: str(value) for key, value in links.items() if value}
-    for key, value in tags.items():
-        client.set_tag(run.info.run_id, key, value)
+    with store_errors(uri):
+        run_id = _require_run(name, uri).info.run_id
+        client = open_client(uri)
+        for key, value in tags.items():
+            client.set_tag(run_id, key, value)
     return tags
 
 
@@ -323,71 +305,3 @@ def _iso(millis: int | None) -> str:
     if millis is None:
         return ""
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat(timespec="seconds")
-
-
-def _lineage(client: Any, run: Any, entry: RegistryExperiment) -> LineageRecord:
-    """Lineage tags on the registry run, gaps filled from runs that name this entry."""
-    links = {key: run.data.tags.get(tag) for key, tag in LINEAGE_TAGS.items()}
-    for role, linked in _runs_naming(client, entry.name).items():
-        links[f"{role}_run"] = links[f"{role}_run"] or linked.info.run_id
-        links[role] = links[role] or linked.data.tags.get(LINEAGE_TAGS[role])
-    return LineageRecord(dataset=entry.dataset.path, dataset_sha256=entry.dataset.sha256, **links)
-
-
-def _runs_naming(client: Any, name: str) -> dict[str, Any]:
-    """The newest run per role (adapter, gguf) tagged ``afs.registry.name = name``."""
-    experiment_ids = [e.experiment_id for e in client.search_experiments()]
-    if not experiment_ids:
-        return {}
-    runs = client.search_runs(experiment_ids, filter_string=f"tags.`{ROLE_NAME_TAG}` = '{name}'",
-                              order_by=["attributes.start_time DESC"], max_results=1000)
-    newest: dict[str, Any] = {}
-    for run in runs:
-        role = run.data.tags.get(ROLE_TAG)
-        if role in ROLES and role not in newest:
-            newest[role] = run
-    return newest
-
-
-def _linked_run(client: Any, role: str, run_id: str) -> LinkedRun:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        run = client.get_run(run_id)
-    except MlflowException as exc:
-        return LinkedRun(role=role, run_id=run_id, error=str(exc).splitlines()[0])
-    return LinkedRun(role=role, run_id=run_id, status=run.info.status,
-                     params=dict(run.data.params), metrics=dict(run.data.metrics),
-                     artifacts=_artifact_paths(client, run_id))
-
-
-def _model_version(client: Any, reference: str | None) -> ModelVersionRef | None:
-    """``"<name>/<version>"`` looked up in the model registry (None where no reference)."""
-    if not reference:
-        return None
-    name, _, version = reference.rpartition("/")
-    if not name or not version:
-        return ModelVersionRef(reference, error="expected <name>/<version>")
-    from mlflow.exceptions import MlflowException
-
-    try:
-        found = client.get_model_version(name, version)
-    except MlflowException as exc:
-        return ModelVersionRef(reference, error=str(exc).splitlines()[0])
-    return ModelVersionRef(reference, source=found.source, run_id=found.run_id,
-                           status=found.status)
-
-
-def _artifact_paths(client: Any, run_id: str, folder: str | None = None) -> tuple[str, ...]:
-    """Every artifact file of the run, recursively ('' where the store cannot list them)."""
-    paths: list[str] = []
-    try:
-        entries = client.list_artifacts(run_id, folder)
-    except OSError:
-        return ()
-    for entry in entries:
-        if entry.is_dir:
-            paths.extend(_artifact_paths(client, run_id, entry.path))
-        else:
-            paths.append(entry.path)
-    return tuple(paths)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,15 @@ def get_or_create_experiment(client: Any, name: str, uri: str) -> str:
     if experiment.lifecycle_stage == "deleted":
         client.restore_experiment(experiment.experiment_id)
     return experiment.experiment_id
+
+
+@contextmanager
+def store_errors(uri: str) -> Iterator[None]:
+    """MLflow's own errors (unsupported URI, refused file store, …) as one ConfigError line."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"MLflow store {uri}: {first_line}") from exc
