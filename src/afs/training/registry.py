@@ -282,6 +282,8 @@ def _suggest(name: str, known: list[str]) -> str:
 
 
 def _find_run(client: Any, experiment_id: str, name: str) -> Any | None:
+    if not NAME_PATTERN.match(name):  # cannot be registered; keeps the filter string well-formed
+        return None
     runs = client.search_runs([experiment_id], filter_string=f"tags.`afs.name` = '{name}'",
                               max_results=1)
     return runs[0] if runs else None
