@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import time
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ from afs.discriminator.data import (DEFAULT_BLOCK_LINES, DEFAULT_STRIDE, DEFAULT
 from afs.discriminator.model import (DEFAULT_MAX_LENGTH, REAL_LABEL, ElectraDiscriminator,
                                      resolve_device)
 from afs.errors import ConfigError, DataError
+from afs.tracking import mlflow_wanted
 
 log = logging.getLogger(__name__)
 
@@ -206,17 +206,6 @@ def _fit(discriminator: ElectraDiscriminator, train: list[Example], val: list[Ex
     return {"history": history, "best_epoch": best["epoch"], "steps": steps}
 
 
-def _mlflow_active(log_to_mlflow: bool) -> bool:
-    if not log_to_mlflow:
-        return False
-    if os.environ.get("MLFLOW_TRACKING_URI"):
-        return True
-    import sys
-
-    mlflow = sys.modules.get("mlflow")  # a run can only be active if mlflow is imported
-    return bool(mlflow is not None and mlflow.active_run() is not None)
-
-
 def _log_mlflow(params: dict[str, Any], metrics: dict[str, Any], output_dir: Path) -> None:
     try:
         import mlflow
@@ -301,6 +290,6 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
     }
     with atomic_directory(output_dir) as staging:
         discriminator.save(staging)
-    if _mlflow_active(log_to_mlflow):
+    if mlflow_wanted(log_to_mlflow):
         _log_mlflow(params, metrics, output_dir)
     return TrainReport(output_dir, metrics, sizes, seconds, digest, params)

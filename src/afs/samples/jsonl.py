@@ -296,6 +296,19 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a JSONL file; a line that is not
+    JSON is a :class:`DataError` naming the file and line."""
+    path = Path(path)
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise DataError(f"not JSON: {exc}", path=path, line=number) from None
+
+
 def write_jsonl_frame(frame: pd.DataFrame, path: str | Path, progress: bool = False) -> Path:
     """Write a sample frame as JSONL (atomically). Extra non-underscore columns become keys."""
     path = Path(path).expanduser()
