@@ -34,6 +34,10 @@ _EXPORTS = {
     "dedup_against_reference": "afs.training.dedup",
     "decontaminate": "afs.training.dedup",
     "duplicate_clusters": "afs.training.dedup",
+    "build_tiny_model": "afs.training.tiny",
+    "resolve_base_model": "afs.training.tiny",
+    "train_lora": "afs.training.lora",
+    "LoraReport": "afs.training.lora",
 }
 
 __all__ = sorted(_EXPORTS)
