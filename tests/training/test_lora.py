@@ -209,6 +209,11 @@ def test_mlflow_gets_params_step_losses_val_metrics_and_the_adapter(workspace, m
     assert run.data.metrics["lora.val_loss"] == pytest.approx(report.history[0]["val_loss"])
     artifacts = {a.path for a in client.list_artifacts(report.mlflow_run_id, "adapter")}
     assert "adapter/adapter_model.safetensors" in artifacts
+    # under kedro-mlflow a run is already active: log into it and leave it open
+    with mlflow.start_run() as outer:
+        inside = train_lora("tiny", workspace["train"], workspace["val"],
+                            workspace["root"] / "tracked-inside", seed=2, **options)
+        assert inside.mlflow_run_id == outer.info.run_id and mlflow.active_run() is not None
 
 
 def test_a_broken_mlflow_does_not_fail_training(workspace, monkeypatch, caplog):

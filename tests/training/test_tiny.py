@@ -96,8 +96,16 @@ def test_warm_up_lowered_the_loss_and_zero_steps_keep_random_weights(tiny_dir, t
     info = json.loads((tiny_dir / "tiny.json").read_text())
     assert info["pretrain_steps"] == 100
     assert info["pretrain_loss"]["last"] < info["pretrain_loss"]["first"] - 2.0
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     random_dir = build_tiny_model(tmp_path / "random", raw_dir=RAW, pretrain_steps=0)
-    assert "pretrain_loss" in json.loads((random_dir / "tiny.json").read_text())
+    assert json.loads((random_dir / "tiny.json").read_text())["pretrain_loss"] == {}
+    model = AutoModelForCausalLM.from_pretrained(random_dir)
+    batch = AutoTokenizer.from_pretrained(random_dir)(["LDA #$01\nRTS\n"], return_tensors="pt")
+    with torch.no_grad():
+        loss = model(**batch, labels=batch["input_ids"]).loss.item()
+    assert abs(loss - math.log(2048)) < 0.5  # random weights: near-uniform predictions
 
 
 def test_same_inputs_and_seed_give_identical_files(tiny_dir, tmp_path):

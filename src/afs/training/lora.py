@@ -193,6 +193,7 @@ def load_checkpoint(path: Path, fingerprint: str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
+        # our own file; the numpy RNG state in it is not loadable with weights_only=True
         payload = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint means starting over
         log.warning("cannot read checkpoint %s (%s); starting over", path, exc)
