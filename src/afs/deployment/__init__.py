@@ -1,0 +1,20 @@
+"""Deployment: merge a LoRA adapter into its base, export GGUF, quantize with llama.cpp.
+
+Imports are resolved on first use so `import afs.deployment` stays light.
+"""
+
+from __future__ import annotations
+
+from afs.lazy import lazy_exports
+
+_EXPORTS = {
+    "convert_lora_to_gguf": "afs.deployment.gguf_export",
+    "merge_lora": "afs.deployment.gguf_export",
+    "write_gguf": "afs.deployment.gguf_writer",
+    "quantize_gguf": "afs.deployment.quantize",
+    "QUANTIZATIONS": "afs.deployment.quantize",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
