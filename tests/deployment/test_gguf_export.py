@@ -57,6 +57,18 @@ def hf_logits(model, ids: list[int]) -> np.ndarray:
         return model(torch.tensor([ids])).logits[0].float().numpy()
 
 
+def logit_gaps(tokenizer, texts, candidate, reference, other) -> tuple[float, float]:
+    """Over all positions of ``texts``: the largest |candidate - reference| and the largest
+    |other - reference| logit difference (each argument maps token ids to logits)."""
+    worst = other_gap = 0.0
+    for text in texts:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"][:N_CTX]
+        expected = reference(ids)
+        worst = max(worst, float(np.abs(candidate(ids) - expected).max()))
+        other_gap = max(other_gap, float(np.abs(other(ids) - expected).max()))
+    return worst, other_gap
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory, tiny_models, adapter) -> dict:
     """The adapter converted to F32 and Q8_0 (timed), plus the merged transformers model."""
@@ -137,13 +149,9 @@ def test_f32_logits_match_the_merged_transformers_model(workspace, tiny_models):
                                              tokenize=False, add_generation_prompt=True)]
     base = AutoModelForCausalLM.from_pretrained(tiny_models / "tiny-base",
                                                 dtype=torch.float32).eval()
-    worst, adapter_effect = 0.0, 0.0
-    for prompt in prompts:
-        ids = tokenizer(prompt, add_special_tokens=False)["input_ids"][:N_CTX]
-        expected = hf_logits(model, ids)
-        worst = max(worst, float(np.abs(gguf_logits(llm, ids) - expected).max()))
-        adapter_effect = max(adapter_effect,
-                             float(np.abs(hf_logits(base, ids) - expected).max()))
+    worst, adapter_effect = logit_gaps(tokenizer, prompts, lambda ids: gguf_logits(llm, ids),
+                                       lambda ids: hf_logits(model, ids),
+                                       lambda ids: hf_logits(base, ids))
     print(f"\nF32 max |logit difference| {worst:.2e}; merged vs base {adapter_effect:.2f}")
     assert worst < F32_TOLERANCE
     assert adapter_effect > 100 * F32_TOLERANCE  # the merge changed what the file must match

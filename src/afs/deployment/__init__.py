@@ -9,7 +9,9 @@ from afs.lazy import lazy_exports
 
 _EXPORTS = {
     "convert_lora_to_gguf": "afs.deployment.gguf_export",
+    "convert_base_to_gguf": "afs.deployment.gguf_export",
     "merge_lora": "afs.deployment.gguf_export",
+    "write_lora_adapter_gguf": "afs.deployment.gguf_adapter",
     "write_gguf": "afs.deployment.gguf_writer",
     "quantize_gguf": "afs.deployment.quantize",
     "QUANTIZATIONS": "afs.deployment.quantize",

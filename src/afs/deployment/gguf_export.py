@@ -85,18 +85,41 @@ def convert_lora_to_gguf(lora_path: str | Path, output_path: str | Path,
     :mod:`afs.deployment.quantize`. Returns the output path."""
     quantization = check_quantization(quantization)
     check_adapter_folder(lora_path)
-    output = Path(output_path).expanduser()
-    output.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     model, tokenizer = merge_lora(lora_path, base_model, device=device, cache_dir=cache_dir,
                                   raw_dir=raw_dir)
+    output = export_gguf(model, tokenizer, output_path, quantization, Path(lora_path).name)
+    log.info("wrote %s GGUF %s in %.1f s", quantization, output, time.perf_counter() - started)
+    return output
+
+
+def convert_base_to_gguf(base_model: str | Path, output_path: str | Path,
+                         quantization: str = "F32", *, cache_dir: str | Path = "models",
+                         raw_dir: str | Path = DEFAULT_RAW_DIR) -> Path:
+    """The base model alone as a GGUF file (the base that a GGUF LoRA adapter from
+    :func:`afs.deployment.gguf_adapter.write_lora_adapter_gguf` is applied to)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    quantization = check_quantization(quantization)
+    resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir)
+    tokenizer = AutoTokenizer.from_pretrained(resolved)
+    model = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32).eval()
+    return export_gguf(model, tokenizer, output_path, quantization, Path(resolved).name)
+
+
+def export_gguf(model: Any, tokenizer: Any, output_path: str | Path, quantization: str,
+                name: str) -> Path:
+    """Write ``model`` as an F32 GGUF beside ``output_path``, quantize it unless F32 is asked
+    for, and move the result into place (``~`` expanded, folders created)."""
+    output = Path(output_path).expanduser()
+    output.parent.mkdir(parents=True, exist_ok=True)
     with temp_path_beside(output, ".f32.tmp") as f32:
-        write_gguf(model, tokenizer, f32, name=Path(lora_path).name)
+        write_gguf(model, tokenizer, f32, name=name)
         if quantization == "F32":
             os.replace(f32, output)
         else:
             with temp_path_beside(output, f".{quantization}.tmp") as quantized:
                 quantize_gguf(f32, quantized, quantization)
                 os.replace(quantized, output)
-    log.info("wrote %s GGUF %s in %.1f s", quantization, output, time.perf_counter() - started)
     return output
