@@ -83,3 +83,19 @@ def _mlflow() -> Any:
     import mlflow
 
     return mlflow
+
+
+def tag_run(run_id: str | None, tags: dict[str, Any]) -> bool:
+    """Set ``tags`` on the MLflow run ``run_id`` (active or finished) in the current tracking
+    store, e.g. lineage tags once a run's output exists. Without a run id there is nothing to
+    tag; an MLflow error is a warning, as for :class:`MlflowTracker`. Returns whether it tagged."""
+    if not run_id or not tags:
+        return False
+    try:
+        client = _mlflow().MlflowClient()
+        for key, value in tags.items():
+            client.set_tag(run_id, key, str(value))
+    except Exception as exc:  # noqa: BLE001 - tracking must never fail the job
+        log.warning("MLflow tagging of run %s failed (%s)", run_id, exc)
+        return False
+    return True

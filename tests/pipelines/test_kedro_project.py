@@ -1,7 +1,7 @@
 """The Kedro project as a user drives it: `kedro run` (every stage: data generation, quality
-scoring, curation) on the shipped data with MLflow tracking, `--pipelines=curation` alone,
-`kedro viz build` (and a screenshot where Chromium is installed), the notebook, and the
-pipeline registry. All run in a copy of the project under tmp_path."""
+scoring, curation, LoRA training on the tiny base) on the shipped data with MLflow tracking,
+`--pipelines=curation` alone, `kedro viz build` (and a screenshot where Chromium is installed),
+the notebook, and the pipeline registry. All run in a copy of the project under tmp_path."""
 
 from __future__ import annotations
 
@@ -65,9 +65,10 @@ def copy_project(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project after a plain `kedro run` (the default pipeline)."""
+    """A copy of the project after a plain `kedro run` (the default pipeline; about two
+    minutes on 2 CPU cores, most of it building the tiny base model and training)."""
     root = copy_project(tmp_path_factory.mktemp("project"))
-    run_in(root, *kedro("run"))
+    run_in(root, *kedro("run"), timeout=600)
     return root
 
 
@@ -79,7 +80,7 @@ def read_report(project: Path, name: str) -> dict:
     return json.loads((project / "data" / "08_reporting" / f"{name}.json").read_text())
 
 
-def test_kedro_run_chains_generation_scoring_and_curation(project):
+def test_kedro_run_chains_generation_scoring_curation_and_training(project):
     data = project / "data"
     generation = read_report(project, "generation_report")
     quality = read_report(project, "quality_report")
@@ -168,6 +169,33 @@ def test_kedro_run_logs_parameters_and_row_counts_to_mlflow(project):
     assert metrics["rows.domain.train.oracle"] == report["domain"]["train"]["oracle"]
     assert metrics["rows.rejects.total"] == report["rejects"]["total"]
     assert run.data.params["curation.mix.rehearsal_ratio"] == "0.3"
+    # the LoRA trainer logged into the same run, which is tagged with the adapter it wrote
+    training = read_report(project, "training_report")
+    assert run.data.params["training.lora.r"] == run.data.params["lora.r"] == "8"
+    assert run.data.params["lora.rows_train"] == str(report["split"]["train"])
+    assert metrics["training.val_loss"] == metrics["lora.best_val_loss"] \
+        == training["metrics"]["val_loss"]
+    assert metrics["training.rows.val"] == report["split"]["val"]
+    adapter = project / "data" / "06_models" / "lora_adapter"
+    assert run.data.tags["afs.lineage.adapter"] == str(adapter.resolve())
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "adapter")}
+    assert "adapter/adapter_model.safetensors" in artifacts
+
+
+def test_kedro_run_trains_a_lora_adapter_on_the_curated_splits(project):
+    data = project / "data"
+    adapter = data / "06_models" / "lora_adapter"
+    for name in ("adapter_config.json", "adapter_model.safetensors", "training.json"):
+        assert (adapter / name).stat().st_size > 0
+    assert (project / "models" / "tiny-base" / "config.json").is_file()
+    training = read_report(project, "training_report")
+    curation = read_report(project, "curation_report")
+    assert training["rows"] == {"train": curation["split"]["train"],
+                                "val": curation["split"]["val"]}
+    assert training["adapter"] == str(adapter.resolve())
+    assert len(training["history"]) >= 1 and training["metrics"]["val_perplexity"] > 1
+    # the best epoch's adapter is the one kept
+    assert training["metrics"]["val_loss"] <= training["history"][0]["val_loss"]
 
 
 def _screenshot_shows_a_graph(path: Path) -> None:
@@ -225,7 +253,7 @@ def test_registry_has_the_five_pipelines_and_imports_no_torch():
         "from kedro.framework.project import pipelines\n"
         "names = sorted(pipelines)\n"
         "default = sorted(n.name for n in pipelines['__default__'].nodes)\n"
-        "stages = ('data_generation', 'quality_scoring', 'curation')\n"
+        "stages = ('data_generation', 'quality_scoring', 'curation', 'training')\n"
         "chained = sorted(n.name for s in stages for n in pipelines[s].nodes)\n"
         "print(names, default == chained, 'torch' in sys.modules)\n"
     )

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from kedro.io import AbstractDataset
 
+from afs.datasets.file_path import not_written_yet
 from afs.training.converters import write_records_jsonl
 
 
@@ -18,11 +19,15 @@ class JSONLinesDataset(AbstractDataset[list[dict[str, Any]], list[dict[str, Any]
     that trainers see the field order the converter chose.
     """
 
-    def __init__(self, *, filepath: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(self, *, filepath: str, metadata: dict[str, Any] | None = None,
+                 written_by: str | None = None) -> None:
         self._filepath = Path(filepath)
+        self._written_by = written_by  # the pipeline that writes it, named when it is missing
         self.metadata = metadata
 
     def load(self) -> list[dict[str, Any]]:
+        if self._written_by and not self._filepath.is_file():
+            raise not_written_yet(self._filepath, self._written_by)
         with open(self._filepath, "rb") as handle:
             return [orjson.loads(line) for line in handle if line.strip()]
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import AbstractDataset
 
+from afs.datasets.file_path import not_written_yet
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
 
 logger = logging.getLogger(__name__)
@@ -53,10 +54,7 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     def load(self) -> pd.DataFrame:
         """The file's samples as a frame; what the reader saw (and skipped) is logged."""
         if self._written_by and not self._filepath.is_file():
-            raise DatasetError(
-                f"{self._filepath} does not exist yet: it is written by the "
-                f"{self._written_by} pipeline; run `kedro run --pipelines={self._written_by}` "
-                "first, or `kedro run` for every stage in order")
+            raise not_written_yet(self._filepath, self._written_by)
         frame, report = read_jsonl_frame(self._filepath, **self._load_args)
         logger.info(report.summary())
         return frame

@@ -1,4 +1,4 @@
-"""The training pipeline (nodes land with its library; an empty shell until then)."""
+"""The training pipeline: LoRA fine-tuning on the curated chat splits."""
 
 from afs.pipelines.training.pipeline import create_pipeline
 

@@ -1,8 +1,21 @@
-"""The training pipeline: no nodes yet (a later change fills it)."""
+"""The training pipeline: the curated OpenAI-format chat splits -> a LoRA adapter
+(data/06_models/lora_adapter), its report, and MLflow params, curves, metrics and lineage tags."""
 
-from kedro.pipeline import Pipeline
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from afs.pipelines.training import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """An empty pipeline, registered so that `kedro run --pipelines=training` is a valid name."""
-    return Pipeline([])
+    """The training pipeline (``kedro run --pipelines=training``)."""
+    return Pipeline([
+        Node(nodes.train_lora_adapter,
+             ["openai_train_export", "openai_val_export", "params:training"],
+             ["lora_adapter", "lora_training_run"], name="train_lora_adapter_node"),
+        Node(nodes.report_training, "lora_training_run", "training_report",
+             name="report_training_node"),
+        Node(nodes.training_metrics, "training_report", "training_metrics",
+             name="log_training_metrics_node"),
+    ])
