@@ -226,8 +226,9 @@ def test_kedro_viz_build_renders_the_curation_pipeline(project):
 
 
 def test_curation_notebook_runs_every_stage_on_a_fresh_project(tmp_path, monkeypatch):
-    """Opened before any run, the notebook runs the default pipeline itself (from the
-    notebooks/ folder, where relative parameter paths would miss the shipped data)."""
+    """Opened before any run, the notebook runs the stages up to curation itself (from the
+    notebooks/ folder, where relative parameter paths would miss the shipped data), not
+    training."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -243,6 +244,7 @@ def test_curation_notebook_runs_every_stage_on_a_fresh_project(tmp_path, monkeyp
     assert not [output for output in outputs if output.output_type == "error"]
     assert any("image/png" in output.get("data", {}) for output in outputs)
     assert (project / "data" / "05_model_input" / "samples" / "train.jsonl").is_file()
+    assert not (project / "data" / "06_models" / "lora_adapter").exists()
 
 
 def test_registry_has_the_five_pipelines_and_imports_no_torch():
