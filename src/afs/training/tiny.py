@@ -2,9 +2,12 @@
 byte-level BPE tokenizer trained on the project's shipped text.
 
 It lets the training and deployment pipelines run end to end with no model hub. The tokenizer
-is a plain GPT-2 style byte-level BPE (GPT-2 pre-tokenizer regex, ByteLevel decoder), not the
-project's ASMTokenizer: llama.cpp reproduces the GPT-2 pre-tokenizer, not a custom regex, so a
-GGUF export of this model tokenizes exactly as transformers does. Special tokens and the chat
+is a plain byte-level BPE (trained with the GPT-2 pre-tokenizer regex, ByteLevel decoder), not
+the project's ASMTokenizer: llama.cpp reproduces the standard pre-tokenizers, not a custom
+regex. Note that transformers 5 loads any ``model_type: qwen2`` folder, this one included, as a
+``Qwen2Tokenizer`` with Qwen2's split regex, so that is how training tokenizes; the GGUF
+exporter (``afs.deployment``) writes ``tokenizer.ggml.pre = "qwen2"`` to match, and a test
+checks that llama.cpp and transformers give the same tokens. Special tokens and the chat
 template follow Qwen's ChatML.
 
 Same texts, sizes and seed => byte-identical ``tokenizer.json`` and identical weights.
