@@ -1,4 +1,4 @@
-"""Shared fixtures: the tiny base model and a LoRA adapter trained on it, built once."""
+"""Shared fixtures: a LoRA adapter trained on the session's tiny base model, built once."""
 
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ RAW = Path(__file__).resolve().parents[2] / "data" / "01_raw"
 
 
 @pytest.fixture(scope="session")
-def tiny_models(tmp_path_factory) -> Path:
-    """A models folder holding ``tiny-base`` (as ``resolve_base_model("tiny", …)`` builds it)."""
-    from afs.training.tiny import resolve_base_model
-
-    cache = tmp_path_factory.mktemp("models")
-    resolve_base_model("tiny", cache, raw_dir=RAW)
-    return cache
+def tiny_models(tiny_cache) -> Path:
+    """The session's tiny models folder (``tests/conftest.py``), under the name these tests use."""
+    return tiny_cache
 
 
 def write_chats(path: Path, rows: list[dict]) -> Path:

@@ -1,4 +1,4 @@
-"""Shared fixtures: one tiny base model per test session, built from the shipped text."""
+"""Fixtures shared across test folders: one tiny base model per test session."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-RAW = Path(__file__).resolve().parents[2] / "data" / "01_raw"
+RAW = Path(__file__).resolve().parents[1] / "data" / "01_raw"
 
 
 @pytest.fixture(scope="session")
 def tiny_cache(tmp_path_factory) -> Path:
-    """A models folder holding ``tiny-base`` (as ``resolve_base_model("tiny", …)`` builds it)."""
+    """A models folder holding ``tiny-base`` (as ``resolve_base_model("tiny", …)`` builds it),
+    built once for the training and the deployment tests."""
     from afs.training.tiny import resolve_base_model
 
     cache = tmp_path_factory.mktemp("models")
