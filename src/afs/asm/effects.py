@@ -46,7 +46,7 @@ _SHIFTS = {"ASL": ("", "C NZ"), "LSR": ("", "C NZ"), "ROL": ("C", "C NZ"),
 _MEMORY_READS = frozenset("LDA LDX LDY ADC SBC AND ORA EOR CMP CPX CPY BIT TSB TRB".split())
 _MEMORY_WRITES = frozenset("STA STX STY STZ TSB TRB".split())
 _WIDTH_SIZED = frozenset("A X Y".split())
-_FLAGS = frozenset("C NZ V P".split())
+FLAGS = frozenset("C NZ V P".split())  # status flags: nearly every instruction writes them
 
 
 @dataclass(frozen=True)
@@ -112,4 +112,4 @@ def depends(first: Effects, second: Effects) -> bool:
     # two writes of the flags are not counted: nearly every instruction writes N and Z, and
     # the order of two such writes only matters to a later branch (itself a barrier)
     return (_touches(first.writes, second.reads) or _touches(first.reads, second.writes)
-            or _touches(first.writes - _FLAGS, second.writes - _FLAGS))
+            or _touches(first.writes - FLAGS, second.writes - FLAGS))

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from afs.asm.effects import BARRIER, Effects, depends, effects
+from afs.asm.effects import BARRIER, FLAGS, Effects, depends, effects
 
-# what a mistake must break: registers, widths, stack, memory; not the flags, which nearly
-# every instruction writes
-_FLAGS = frozenset({"C", "NZ", "V", "P"})
 
 
 def line_effects(parsed: Iterable[tuple[int, str, str, bool]]) -> dict[int, Effects]:
@@ -41,7 +38,7 @@ def fed_resources(lines: dict[int, Effects], index: int) -> frozenset[str]:
     """What line ``index`` writes (flags aside) that a later line of the snippet reads before
     anything writes it again: the values the rest of the snippet takes from this line."""
     fed: set[str] = set()
-    pending = set(lines[index].writes - _FLAGS - {BARRIER})
+    pending = set(lines[index].writes - FLAGS - {BARRIER})  # values, not the flags
     for later in sorted(i for i in lines if i > index):
         if lines[later].barrier:
             break
