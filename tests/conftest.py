@@ -18,3 +18,22 @@ def tiny_cache(tmp_path_factory) -> Path:
     cache = tmp_path_factory.mktemp("models")
     resolve_base_model("tiny", cache, raw_dir=RAW)
     return cache
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tiny_cache, tmp_path_factory) -> Path:
+    """The tiny base model as a Q8_0 GGUF file (what a deployed model looks like)."""
+    from afs.deployment import convert_base_to_gguf
+
+    path = tmp_path_factory.mktemp("gguf") / "afs-tiny.gguf"
+    return convert_base_to_gguf("tiny", path, "Q8_0", cache_dir=tiny_cache, raw_dir=RAW)
+
+
+@pytest.fixture(scope="session")
+def tiny_server(tiny_gguf):
+    """llama-cpp-python's OpenAI-compatible server for ``tiny_gguf`` on a free loopback
+    port, shared by the session's tests (model id ``afs-tiny``)."""
+    from afs.deployment.server import start_server
+
+    with start_server(tiny_gguf, n_ctx=512, n_threads=1) as server:
+        yield server

@@ -23,6 +23,7 @@ COMMAND_GROUPS = {
     "generators": "afs.cli.generators:generators",
     "knowledge": "afs.cli.knowledge:knowledge",
     "discriminator": "afs.cli.discriminator:discriminator",
+    "deploy": "afs.cli.deploy:deploy",
 }
 
 

@@ -1,4 +1,5 @@
-"""Deployment: merge a LoRA adapter into its base, export GGUF, quantize with llama.cpp.
+"""Deployment: merge a LoRA adapter into its base, export GGUF, quantize with llama.cpp,
+serve the GGUF over an OpenAI-compatible API and talk to such servers.
 
 Imports are resolved on first use so `import afs.deployment` stays light.
 """
@@ -15,6 +16,12 @@ _EXPORTS = {
     "write_gguf": "afs.deployment.gguf_writer",
     "quantize_gguf": "afs.deployment.quantize",
     "QUANTIZATIONS": "afs.deployment.quantize",
+    "LMStudioClient": "afs.deployment.client",
+    "ChatResult": "afs.deployment.client",
+    "ServerUnavailableError": "afs.deployment.client",
+    "ModelNotFoundError": "afs.deployment.client",
+    "start_server": "afs.deployment.server",
+    "serve_gguf": "afs.deployment.server",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,230 @@
+"""A small chat client for any OpenAI-compatible server: LM Studio (``:1234/v1``), llama.cpp's
+server or ``afs deploy serve`` (``/v1``), Ollama (``:11434/v1``).
+
+Built on the official ``openai`` client. AFS does its own retries (exponential backoff on
+connection errors, timeouts, 429 and 5xx) so that the error a user finally sees says which
+server was tried, how often, and what to do about it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from afs.errors import AfsError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 1234  # LM Studio's default; llama.cpp's server and `afs deploy serve` use 8000
+API_KEY = "not-needed"  # local servers ignore it, but the openai client insists on one
+
+
+class ServerUnavailableError(AfsError):
+    """No OpenAI-compatible server answered at the given address (after the retries)."""
+
+
+class ModelNotFoundError(AfsError):
+    """The server answered but does not serve the requested model."""
+
+
+class ServerResponseError(AfsError):
+    """The server answered with an error that retrying will not fix (bad request, …)."""
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """One chat completion with what an evaluation needs besides the text."""
+
+    text: str
+    model: str
+    latency_s: float
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    finish_reason: str | None = None
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Generated tokens per second of wall time (None when the server gave no usage)."""
+        if not self.completion_tokens or self.latency_s <= 0:
+            return None
+        return self.completion_tokens / self.latency_s
+
+
+def base_url_for(host: str, port: int) -> str:
+    """The OpenAI API root (``http://host:port/v1``) of a server on ``host:port``."""
+    return f"http://{host}:{port}/v1"
+
+
+def normalize_base_url(url: str) -> str:
+    """``url`` as an OpenAI API root: ``http://h:p`` and ``http://h:p/`` become ``…/v1``;
+    a URL that already names a path (``…/v1``, ``…/api/v1``) is kept."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = f"http://{url}"
+    path = url.partition("://")[2].partition("/")[2]
+    return url if path else f"{url}/v1"
+
+
+class LMStudioClient:
+    """Chat with a model on an OpenAI-compatible server.
+
+    >>> client = LMStudioClient(port=8000)                    # doctest: +SKIP
+    >>> client.chat("What does LDA do?", temperature=0.7, max_tokens=500)  # doctest: +SKIP
+
+    ``model`` is the served model's id; when None the server's first model is used (LM Studio
+    and llama.cpp serve one). ``base_url`` overrides ``host``/``port`` (e.g. a remote
+    ``https://…/v1``). Failed requests are retried ``max_retries`` times with exponential
+    backoff starting at ``backoff_s``; each request waits at most ``timeout_s``.
+    """
+
+    def __init__(self, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
+                 model: str | None = None, *, base_url: str | None = None,
+                 api_key: str = API_KEY, timeout_s: float = 60.0, max_retries: int = 3,
+                 backoff_s: float = 0.5):
+        from openai import OpenAI
+
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        self.base_url = normalize_base_url(base_url) if base_url else base_url_for(host, port)
+        self.model = model
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        # retries are ours (see the module docstring), so the openai client makes one try
+        self._client = OpenAI(base_url=self.base_url, api_key=api_key, timeout=timeout_s,
+                              max_retries=0)
+
+    @classmethod
+    def from_url(cls, url: str, model: str | None = None, **kwargs: Any) -> LMStudioClient:
+        """A client for the server at ``url`` (``http://host:port`` or an API root)."""
+        return cls(base_url=url, model=model, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"LMStudioClient(base_url={self.base_url!r}, model={self.model!r})"
+
+    # ---------------------------------------------------------------- models
+
+    def models(self) -> list[str]:
+        """The ids of the models the server serves."""
+        page = self._with_retries(lambda: self._client.models.list())
+        return [model.id for model in page.data]
+
+    def resolve_model(self) -> str:
+        """The model id requests use: ``model`` if the server has it, else the server's first
+        model. A ModelNotFoundError lists what the server has."""
+        available = self.models()
+        if self.model is None:
+            if not available:
+                raise ModelNotFoundError(f"{self.base_url} serves no model; load one first")
+            return available[0]
+        if self.model not in available:
+            raise ModelNotFoundError(
+                f"{self.base_url} does not serve model {self.model!r}; it serves: "
+                f"{', '.join(available) or '(none)'}")
+        return self.model
+
+    # ---------------------------------------------------------------- chat
+
+    def chat(self, prompt: str, temperature: float = 0.7, max_tokens: int = 512,
+             system: str | None = None, *, stream: bool = False) -> str | Iterator[str]:
+        """The model's answer to ``prompt`` (after an optional ``system`` message). With
+        ``stream=True``, an iterator over the answer's text pieces as they arrive."""
+        if stream:
+            return self.chat_stream(prompt, temperature, max_tokens, system)
+        return self.complete(prompt, temperature, max_tokens, system).text
+
+    def complete(self, prompt: str, temperature: float = 0.7, max_tokens: int = 512,
+                 system: str | None = None, *, seed: int | None = None) -> ChatResult:
+        """Like :meth:`chat`, with the latency, token counts and finish reason."""
+        model = self.resolve_model() if self.model is None else self.model
+        request = self._request(model, prompt, temperature, max_tokens, system, seed)
+        started = time.perf_counter()
+        response = self._with_retries(lambda: self._client.chat.completions.create(**request))
+        latency = time.perf_counter() - started
+        choice = response.choices[0]
+        usage = response.usage
+        return ChatResult(text=choice.message.content or "", model=response.model or model,
+                          latency_s=latency,
+                          prompt_tokens=getattr(usage, "prompt_tokens", None),
+                          completion_tokens=getattr(usage, "completion_tokens", None),
+                          finish_reason=choice.finish_reason)
+
+    def chat_stream(self, prompt: str, temperature: float = 0.7, max_tokens: int = 512,
+                    system: str | None = None) -> Iterator[str]:
+        """The answer's text pieces as the server streams them. Connecting is retried;
+        a stream cut off halfway raises ServerUnavailableError (never a silent short text)."""
+        from openai import APIConnectionError
+
+        model = self.resolve_model() if self.model is None else self.model
+        request = self._request(model, prompt, temperature, max_tokens, system, None)
+        chunks = self._with_retries(
+            lambda: self._client.chat.completions.create(**request, stream=True))
+        try:
+            for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except APIConnectionError as exc:
+            raise ServerUnavailableError(
+                f"{self.base_url}: the stream broke off: {exc}") from exc
+
+    @staticmethod
+    def _request(model: str, prompt: str, temperature: float, max_tokens: int,
+                 system: str | None, seed: int | None) -> dict[str, Any]:
+        messages = [{"role": "system", "content": system}] if system else []
+        messages.append({"role": "user", "content": prompt})
+        request: dict[str, Any] = {"model": model, "messages": messages,
+                                   "temperature": temperature, "max_tokens": max_tokens}
+        if seed is not None:
+            request["seed"] = seed
+        return request
+
+    # ---------------------------------------------------------------- retries
+
+    def _with_retries(self, call: Any) -> Any:
+        """``call()``, retried on errors that may pass; other errors become AfsErrors."""
+        import openai
+
+        retryable = (openai.APIConnectionError, openai.RateLimitError,
+                     openai.InternalServerError)  # APITimeoutError is an APIConnectionError
+        for attempt in range(self.max_retries + 1):
+            try:
+                return call()
+            except retryable as exc:
+                if attempt == self.max_retries:
+                    raise self._final_error(exc, attempt + 1) from exc
+                time.sleep(self.backoff_s * 2 ** attempt)
+            except openai.NotFoundError as exc:
+                raise ModelNotFoundError(
+                    f"{self.base_url}: not found ({_detail(exc)}); check the model name "
+                    f"({self.model or 'the server default'}) and the URL") from exc
+            except openai.APIStatusError as exc:
+                raise ServerResponseError(
+                    f"{self.base_url}: HTTP {exc.status_code}: {_detail(exc)}") from exc
+        raise AssertionError("unreachable")
+
+    def _final_error(self, exc: Exception, tries: int) -> AfsError:
+        import openai
+
+        if isinstance(exc, openai.APITimeoutError):
+            return ServerUnavailableError(
+                f"{self.base_url}: no answer within {self.timeout_s:g} s ({tries} tries); "
+                "the server is overloaded or the timeout is too short")
+        if isinstance(exc, openai.APIConnectionError):
+            return ServerUnavailableError(
+                f"no OpenAI-compatible server at {self.base_url} ({tries} tries: {exc}); "
+                "start one (`afs deploy serve MODEL.gguf --port PORT`, LM Studio's local "
+                "server, `ollama serve`) or fix the host/port")
+        return ServerUnavailableError(
+            f"{self.base_url}: {_detail(exc)} after {tries} tries")
+
+
+def _detail(exc: Any) -> str:
+    """The server's error message, short."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        message = error.get("message") if isinstance(error, dict) else error
+        if message:
+            return str(message)[:300]
+    return str(exc)[:300]

@@ -1,0 +1,198 @@
+"""LMStudioClient and the llama.cpp server: real servers on loopback ports.
+
+The llama.cpp tests talk to the session's ``tiny_server`` (tests/conftest.py); the retry and
+error tests use small stdlib HTTP servers that answer the way a failing server does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from afs.deployment.client import (
+    LMStudioClient,
+    ModelNotFoundError,
+    ServerResponseError,
+    ServerUnavailableError,
+    normalize_base_url,
+)
+from afs.deployment.server import ServerStartError, free_port, start_server
+from afs.errors import ConfigError
+
+PROMPT = "What does LDA do?"
+
+
+# ------------------------------------------------------------------ against llama.cpp
+
+
+def test_chat_answers_through_the_llama_cpp_server(tiny_server):
+    client = LMStudioClient(port=tiny_server.port, host=tiny_server.host)
+    assert client.models() == ["afs-tiny"]
+    answer = client.chat(PROMPT, temperature=0.0, max_tokens=16)
+    assert isinstance(answer, str) and answer
+
+
+def test_streaming_yields_the_same_text_as_one_answer(tiny_server):
+    client = LMStudioClient.from_url(tiny_server.url, model="afs-tiny")
+    whole = client.chat(PROMPT, temperature=0.0, max_tokens=24, system="Be brief.")
+    pieces = list(client.chat(PROMPT, temperature=0.0, max_tokens=24, system="Be brief.",
+                              stream=True))
+    assert len(pieces) > 1
+    assert "".join(pieces) == whole
+
+
+def test_complete_reports_tokens_and_latency(tiny_server):
+    result = LMStudioClient.from_url(tiny_server.base_url).complete(
+        PROMPT, temperature=0.0, max_tokens=12)
+    assert result.model == "afs-tiny"
+    assert result.completion_tokens == 12 and result.finish_reason == "length"
+    assert result.prompt_tokens and result.prompt_tokens > 5
+    assert result.latency_s > 0 and result.tokens_per_s > 0
+
+
+def test_the_plain_openai_client_talks_to_the_server(tiny_server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=tiny_server.base_url, api_key="unused")
+    response = client.chat.completions.create(
+        model="afs-tiny", messages=[{"role": "user", "content": PROMPT}], max_tokens=8,
+        temperature=0.0)
+    assert response.choices[0].message.content
+    assert response.usage.completion_tokens == 8
+
+
+def test_a_model_the_server_does_not_have_is_named_with_what_it_has(tiny_server):
+    client = LMStudioClient.from_url(tiny_server.url, model="majora-7b")
+    with pytest.raises(ModelNotFoundError, match=r"'majora-7b'.*serves: afs-tiny"):
+        client.resolve_model()
+
+
+# ------------------------------------------------------------------ failing servers
+
+
+def test_no_server_is_a_clear_error_after_backed_off_retries():
+    port = free_port()
+    client = LMStudioClient(port=port, max_retries=2, backoff_s=0.05, timeout_s=2)
+    started = time.perf_counter()
+    with pytest.raises(ServerUnavailableError, match=rf"127.0.0.1:{port}/v1 \(3 tries") as err:
+        client.chat(PROMPT)
+    assert time.perf_counter() - started >= 0.05 + 0.10  # the two backoff waits
+    assert "afs deploy serve" in str(err.value)
+
+
+class ScriptedHandler(BaseHTTPRequestHandler):
+    """Answers POSTs with the server's next scripted (status, body); counts requests."""
+
+    def do_GET(self) -> None:  # /v1/models
+        self._send(200, {"object": "list", "data": [{"id": "scripted", "object": "model"}]})
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.requests += 1
+        status, body, delay = self.server.script.pop(0)
+        time.sleep(delay)
+        self._send(status, body)
+
+    def _send(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+            pass
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def completion(text: str) -> dict:
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
+
+
+@contextmanager
+def scripted_server(*script: tuple[int, dict, float]) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedHandler)
+    server.script, server.requests = list(script), 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_errors_are_retried_until_an_answer_comes():
+    busy = (503, {"error": {"message": "model is loading"}}, 0.0)
+    with scripted_server(busy, busy, (200, completion("LDA loads A."), 0.0)) as server:
+        client = LMStudioClient(port=server.server_port, model="scripted", backoff_s=0.01)
+        assert client.chat(PROMPT) == "LDA loads A."
+        assert server.requests == 3
+
+
+def test_a_server_that_keeps_failing_is_reported_with_its_message():
+    busy = (500, {"error": {"message": "out of memory"}}, 0.0)
+    with scripted_server(busy, busy) as server:
+        client = LMStudioClient(port=server.server_port, model="scripted", max_retries=1,
+                                backoff_s=0.01)
+        with pytest.raises(ServerUnavailableError, match="out of memory after 2 tries"):
+            client.chat(PROMPT)
+
+
+def test_a_bad_request_is_not_retried():
+    with scripted_server((400, {"error": {"message": "max_tokens too large"}}, 0.0)) as server:
+        client = LMStudioClient(port=server.server_port, model="scripted", backoff_s=0.01)
+        with pytest.raises(ServerResponseError, match="HTTP 400: max_tokens too large"):
+            client.chat(PROMPT)
+        assert server.requests == 1
+
+
+def test_a_slow_server_times_out_with_a_clear_error():
+    slow = (200, completion("late"), 1.5)
+    with scripted_server(slow) as server:
+        client = LMStudioClient(port=server.server_port, model="scripted", timeout_s=0.3,
+                                max_retries=0)
+        with pytest.raises(ServerUnavailableError, match=r"no answer within 0.3 s \(1 tries\)"):
+            client.chat(PROMPT)
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://127.0.0.1:1234", "http://127.0.0.1:1234/v1"),
+    ("127.0.0.1:11434/", "http://127.0.0.1:11434/v1"),
+    ("http://host:8000/v1/", "http://host:8000/v1"),
+    ("https://example.org/api/v1", "https://example.org/api/v1"),
+])
+def test_server_urls_become_api_roots(url, expected):
+    assert normalize_base_url(url) == expected
+
+
+# ------------------------------------------------------------------ starting servers
+
+
+def test_a_file_that_is_not_gguf_is_refused_before_starting(tmp_path):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"PK\x03\x04 not a model")
+    with pytest.raises(ConfigError, match=r"model.gguf: not a GGUF file"):
+        start_server(fake)
+    with pytest.raises(ConfigError, match="no such GGUF file"):
+        start_server(tmp_path / "missing.gguf")
+
+
+def test_a_broken_gguf_reports_the_server_log(tmp_path, tiny_gguf):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(tiny_gguf.read_bytes()[:4096])  # the header survives, tensors do not
+    with pytest.raises(ServerStartError, match=r"broken exited with code") as err:
+        start_server(broken, ready_timeout_s=60)
+    assert "\n" in str(err.value)  # the log tail follows the first line
