@@ -13,9 +13,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def current_umask() -> int:
+    """The process umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def give_default_mode(path: str | Path) -> None:
+    """Give a file or folder made by ``mkstemp``/``mkdtemp`` (0600/0700, private) the mode a
+    plain ``open``/``mkdir`` would have given it, before it is moved into place."""
+    base = 0o777 if Path(path).is_dir() else 0o666
+    os.chmod(path, base & ~current_umask())
+
+
 def install_directory(staging: str | Path, output_dir: str | Path) -> None:
     """Move the finished ``staging`` folder to ``output_dir`` (replacing an old one)."""
     staging, output_dir = Path(staging), Path(output_dir)
+    give_default_mode(staging)
     old = None
     if output_dir.exists():
         old = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")

@@ -6,14 +6,13 @@ from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 PIPELINE_NAMES = ("data_generation", "quality_scoring", "curation", "training", "deployment")
-# `kedro run`: the stages that have nodes, in data order (deployment joins them when it is
-# filled)
-DEFAULT_PIPELINES = ("data_generation", "quality_scoring", "curation", "training")
+# `kedro run`: every stage, in data order
+DEFAULT_PIPELINES = PIPELINE_NAMES
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Map each pipeline name to its ``Pipeline``; ``__default__`` chains generation, quality
-    scoring, curation and LoRA training.
+    scoring, curation, LoRA training and deployment.
 
     ``find_pipelines`` imports only the folders a ``kedro run --pipelines=...`` asks for,
     so the default is set only when all of its parts were loaded.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import numpy as np
 import pytest
 
 from afs.deployment import convert_base_to_gguf, merge_lora, write_lora_adapter_gguf

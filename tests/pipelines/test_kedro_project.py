@@ -1,5 +1,6 @@
 """The Kedro project as a user drives it: `kedro run` (every stage: data generation, quality
-scoring, curation, LoRA training on the tiny base) on the shipped data with MLflow tracking,
+scoring, curation, LoRA training on the tiny base, GGUF deployment) on the shipped data with
+MLflow tracking,
 `--pipelines=curation` alone, `kedro viz build` (and a screenshot where Chromium is installed),
 the notebook, and the pipeline registry. All run in a copy of the project under tmp_path."""
 
@@ -65,7 +66,7 @@ def copy_project(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project after a plain `kedro run` (the default pipeline; about two
+    """A copy of the project after a plain `kedro run` (the default pipeline; two to three
     minutes on 2 CPU cores, most of it building the tiny base model and training)."""
     root = copy_project(tmp_path_factory.mktemp("project"))
     run_in(root, *kedro("run"), timeout=600)
@@ -198,6 +199,33 @@ def test_kedro_run_trains_a_lora_adapter_on_the_curated_splits(project):
     assert training["metrics"]["val_loss"] <= training["history"][0]["val_loss"]
 
 
+def test_kedro_run_deploys_a_gguf_that_answers_and_registers_it(project):
+    from llama_cpp import Llama
+    from mlflow.tracking import MlflowClient
+
+    gguf = project / "data" / "06_models" / "model.gguf"
+    llm = Llama(model_path=str(gguf), n_ctx=128, verbose=False)
+    assert llm.metadata["general.architecture"] == "qwen2"
+    smoke = read_report(project, "smoke_eval_report")
+    summary = smoke["models"]["smoke"]["summary"]
+    assert smoke["models"]["smoke"]["status"] == "ok"
+    assert summary["answered"] == smoke["suite"]["items"] == 8 and summary["errors"] == 0
+    html = (project / "data" / "08_reporting" / "smoke_eval_report.html").read_text()
+    assert '<img src="data:image/png;base64,' in html
+    registered = read_report(project, "registered_model")
+    client = MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
+    version = client.get_model_version(registered["name"], registered["version"])
+    assert version.tags["quantization"] == "Q8_0"
+    assert version.tags["dataset_hash"] == read_report(project, "training_report")["dataset_hash"]
+    assert version.source == f"runs:/{version.run_id}/gguf/model.gguf"
+    run = client.get_run(version.run_id)
+    assert run.data.tags["afs.lineage.gguf"] == str(gguf.resolve())
+    assert run.data.tags["afs.lineage.registered_model"] == f"{registered['name']}/1"
+    assert run.data.metrics["deployment.eval.smoke.answered"] == 8
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "gguf")}
+    assert artifacts == {"gguf/model.gguf"}
+
+
 def _screenshot_shows_a_graph(path: Path) -> None:
     """The flowchart area (right of the side panels) is not an empty background."""
     import numpy as np
@@ -255,7 +283,7 @@ def test_registry_has_the_five_pipelines_and_imports_no_torch():
         "from kedro.framework.project import pipelines\n"
         "names = sorted(pipelines)\n"
         "default = sorted(n.name for n in pipelines['__default__'].nodes)\n"
-        "stages = ('data_generation', 'quality_scoring', 'curation', 'training')\n"
+        "stages = ('data_generation', 'quality_scoring', 'curation', 'training', 'deployment')\n"
         "chained = sorted(n.name for s in stages for n in pipelines[s].nodes)\n"
         "print(names, default == chained, 'torch' in sys.modules)\n"
     )

@@ -24,6 +24,7 @@ COMMAND_GROUPS = {
     "knowledge": "afs.cli.knowledge:knowledge",
     "discriminator": "afs.cli.discriminator:discriminator",
     "deploy": "afs.cli.deploy:deploy",
+    "evaluate": "afs.cli.evaluate:evaluate",
 }
 
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from afs.atomic_dir import give_default_mode
 from afs.deployment.gguf_writer import write_gguf
 from afs.deployment.quantize import check_quantization, quantize_gguf
 from afs.errors import ConfigError
@@ -117,9 +118,11 @@ def export_gguf(model: Any, tokenizer: Any, output_path: str | Path, quantizatio
     with temp_path_beside(output, ".f32.tmp") as f32:
         write_gguf(model, tokenizer, f32, name=name)
         if quantization == "F32":
+            give_default_mode(f32)
             os.replace(f32, output)
         else:
             with temp_path_beside(output, f".{quantization}.tmp") as quantized:
                 quantize_gguf(f32, quantized, quantization)
+                give_default_mode(quantized)
                 os.replace(quantized, output)
     return output

@@ -8,19 +8,17 @@ state, safe in worker threads)."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pandas as pd
 
+from afs.reports.html import (empty_figure, esc, figure_html, new_figure, num, page_html,
+                              table_html)
 from afs.samples.frame import METADATA_KEY, REJECT_REASON, REJECT_STEP
 from afs.samples.jsonl import atomic_write
 
@@ -141,21 +139,6 @@ def _top_domains(counts: Mapping[str, int], limit: int = MAX_DOMAINS) -> list[st
 # ------------------------------------------------------------------ figures
 
 
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure  # only report building pays for matplotlib
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def _empty(figure: Figure, title: str, message: str) -> Figure:
-    axes = figure.add_subplot()
-    axes.set_title(title)
-    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#666",
-              transform=axes.transAxes)
-    axes.set_axis_off()
-    return figure
-
-
 def plot_score_histograms(scored: pd.DataFrame, bins: int = 20,
                           min_score: float | None = None) -> Figure:
     """One histogram (0..1) per score: the overall score, then each component present."""
@@ -163,7 +146,7 @@ def plot_score_histograms(scored: pd.DataFrame, bins: int = 20,
     columns = [c for c in table.columns[1:] if table[c].notna().any()] or ["overall"]
     ncols = 2 if len(columns) in (2, 4) else min(3, len(columns))
     nrows = -(-len(columns) // ncols)
-    figure = _figure(4.2 * ncols, 3.0 * nrows)
+    figure = new_figure(4.2 * ncols, 3.0 * nrows)
     axes_grid = figure.subplots(nrows, ncols, squeeze=False)
     edges = [i / bins for i in range(bins + 1)]
     for axes, column in zip(axes_grid.flat, columns, strict=False):
@@ -190,11 +173,11 @@ def plot_scores_by_domain(scored: pd.DataFrame, min_score: float | None = None) 
     sample count on each label."""
     table = score_table(scored).dropna(subset=["overall"])
     if not len(table):
-        return _empty(_figure(8, 2.5), "Overall score by domain", "no scored samples")
+        return empty_figure(new_figure(8, 2.5), "Overall score by domain", "no scored samples")
     groups = {str(d): g["overall"].to_numpy() for d, g in table.groupby("domain")}
     domains = _top_domains({d: len(v) for d, v in groups.items()})
     domains.sort(key=lambda d: pd.Series(groups[d]).median())
-    figure = _figure(9, 1.2 + 0.38 * len(domains))
+    figure = new_figure(9, 1.2 + 0.38 * len(domains))
     axes = figure.add_subplot()
     axes.boxplot([groups[d] for d in domains], vert=False, widths=0.6,
                  tick_labels=[f"{d} (n={len(groups[d])})" for d in domains],
@@ -219,9 +202,9 @@ def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Figu
     filtering, labelled with the count and the share kept."""
     domains = _top_domains({d: before.get(d, 0) + after.get(d, 0) for d in {*before, *after}})
     if not domains:
-        return _empty(_figure(8, 2.5), "Domain mix before and after", "no samples")
+        return empty_figure(new_figure(8, 2.5), "Domain mix before and after", "no samples")
     domains.reverse()  # largest on top
-    figure = _figure(9, 1.4 + 0.45 * len(domains))
+    figure = new_figure(9, 1.4 + 0.45 * len(domains))
     axes = figure.add_subplot()
     height = 0.4
     positions = range(len(domains))
@@ -245,9 +228,10 @@ def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Figu
 def plot_cluster_sizes(sizes: Sequence[int]) -> Figure:
     """Number of duplicate clusters of each size (members, the kept one included)."""
     if not sizes:
-        return _empty(_figure(8, 2.5), "Duplicate cluster sizes", "no duplicate clusters")
+        return empty_figure(new_figure(8, 2.5), "Duplicate cluster sizes",
+                            "no duplicate clusters")
     counts = Counter(sizes)
-    figure = _figure(8, 3.5)
+    figure = new_figure(8, 3.5)
     axes = figure.add_subplot()
     xs = sorted(counts)
     bars = axes.bar([str(x) for x in xs], [counts[x] for x in xs], color="#8172B2", width=0.6)
@@ -267,12 +251,12 @@ def plot_cluster_sizes(sizes: Sequence[int]) -> Figure:
 def plot_reject_reasons(reasons: Sequence[tuple[str, str, int]]) -> Figure:
     """Horizontal bars of the most common reject reasons, coloured by step."""
     if not reasons:
-        return _empty(_figure(8, 2.5), "Top reject reasons", "nothing was rejected")
+        return empty_figure(new_figure(8, 2.5), "Top reject reasons", "nothing was rejected")
     rows = list(reversed(reasons))  # largest on top
     steps = sorted({step for step, _, _ in rows})
     palette = ["#C44E52", "#DD8452", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C"]
     colours = {step: palette[i % len(palette)] for i, step in enumerate(steps)}
-    figure = _figure(9, 1.3 + 0.4 * len(rows))
+    figure = new_figure(9, 1.3 + 0.4 * len(rows))
     axes = figure.add_subplot()
     bars = axes.barh(range(len(rows)), [n for _, _, n in rows],
                      color=[colours[step] for step, _, _ in rows])
@@ -317,60 +301,7 @@ def quality_figures(scored: pd.DataFrame, filtered: pd.DataFrame, rejects: pd.Da
     }
 
 
-def figure_png(figure: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return buffer.getvalue()
-
-
 # ------------------------------------------------------------------ the page
-
-CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
-       max-width: 1000px; margin: 2em auto; padding: 0 1em; line-height: 1.45; background: #fff; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
-.meta { color: #666; font-size: 0.9em; }
-.cards { display: flex; gap: 1em; flex-wrap: wrap; margin: 1em 0; }
-.card { border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 1.2em; min-width: 8em; }
-.card .n { font-size: 1.7em; font-weight: 600; }
-.card .l { color: #666; font-size: 0.85em; }
-.ok { color: #2a7d2a; } .bad { color: #b22; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ddd; padding: 0.3em 0.8em; text-align: left; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-th { background: #f4f4f4; }
-.tables { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
-figure { margin: 1.2em 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { color: #555; font-size: 0.9em; }
-"""
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _num(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return f"{value:,}" if isinstance(value, int) else _esc(value)
-
-
-def _table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    rows = list(rows)
-    head = "".join(f'<th class="{"num" if i else ""}">{_esc(h)}</th>' for i, h in enumerate(headers))
-    if not rows:
-        body = f'<tr><td colspan="{len(headers)}">none</td></tr>'
-    else:
-        body = "".join("<tr>" + "".join(
-            f'<td class="num">{_num(v)}</td>' if i else f"<td>{_esc(v)}</td>"
-            for i, v in enumerate(row)) + "</tr>" for row in rows)
-    return f"<div><h3>{_esc(title)}</h3><table><tr>{head}</tr>{body}</table></div>"
-
 
 def render_quality_html(report: Mapping[str, Any], figures: Mapping[str, tuple[str, Figure]],
                         title: str = "Quality scoring report") -> str:
@@ -379,32 +310,25 @@ def render_quality_html(report: Mapping[str, Any], figures: Mapping[str, tuple[s
     accounted = report.get("all_rows_accounted_for")
     cards = [("input", report.get("input")), ("kept", report.get("kept")),
              ("rejected", report.get("rejected")), ("mean score", report.get("mean_score"))]
-    card_html = "".join(f'<div class="card"><div class="n">{_num(v)}</div>'
-                        f'<div class="l">{_esc(k)}</div></div>' for k, v in cards)
+    card_html = "".join(f'<div class="card"><div class="n">{num(v)}</div>'
+                        f'<div class="l">{esc(k)}</div></div>' for k, v in cards)
     status = (f'<p class="{"ok" if accounted else "bad"}">'
               f'{"Every input sample is either kept or rejected with a reason." if accounted else "Not every input sample is accounted for (input ≠ kept + rejected)."}</p>')
     kept_by_domain = report.get("kept_by_domain") or {}
     means = report.get("mean_score_by_domain") or {}
     profiles = report.get("profile_by_domain") or {}
     tables = "".join([
-        _table("Rejected by step", ["step", "samples"], (report.get("rejects_by_step") or {}).items()),
-        _table("Rejected by reason", ["reason", "samples"], (report.get("rejects_by_reason") or {}).items()),
-        _table("By domain", ["domain", "profile", "mean score", "kept"],
-               ((d, profiles.get(d, "–"), means.get(d), kept_by_domain.get(d, 0))
-                for d in sorted({*means, *kept_by_domain}))),
+        table_html("Rejected by step", ["step", "samples"],
+                   (report.get("rejects_by_step") or {}).items()),
+        table_html("Rejected by reason", ["reason", "samples"],
+                   (report.get("rejects_by_reason") or {}).items()),
+        table_html("By domain", ["domain", "profile", "mean score", "kept"],
+                       ((d, profiles.get(d, "–"), means.get(d), kept_by_domain.get(d, 0))
+                    for d in sorted({*means, *kept_by_domain}))),
     ])
-    images = "".join(
-        f'<figure id="{_esc(name)}"><img alt="{_esc(name)}" '
-        f'src="data:image/png;base64,{base64.b64encode(figure_png(fig)).decode()}">'
-        f"<figcaption>{_esc(caption)}</figcaption></figure>"
-        for name, (caption, fig) in figures.items())
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>"
-            f"<h1>{_esc(title)}</h1><p class=\"meta\">written {when}</p>"
-            f'<h2>Summary</h2><div class="cards">{card_html}</div>{status}'
-            f'<div class="tables">{tables}</div><h2>Plots</h2>{images}</body></html>\n')
+    images = "".join(figure_html(name, caption, fig) for name, (caption, fig) in figures.items())
+    return page_html(title, f'<h2>Summary</h2><div class="cards">{card_html}</div>{status}'
+                            f'<div class="tables">{tables}</div><h2>Plots</h2>{images}')
 
 
 def quality_report_html(report: Mapping[str, Any], scored: pd.DataFrame, filtered: pd.DataFrame,

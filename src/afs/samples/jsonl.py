@@ -21,6 +21,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
+from afs.atomic_dir import give_default_mode
 from afs.errors import ConfigError, DataError
 from afs.samples.frame import (
     EXTRA_COLUMN,
@@ -290,6 +291,7 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
+        give_default_mode(temp)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

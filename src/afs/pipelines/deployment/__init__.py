@@ -1,4 +1,4 @@
-"""The deployment pipeline (nodes land with its library; an empty shell until then)."""
+"""The deployment pipeline: GGUF export, a served smoke evaluation, MLflow model registry."""
 
 from afs.pipelines.deployment.pipeline import create_pipeline
 
