@@ -1,6 +1,6 @@
-"""Write a whole folder atomically: build it in a hidden sibling, then rename it into place.
-
-A crash while writing leaves the old folder (or none), never a half-written one.
+"""Write a file or a whole folder atomically: build it in a hidden sibling, then rename it
+into place. A crash while writing leaves the old file or folder (or none), never a
+half-written one. Light on purpose (stdlib only): everything that writes imports it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 
 def current_umask() -> int:
@@ -52,3 +53,19 @@ def atomic_directory(output_dir: str | Path) -> Iterator[Path]:
         install_directory(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
+    """Write to a temp file beside ``path`` and move it into place only on success."""
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+        give_default_mode(temp)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -30,3 +30,39 @@ def test_bad_names_and_parameters_are_one_line_errors(afs):
     assert bad.returncode == 1 and "unknown parameter 'colour'" in bad.stderr
     malformed = afs("generators", "run", "knowledge", "--output", "x.jsonl", "--param", "oops")
     assert malformed.returncode == 1 and "write key=value" in malformed.stderr
+
+
+PLUGIN = '''
+from afs.generators.base import BaseGenerator, TrainingSample
+
+
+class EchoGenerator(BaseGenerator):
+    def __init__(self, text: str = "hi"):
+        super().__init__("echo", domain="test")
+        self.text = text
+
+    def generate(self):
+        for i in range(3):
+            yield TrainingSample(instruction=f"say {i}", output=self.text, domain="test",
+                                 source="echo")
+
+
+def register(registry):
+    registry.add_generator("echo", EchoGenerator)
+'''
+
+
+def test_a_generator_from_an_enabled_plugin_lists_and_runs(tmp_path, afs):
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "echo_plugin.py").write_text(PLUGIN)
+    config = tmp_path / ".config" / "afs" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[general]\nplugin_dirs = ["{tmp_path / "plugins"}"]\n'
+                      'enabled_plugins = ["echo_plugin"]\n')
+    listed = afs("generators", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "echo" in listed.stdout and "plugin" in listed.stdout
+    ran = afs("generators", "run", "echo", "--param", "text=LDA", "--output", "echo.jsonl")
+    assert ran.returncode == 0, ran.stderr
+    lines = (tmp_path / "echo.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and '"output":"LDA"' in lines[0].replace(" ", "")

@@ -25,6 +25,9 @@ COMMAND_GROUPS = {
     "discriminator": "afs.cli.discriminator:discriminator",
     "deploy": "afs.cli.deploy:deploy",
     "evaluate": "afs.cli.evaluate:evaluate",
+    "embeddings": "afs.cli.embeddings:embeddings",
+    "context": "afs.cli.context:context",
+    "config": "afs.cli.config:config",
 }
 
 

@@ -23,8 +23,10 @@ def generators() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per generator.")
 def list_command(as_json: bool) -> None:
     """List generators by name, with where they come from and the parameters they take."""
+    from afs.context.plugins import load_configured_plugins
     from afs.generators.registry import available_generators, generator_parameters
 
+    load_configured_plugins()
     for name, info in available_generators().items():
         try:
             params = {p: _shown(d) for p, d in generator_parameters(name).items()}
@@ -78,9 +80,11 @@ def run_command(name: str, output: Path, params: tuple[str, ...], limit: int | N
 
     from tqdm import tqdm
 
+    from afs.context.plugins import load_configured_plugins
     from afs.generators.registry import create_generator
     from afs.samples.jsonl import write_samples
 
+    load_configured_plugins()
     generator = create_generator(name, **_parse_params(params))
     samples = generator.generate()
     if limit is not None:

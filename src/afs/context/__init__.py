@@ -1,4 +1,5 @@
-"""An agent's `.context` folder: memory and history exports, with secrets redacted.
+"""An agent's `.context` folder: its layout, validation, discovery and repair, safe reads,
+and memory and history exports with secrets redacted.
 
 Layout and file formats: docs/context_format.md. Names are resolved on first use, so that
 importing one light submodule (``afs.context.redact``) does not pull in pandas.
@@ -16,6 +17,22 @@ _EXPORTS = {
     "MemoryGenerator": "afs.context.memory",
     "redact_text": "afs.context.redact",
     "redact_value": "afs.context.redact",
+    "CONTEXT_DIRS": "afs.context.layout",
+    "ContextInfo": "afs.context.layout",
+    "context_dir": "afs.context.layout",
+    "init_context": "afs.context.layout",
+    "read_metadata": "afs.context.layout",
+    "write_metadata": "afs.context.layout",
+    "Problem": "afs.context.validation",
+    "validate_context": "afs.context.validation",
+    "DiscoveredContext": "afs.context.discovery",
+    "discover_contexts": "afs.context.discovery",
+    "Action": "afs.context.repair",
+    "ContextRepair": "afs.context.repair",
+    "ensure_all": "afs.context.repair",
+    "ensure_context": "afs.context.repair",
+    "ContextEscapeError": "afs.context.safe_fs",
+    "ContextFS": "afs.context.safe_fs",
 }
 __all__ = sorted(_EXPORTS)
 

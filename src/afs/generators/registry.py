@@ -21,11 +21,13 @@ BUILTIN_GENERATORS = {
     "knowledge": "afs.generators.knowledge:KnowledgeGenerator",
 }
 
+PLUGIN_GENERATORS: dict[str, type[BaseGenerator]] = {}  # filled by register_generator
+
 
 @dataclass(frozen=True)
 class GeneratorInfo:
-    """Where a generator comes from: ``target`` is "module:Class", ``origin`` "built-in" or
-    the distribution that registered it."""
+    """Where a generator comes from: ``target`` is "module:Class", ``origin`` "built-in",
+    "plugin" or the distribution that registered it."""
 
     name: str
     target: str
@@ -36,11 +38,24 @@ def available_generators() -> dict[str, GeneratorInfo]:
     """Every generator by name, built-ins first; a plug-in cannot replace a built-in."""
     found = {name: GeneratorInfo(name, target, "built-in")
              for name, target in BUILTIN_GENERATORS.items()}
+    for name, cls in PLUGIN_GENERATORS.items():
+        target = f"{cls.__module__}:{cls.__qualname__}"
+        found.setdefault(name, GeneratorInfo(name, target, "plugin"))
     for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
         if point.name not in found:
             origin = point.dist.name if point.dist is not None else "entry point"
             found[point.name] = GeneratorInfo(point.name, point.value, origin)
     return found
+
+
+def register_generator(name: str, cls: type[BaseGenerator]) -> None:
+    """Add a generator class under ``name`` at run time (an AFS plugin does this through
+    ``afs.context.plugins``); a built-in cannot be replaced."""
+    if not (inspect.isclass(cls) and issubclass(cls, BaseGenerator)):
+        raise ConfigError(f"generator {name!r}: {cls!r} is not a BaseGenerator subclass")
+    if name in BUILTIN_GENERATORS:
+        raise ConfigError(f"generator {name!r} is built in and cannot be replaced")
+    PLUGIN_GENERATORS[name] = cls
 
 
 def generator_class(name: str) -> type[BaseGenerator]:

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import gc
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 import pandas as pd
 import pyarrow as pa
 
-from afs.atomic_dir import give_default_mode
+from afs.atomic_dir import atomic_write
 from afs.errors import ConfigError, DataError
 from afs.samples.frame import (
     EXTRA_COLUMN,
@@ -280,22 +279,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-@contextmanager
-def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
-    """Write to a temp file beside ``path`` and move it into place only on success."""
-    path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-        give_default_mode(temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:

@@ -7,11 +7,13 @@ from typing import Any
 
 import pandas as pd
 
+from afs.context.plugins import load_configured_plugins
 from afs.generators import runner
 
 
 def generate_samples(generation: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Run every configured source: one table per source, and the generation report."""
+    load_configured_plugins()  # a source may name a plugin generator (general.enabled_plugins)
     return runner.run_sources(generation.get("sources") or {})
 
 
