@@ -6,12 +6,9 @@ error tests use small stdlib HTTP servers that answer the way a failing server d
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -24,6 +21,7 @@ from afs.deployment.client import (
 )
 from afs.deployment.server import ServerStartError, free_port, start_server
 from afs.errors import ConfigError
+from tests.fake_openai import FakeOpenAIServer, fake_openai_server
 
 PROMPT = "What does LDA do?"
 
@@ -86,84 +84,44 @@ def test_no_server_is_a_clear_error_after_backed_off_retries():
     assert "afs deploy serve" in str(err.value)
 
 
-class ScriptedHandler(BaseHTTPRequestHandler):
-    """Answers POSTs with the server's next scripted (status, body); counts requests."""
-
-    def do_GET(self) -> None:  # /v1/models
-        self._send(200, {"object": "list", "data": [{"id": "scripted", "object": "model"}]})
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.requests += 1
-        status, body, delay = self.server.script.pop(0)
-        time.sleep(delay)
-        self._send(status, body)
-
-    def _send(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-def completion(text: str) -> dict:
-    return {"id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
-
-
 @contextmanager
-def scripted_server(*script: tuple[int, dict, float]) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedHandler)
-    server.script, server.requests = list(script), 0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def scripted_server(*script: tuple[int, dict] | str, delay_s: float = 0.0
+                    ) -> Iterator[FakeOpenAIServer]:
+    """A fake server sending the scripted replies in order (model id ``scripted``)."""
+    with fake_openai_server(lambda request, number: script[number - 1], models=("scripted",),
+                            delay_s=delay_s) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_server_errors_are_retried_until_an_answer_comes():
-    busy = (503, {"error": {"message": "model is loading"}}, 0.0)
-    with scripted_server(busy, busy, (200, completion("LDA loads A."), 0.0)) as server:
-        client = LMStudioClient(port=server.server_port, model="scripted", backoff_s=0.01)
+    busy = (503, {"error": {"message": "model is loading"}})
+    with scripted_server(busy, busy, "LDA loads A.") as server:
+        client = LMStudioClient.from_url(server.url, model="scripted", backoff_s=0.01)
         assert client.chat(PROMPT) == "LDA loads A."
-        assert server.requests == 3
+        assert len(server.requests) == 3
 
 
 def test_a_server_that_keeps_failing_is_reported_with_its_message():
-    busy = (500, {"error": {"message": "out of memory"}}, 0.0)
+    busy = (500, {"error": {"message": "out of memory"}})
     with scripted_server(busy, busy) as server:
-        client = LMStudioClient(port=server.server_port, model="scripted", max_retries=1,
+        client = LMStudioClient.from_url(server.url, model="scripted", max_retries=1,
                                 backoff_s=0.01)
         with pytest.raises(ServerUnavailableError, match="out of memory after 2 tries"):
             client.chat(PROMPT)
 
 
 def test_a_bad_request_is_not_retried():
-    with scripted_server((400, {"error": {"message": "max_tokens too large"}}, 0.0)) as server:
-        client = LMStudioClient(port=server.server_port, model="scripted", backoff_s=0.01)
+    with scripted_server((400, {"error": {"message": "max_tokens too large"}})) as server:
+        client = LMStudioClient.from_url(server.url, model="scripted", backoff_s=0.01)
         with pytest.raises(ServerResponseError, match="HTTP 400: max_tokens too large"):
             client.chat(PROMPT)
-        assert server.requests == 1
+        assert len(server.requests) == 1
 
 
 def test_a_slow_server_times_out_with_a_clear_error():
-    slow = (200, completion("late"), 1.5)
-    with scripted_server(slow) as server:
-        client = LMStudioClient(port=server.server_port, model="scripted", timeout_s=0.3,
-                                max_retries=0)
+    with scripted_server("late", delay_s=1.5) as server:
+        client = LMStudioClient.from_url(server.url, model="scripted", timeout_s=0.3,
+                                         max_retries=0)
         with pytest.raises(ServerUnavailableError, match=r"no answer within 0.3 s \(1 tries\)"):
             client.chat(PROMPT)
 

@@ -5,77 +5,38 @@ server too slow for the timeout, the report files and MLflow."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
 import pytest
 
 from afs.deployment.eval_suite import EvalItem, load_eval_suite, score_answer
-from afs.deployment.evaluation import (all_endpoints_failed, evaluate_endpoints, evaluate_suite,
-                                       log_evaluation_to_mlflow, write_evaluation_report)
+from afs.deployment.evaluation import (
+    all_endpoints_failed,
+    evaluate_endpoints,
+    evaluate_suite,
+    log_evaluation_to_mlflow,
+    write_evaluation_report,
+)
 from afs.deployment.server import LOOPBACK, free_port
 from afs.errors import DataError
+from tests.fake_openai import fake_openai_server
 
 SUITE = Path(__file__).resolve().parents[2] / "data" / "01_raw" / "eval" / "eval_suite.jsonl"
 
 
-# ------------------------------------------------------------------ a stdlib OpenAI server
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """``GET /v1/models`` and ``POST /v1/chat/completions``: the answer is the reference of
-    the prompt asked (``server.answers``), after ``server.delay_s``."""
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
-
-    def _send(self, payload: dict) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self._send({"object": "list", "data": [{"id": "perfect", "object": "model",
-                                                "created": 0, "owned_by": "tests"}]})
-
-    def do_POST(self) -> None:  # noqa: N802
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        time.sleep(self.server.delay_s)
-        answer = self.server.answers.get(request["messages"][-1]["content"], "I do not know.")
-        tokens = len(answer.split())
-        try:
-            self._send({"id": "cmpl-1", "object": "chat.completion", "created": 0,
-                        "model": request["model"],
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": answer}}],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": tokens,
-                                  "total_tokens": 10 + tokens}})
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-            pass
-
-
 @contextmanager
 def reference_server(answers: dict[str, str], delay_s: float = 0.0) -> Iterator[str]:
-    """A loopback OpenAI-compatible server answering each prompt with ``answers[prompt]``;
-    yields its URL."""
-    server = ThreadingHTTPServer((LOOPBACK, 0), _Handler)
-    server.daemon_threads = True
-    server.answers, server.delay_s = answers, delay_s
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOOPBACK}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A loopback OpenAI-compatible server answering each prompt with ``answers[prompt]``
+    (a "perfect" model); yields its URL."""
+    def answer(request: dict, number: int) -> str:
+        return answers.get(request["messages"][-1]["content"], "I do not know.")
+
+    with fake_openai_server(answer, models=("perfect",), delay_s=delay_s) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,8 @@ COMMAND_GROUPS = {
     "deploy": "afs.cli.deploy:deploy",
     "evaluate": "afs.cli.evaluate:evaluate",
     "embeddings": "afs.cli.embeddings:embeddings",
+    "services": "afs.cli.services:services",
+    "agents": "afs.cli.agents:agents",
     "context": "afs.cli.context:context",
     "config": "afs.cli.config:config",
 }

@@ -1,0 +1,93 @@
+"""Model-backed agents: the options they share and the client they talk through.
+
+Every model-backed agent takes ``--endpoint`` (an OpenAI-compatible server: LM Studio,
+llama.cpp's server, `afs deploy serve`, Ollama), ``--model``, ``--temperature``,
+``--max-tokens``, ``--timeout`` and ``--retries``, and asks through
+:class:`afs.deployment.client.LMStudioClient`, which retries and names the server in its errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, ClassVar
+
+from afs.agents.base import Agent
+from afs.errors import ConfigError
+
+if TYPE_CHECKING:
+    from afs.deployment.client import LMStudioClient
+
+DEFAULT_ENDPOINT_HOST = "127.0.0.1"
+DEFAULT_ENDPOINT_PORT = 8000  # `afs deploy serve` and llama.cpp's server
+DEFAULT_TEMPERATURE = 0.2
+DEFAULT_MAX_TOKENS = 512
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_RETRIES = 3
+
+
+def default_endpoint() -> str:
+    """``http://127.0.0.1:PORT``: PORT is ``orchestration.port`` of the AFS config when one
+    sets it, else 8000."""
+    port = None
+    try:
+        from afs.context.config import load_config
+    except ImportError:  # an install without the config module
+        load_config = None
+    if load_config is not None:
+        port = getattr(getattr(load_config(), "orchestration", None), "port", None)
+    return f"http://{DEFAULT_ENDPOINT_HOST}:{port or DEFAULT_ENDPOINT_PORT}"
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every model-backed agent shares."""
+    group = parser.add_argument_group("model server")
+    group.add_argument("--endpoint", metavar="URL", default=None,
+                       help="OpenAI-compatible server, http://host:port or its /v1 root "
+                            "[default: http://127.0.0.1:<orchestration.port of the AFS config, "
+                            f"else {DEFAULT_ENDPOINT_PORT}>]")
+    group.add_argument("--model", metavar="ID", default=None,
+                       help="model id on the server [default: the server's first model]")
+    group.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
+                       help="sampling temperature")
+    group.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
+                       help="longest answer, in tokens")
+    group.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                       help="how long one request may take")
+    group.add_argument("--retries", type=int, default=DEFAULT_RETRIES,
+                       help="retries of a failed request, with exponential backoff")
+
+
+def client_from_args(args: argparse.Namespace) -> LMStudioClient:
+    """The client for ``--endpoint``/``--model``/``--timeout``/``--retries``."""
+    from afs.deployment.client import LMStudioClient
+
+    for flag, value, low in (("--retries", args.retries, 0), ("--max-tokens", args.max_tokens, 1)):
+        if value < low:
+            raise ConfigError(f"{flag} must be at least {low}, got {value}")
+    if args.timeout <= 0:
+        raise ConfigError(f"--timeout must be positive, got {args.timeout:g}")
+    return LMStudioClient.from_url(args.endpoint or default_endpoint(), model=args.model,
+                                   timeout_s=args.timeout, max_retries=args.retries)
+
+
+class ModelAgent(Agent):
+    """An agent that asks a model: its parser has the shared model options, and
+    :meth:`client` and :meth:`ask` talk to the server they name."""
+
+    model_backed: ClassVar[bool] = True
+
+    def build_parser(self) -> argparse.ArgumentParser:
+        parser = super().build_parser()
+        add_model_arguments(parser)
+        return parser
+
+    @staticmethod
+    def client(args: argparse.Namespace) -> LMStudioClient:
+        return client_from_args(args)
+
+    @staticmethod
+    def ask(client: LMStudioClient, args: argparse.Namespace, prompt: str,
+            system: str | None = None) -> str:
+        """The model's answer to ``prompt`` with the run's temperature and token limit."""
+        return client.chat(prompt, temperature=args.temperature, max_tokens=args.max_tokens,
+                           system=system)
