@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install AFS with its test extras. Safe to run again.
+# Create .venv and install AFS with its test extras and the ray extra (so the Ray executor's
+# tests run). Safe to run again.
 # Installs the CPU build of torch first where no torch is present, so pip does not pull
 # a multi-GB CUDA build; a GPU user installs their CUDA torch into .venv before running this.
 set -euo pipefail
@@ -16,6 +17,6 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   pip_install "torch==2.13.0"
 fi
 echo "setup: installing afs and its dependencies into .venv"
-pip_install -e ".[dev]"
-.venv/bin/python -c "import afs, kedro, torch" || { echo "setup: install failed" >&2; exit 1; }
+pip_install -e ".[dev,ray]"
+.venv/bin/python -c "import afs, kedro, torch, ray" || { echo "setup: install failed" >&2; exit 1; }
 echo "setup: done (.venv ready)"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from afs.cli.discriminator import executor_config, executor_options
 from afs.cli.group import AfsGroup
 from afs.cli.options import UserPath, show_progress
 
@@ -28,8 +29,10 @@ def asm() -> None:
               help="Print one JSON object per file (valid, errors, warnings) instead of text.")
 @click.option("--warnings/--no-warnings", "show_warnings", default=False, show_default=True,
               help="Also print warnings (symbols defined in other files, asar's notes).")
+@executor_options
 def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
-                     show_warnings: bool) -> None:
+                     show_warnings: bool, executor: str, ray_address: str | None,
+                     workers: int | None) -> None:
     """Validate asar source FILES: print each error as `file:line:col: code message`.
 
     Exit code 1 when any file has an error. Labels, defines and macros defined in other files
@@ -38,13 +41,19 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
     from tqdm import tqdm
 
     from afs.asm import validate
+    from afs.executors.stages import validate_texts
 
+    def read(path: Path) -> str:
+        return path.read_text(encoding="utf-8", errors="replace")
+
+    config = executor_config(executor, ray_address, workers)
+    if config.is_ray:  # every file on the cluster first, then the report in file order
+        verdicts = iter(validate_texts([read(path) for path in files], backend, config))
     failed = errors = lines = 0
     progress = tqdm(files, desc="validate", unit="file", leave=False,
                     disable=not show_progress() or len(files) < 20)
     for path in progress:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        result = validate(text, backend=backend)
+        result = next(verdicts) if config.is_ray else validate(read(path), backend=backend)
         lines += result.lines
         errors += len(result.errors)
         failed += not result.valid

@@ -84,6 +84,28 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: i
 PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # scoring_config.BUILTIN_PROFILES
 
 
+def executor_options(command):
+    """``--executor local|ray``, ``--ray-address`` and ``--workers`` (afs.executors)."""
+    command = click.option("--workers", type=click.IntRange(min=1), default=None,
+                           help="Ray: actors in the pool [default: one per CPU of the "
+                                "cluster].")(command)
+    command = click.option("--ray-address", default=None,
+                           help="Ray cluster to run on (e.g. auto, ray://host:10001); implies "
+                                "--executor ray [default: start a local Ray].")(command)
+    return click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+                        show_default=True,
+                        help="Where scoring runs: in this process, or on Ray (pip install "
+                             "'afs[ray]'); both give the same scores.")(command)
+
+
+def executor_config(executor: str, ray_address: str | None, workers: int | None):
+    """The ExecutorConfig the executor options ask for."""
+    from afs.executors import ExecutorConfig
+
+    kind = "ray" if ray_address else executor
+    return ExecutorConfig(kind=kind, ray_address=ray_address, num_workers=workers)
+
+
 @discriminator.command("score")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="ELECTRA model folder [default: the profile's electra_model when it exists; "
@@ -95,15 +117,27 @@ PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # sc
 @device_option()
 @click.option("--profile", type=PROFILE_CHOICE, default="asm", show_default=True,
               help="Weights and length bounds of the composite score.")
+@executor_options
 def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_size: int,
-          device: str, profile: str) -> None:
+          device: str, profile: str, executor: str, ray_address: str | None,
+          workers: int | None) -> None:
     """Score samples: ELECTRA, asar validity, entity coverage and length, combined."""
-    from afs.training.quality_io import score_jsonl
+    from contextlib import nullcontext
+
+    from afs.executors import ray_session
+    from afs.executors.shards import shard_size
+    from afs.training.quality_io import CHUNK_ROWS, score_jsonl
+    from afs.training.scoring import ExecutorScorer, OutputScoring
     from afs.training.scoring_config import ScoringConfig
 
-    report = score_jsonl(input_path, output_path, config=ScoringConfig.from_profile(profile),
-                         device=device, model_path=model_dir, batch_size=batch_size,
-                         progress=show_progress())
+    config = executor_config(executor, ray_address, workers)
+    stage = OutputScoring(ScoringConfig.from_profile(profile), model_dir, device, batch_size)
+    scorer = ExecutorScorer(stage, config)
+    # chunks of whole batches, so that both executors cut the same batches
+    chunk_rows = shard_size(config) if config.is_ray else CHUNK_ROWS
+    with ray_session(config) if config.is_ray else nullcontext():
+        report = score_jsonl(input_path, output_path, scorer=scorer, chunk_rows=chunk_rows,
+                             batch_size=batch_size, progress=show_progress())
     echo_summary(f"{report.summary()} -> {output_path}")
 
 

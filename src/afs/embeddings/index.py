@@ -92,10 +92,13 @@ def _walk(folder: Path, suffixes: set[str]) -> Iterable[Path]:
 def index_directory(sources: str | Path | Sequence[str | Path], store_path: str | Path,
                     provider: EmbeddingProvider | None, *, max_chars: int = DEFAULT_MAX_CHARS,
                     overlap: int = DEFAULT_OVERLAP, suffixes: Iterable[str] = DEFAULT_SUFFIXES,
-                    progress: bool = False) -> IndexReport:
+                    progress: bool = False, executor: object = None) -> IndexReport:
     """Bring the index at ``store_path`` up to date with ``sources`` (one folder or file, or
     several). ``provider`` None builds a keyword-only (BM25) index. Changing the provider, its
-    model or the chunk sizes re-indexes every file."""
+    model or the chunk sizes re-indexes every file. ``executor`` (an
+    ``afs.executors.ExecutorConfig`` or its dict; default: none, the provider embeds here)
+    embeds on that executor, in groups of ``shard_rows`` chunks cut into the same batches
+    whichever executor runs."""
     started = time.perf_counter()
     if isinstance(sources, (str, Path)):
         sources = [sources]
@@ -121,6 +124,9 @@ def index_directory(sources: str | Path | Sequence[str | Path], store_path: str 
             else:
                 todo.append((doc_id, sha, data.decode("utf-8", errors="replace")))
         writer = _GroupWriter(store, provider, max_chars, overlap)
+        if provider is not None and executor is not None:
+            writer.provider = ExecutorEmbedder(provider, executor)
+            writer.group_chunks = writer.provider.executor.shard_rows
         writer.write_all(todo, progress)
         removed = sorted(set(known) - set(files))
         with store.transaction():
@@ -146,6 +152,7 @@ class _GroupWriter:
         self.store, self.provider = store, provider
         self.max_chars, self.overlap = max_chars, overlap
         self.embedded = self.reused = 0
+        self.group_chunks = GROUP_CHUNKS
 
     def write_all(self, todo: list[tuple[str, str, str]], progress: bool) -> None:
         from tqdm import tqdm
@@ -159,7 +166,7 @@ class _GroupWriter:
                 chunks = chunk_document(doc_id, text, self.max_chars, self.overlap)
                 group.append((doc_id, sha, chunks))
                 size += len(chunks)
-                if size >= GROUP_CHUNKS:
+                if size >= self.group_chunks:
                     self.write_group(group)
                     bar.update(len(group))
                     group, size = [], 0
@@ -200,3 +207,31 @@ class _GroupWriter:
             raise ProviderError(f"{self.provider.name} model {self.provider.model!r} returned "
                                 f"{dim}-dimensional vectors, the index holds {stored}; "
                                 "delete the index or use the model it was built with")
+
+
+class EmbeddingStage:
+    """A stage for ``afs.executors.map_items``: per worker, ``provider`` (shipped once to the
+    worker, where an HF model loads on first use) embedding a batch of texts."""
+
+    def __init__(self, provider: EmbeddingProvider):
+        self.provider = provider
+
+    def __call__(self):
+        return lambda texts: list(self.provider.embed(list(texts)))
+
+
+class ExecutorEmbedder:
+    """An ``EmbeddingProvider`` that embeds with ``provider`` on an executor's workers."""
+
+    def __init__(self, provider: EmbeddingProvider, executor: object):
+        from afs.executors import ExecutorConfig
+
+        self.provider, self.executor = provider, ExecutorConfig.from_params(executor)
+        self.name, self.model = provider.name, provider.model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from afs.executors import map_items
+
+        rows = map_items(list(texts), EmbeddingStage(self.provider), self.executor,
+                         stage="embedding")
+        return np.stack([np.asarray(row, dtype=np.float32) for row in rows])

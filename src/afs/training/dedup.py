@@ -13,11 +13,14 @@
 Near-duplicate clusters are the connected components of verified pairs: LSH bands (datasketch's
 choice of bands and rows for the threshold) propose pairs of a bucket's first member with each
 other member, and a pair counts when its signatures agree on >= ``threshold`` of the slots.
+``deduplicate(..., executor={"kind": "ray"})`` computes the same clusters on Ray Data
+(``afs.training.dedup_ray``); choosing the kept members and reasons is shared.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,14 +106,29 @@ def _signatures(frame: pd.DataFrame, config: DedupConfig) -> np.ndarray:
                               config.seed)
 
 
-def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None) -> DedupResult:
-    """Drop exact then near duplicates, keeping each cluster's best member."""
+def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None,
+                executor: Any = None) -> DedupResult:
+    """Drop exact then near duplicates, keeping each cluster's best member. ``executor``
+    (an ``ExecutorConfig`` or its parameters block) with ``kind: ray`` computes the clusters
+    on Ray (``afs.training.dedup_ray``); the result is the same as the local one."""
     config = config or DedupConfig()
     frame = frame.reset_index(drop=True)
+    if executor is not None:
+        from afs.executors.config import ExecutorConfig
+
+        executor = ExecutorConfig.from_params(executor)
+        if executor.is_ray:
+            from afs.training.dedup_ray import cluster_labels_on_ray
+
+            return dedup_result(frame, *cluster_labels_on_ray(frame, config, executor))
+    return dedup_result(frame, *cluster_labels(frame, config))
+
+
+def cluster_labels(frame: pd.DataFrame, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(exact, near) integer label of each row: equal leak keys share an exact label;
+    near labels are the connected components of verified MinHash pairs over one
+    representative (the first row) of each exact group."""
     n = len(frame)
-    ids = frame["sample_id"].to_numpy(dtype=object)
-    order = rank_order(frame)
-    # exact: equal leak keys; near: connected components over verified MinHash pairs
     exact = group_codes(leak_keys(frame))
     labels = exact
     if config.near and n > 1:
@@ -119,6 +137,16 @@ def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None) -> Dedup
                                            config.threshold)
         near = connected_labels(len(representatives), left, right)
         labels = near[np.searchsorted(exact[representatives], exact)] if len(near) else exact
+    return exact, labels
+
+
+def dedup_result(frame: pd.DataFrame, exact: np.ndarray, labels: np.ndarray) -> DedupResult:
+    """Keep each cluster's best member (rank order), mark every clustered row and give each
+    dropped one its reason. Only the partitions that ``exact`` and ``labels`` (non-negative
+    integers, any numbering) draw matter."""
+    n = len(frame)
+    ids = frame["sample_id"].to_numpy(dtype=object)
+    order = rank_order(frame)
     # the best member of each cluster comes first in rank order
     best = np.full(labels.max() + 1 if n else 0, -1, dtype=np.int64)
     for position in order[::-1]:

@@ -33,8 +33,9 @@ from afs.knowledge.entities import NO_ENTITIES_COVERAGE, extract_entities
 from afs.training.scoring_config import (BUILTIN_PROFILES, COMPONENTS, ScoringConfig,
                                          ScoringWeights, length_scores)
 
-__all__ = ["BUILTIN_PROFILES", "COMPONENTS", "QualityScore", "QualityScorer", "ScoringConfig",
-           "ScoringWeights", "TextDiscriminator", "length_scores"]
+__all__ = ["BUILTIN_PROFILES", "COMPONENTS", "DomainScoring", "ExecutorScorer", "OutputScoring",
+           "QualityScore", "QualityScorer", "ScoringConfig", "ScoringWeights",
+           "TextDiscriminator", "length_scores", "score_frame_on"]
 
 NO_MODEL = "no discriminator model"
 NO_CODE = "no code in the output"
@@ -73,6 +74,22 @@ class QualityScore:
                 "asar_valid": self.asar_valid, "asar_errors": list(self.asar_errors),
                 "entity_coverage": _round(self.entity_coverage),
                 "length_score": _round(self.length_score)}
+
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QualityScore:
+        """The score ``to_dict`` wrote (its numbers rounded as there)."""
+        return cls(overall=_number(data["overall"]), electra_score=_number(data["electra_score"]),
+                   asar_valid=bool(data["asar_valid"]),
+                   entity_coverage=_number(data["entity_coverage"]),
+                   length_score=_number(data["length_score"]),
+                   components={k: _number(v) for k, v in data["components"].items()},
+                   weights={k: _number(v) for k, v in data["weights"].items()},
+                   skipped=dict(data["skipped"]), asar_errors=list(data["asar_errors"]))
+
+
+def _number(value: float | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _round(value: float) -> float | None:
@@ -266,3 +283,112 @@ def _load_discriminator(model_path: str | Path | None, default: str, device: str
     except ImportError as error:
         raise ConfigError(f"{path}: cannot load the discriminator ({error})") from error
     return ElectraDiscriminator.load(path, device=device)
+
+
+# -- the executor seam (afs.executors): scoring built once per worker, local or on Ray ----------
+
+class OutputScoring:
+    """A stage for ``afs.executors.map_frame``: per worker, a ``QualityScorer`` (the ELECTRA
+    model loaded once) turning a batch's ``output`` column into a ``quality`` column (the
+    JSON of each ``QualityScore.to_dict()``)."""
+
+    def __init__(self, config: ScoringConfig, model_path: str | Path | None = None,
+                 device: str = "auto", batch_size: int = 32):
+        self.config, self.model_path = config, model_path
+        self.device, self.batch_size = device, batch_size
+
+    def __call__(self):
+        import orjson
+        import pandas as pd
+
+        scorer = QualityScorer(self.config, device=self.device, batch_size=self.batch_size,
+                               model_path=self.model_path)
+
+        def score(batch: pd.DataFrame) -> pd.DataFrame:
+            scores = scorer.score_outputs(batch["output"].tolist())
+            return pd.DataFrame({"quality": [orjson.dumps(s.to_dict()).decode() for s in scores]},
+                                index=batch.index)
+
+        return score
+
+
+class ExecutorScorer:
+    """``score_outputs`` through an executor: what ``score_jsonl(scorer=...)`` needs, with
+    the scoring done by ``OutputScoring`` on ``executor``'s workers (the local executor keeps
+    one in-process scorer for every call). Both executors cut the same batches, so give the
+    same scores."""
+
+    def __init__(self, stage: OutputScoring, executor: Any = None):
+        from afs.executors import ExecutorConfig
+
+        self.stage = stage
+        self.executor = ExecutorConfig.from_params(executor)
+        if stage.model_path is not None and not Path(stage.model_path).expanduser().is_dir():
+            raise ConfigError(f"{stage.model_path}: no discriminator model directory")
+        self._local: Any = None
+
+    def score_outputs(self, outputs: Sequence[str]) -> list[QualityScore]:
+        import orjson
+        import pandas as pd
+
+        from afs.executors import map_frame
+        from afs.executors.batches import BatchRunner, numbered, restore
+
+        frame = pd.DataFrame({"output": ["" if t is None else str(t) for t in outputs]})
+        if self.executor.is_ray or self.executor.work_dir:
+            scored = map_frame(frame, self.stage, self.executor, stage="quality_scoring")
+        else:
+            self._local = self._local or BatchRunner(self.stage)
+            scored = restore(self._local(numbered(frame, self.executor.batch_size)), frame)
+        return [QualityScore.from_dict(orjson.loads(text)) for text in scored["quality"]]
+
+
+class DomainScoring:
+    """A stage for ``afs.executors.map_frame``: per worker, one scorer per profile the quality
+    parameters use (sharing one ELECTRA model and one address database), scoring each row of
+    a batch by its domain's profile as ``quality_frame.score_frame_by_domain`` does."""
+
+    def __init__(self, quality: dict[str, Any]):
+        self.quality = {key: value for key, value in quality.items() if key != "executor"}
+
+    def __call__(self):
+        import pandas as pd
+
+        from afs.training.quality_frame import (address_database, sample_profiles, score_frame,
+                                                scorer_from_parameters)
+
+        quality, scorers = self.quality, {}
+        db = address_database(quality)
+
+        def scorer_for(name: str | None) -> QualityScorer:
+            if name not in scorers:
+                shared = next(iter(scorers.values())).discriminator if scorers else None
+                scorers[name] = scorer_from_parameters(quality, name, shared, db)
+            return scorers[name]
+
+        def score(batch: pd.DataFrame) -> pd.DataFrame:
+            if not len(batch):
+                return score_frame(batch, scorer_for(None))
+            names = sample_profiles(batch, quality)
+            parts = [score_frame(rows, scorer_for(name), name)
+                     for name, rows in batch.groupby(names, sort=True)]
+            return pd.concat(parts).loc[batch.index]
+
+        return score
+
+
+def score_frame_on(frame: Any, quality: dict[str, Any], executor: Any = None, *,
+                   output_dir: str | Path | None = None) -> Any:
+    """``score_frame_by_domain`` through the executor seam: ``executor`` (an
+    ``ExecutorConfig``, its dict, ``"local"``/``"ray"``; default: the parameters'
+    ``executor`` block, else local) runs ``DomainScoring`` over the seam's batches.
+    ``output_dir`` keeps the shards so that a re-run resumes."""
+    import orjson
+
+    from afs.executors import map_frame
+
+    executor = executor if executor is not None else quality.get("executor")
+    stage = DomainScoring(quality)
+    fingerprint = orjson.dumps(stage.quality, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    return map_frame(frame, stage, executor, output_dir=output_dir, stage="quality_scoring",
+                     fingerprint=fingerprint)

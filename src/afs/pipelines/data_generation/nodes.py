@@ -12,9 +12,11 @@ from afs.generators import runner
 
 
 def generate_samples(generation: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Run every configured source: one table per source, and the generation report."""
+    """Run every configured source: one table per source, and the generation report; on the
+    parameters' ``executor`` (local: one after the other here; ray: one per worker)."""
     load_configured_plugins()  # a source may name a plugin generator (general.enabled_plugins)
-    return runner.run_sources(generation.get("sources") or {})
+    return runner.run_sources(generation.get("sources") or {}, generation.get("executor"),
+                              load_plugins=True)
 
 
 def combine_generated(partitions: dict[str, Callable[[], pd.DataFrame]]) -> pd.DataFrame:

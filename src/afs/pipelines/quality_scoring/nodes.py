@@ -13,9 +13,9 @@ from afs.samples.frame import (REJECT_REASON, REJECT_STEP, concat_frames, metada
                                with_rejects)
 from afs.training.dedup import (DECONTAMINATION_STEP, DEDUP_STEP, REFERENCE_STEP, DedupConfig,
                                 decontaminate, dedup_against_reference, deduplicate)
-from afs.training.quality_frame import (common_min_score, filter_frame_by_domain,
-                                        score_frame_by_domain)
+from afs.training.quality_frame import common_min_score, filter_frame_by_domain
 from afs.training.quality_io import FILTER_STEP, QUALITY_KEY
+from afs.training.scoring import score_frame_on
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
 STEPS = (DEDUP_STEP, REFERENCE_STEP, DECONTAMINATION_STEP, FILTER_STEP)  # in pipeline order
@@ -23,8 +23,9 @@ STEPS = (DEDUP_STEP, REFERENCE_STEP, DECONTAMINATION_STEP, FILTER_STEP)  # in pi
 
 def score_samples(raw_samples: pd.DataFrame, quality: dict[str, Any]) -> pd.DataFrame:
     """Every raw sample with its composite quality score, judged by the profile its domain
-    maps to (``domain_profiles``; ``profile`` for the others)."""
-    return score_frame_by_domain(raw_samples, quality)
+    maps to (``domain_profiles``; ``profile`` for the others), on the parameters'
+    ``executor`` (local in-process batches, or a Ray cluster)."""
+    return score_frame_on(raw_samples, quality, quality.get("executor"))
 
 
 def _dedup_config(quality: dict[str, Any]) -> DedupConfig:
@@ -34,7 +35,7 @@ def _dedup_config(quality: dict[str, Any]) -> DedupConfig:
 
 def deduplicate_samples(scored: pd.DataFrame, quality: dict[str, Any]) -> Frames:
     """Exact and near duplicates dropped, the best-scored member of each cluster kept."""
-    result = deduplicate(scored, _dedup_config(quality))
+    result = deduplicate(scored, _dedup_config(quality), executor=quality.get("executor"))
     return result.kept, result.rejects
 
 
