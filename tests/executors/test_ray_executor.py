@@ -28,7 +28,7 @@ ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "01_raw"
-SAMPLES = ROOT / "data" / "03_primary" / "raw_samples.jsonl"
+SAMPLES = RAW / "v1_training.jsonl"  # shipped: the tests must not need a kedro run first
 RAY = {"kind": "ray", "num_workers": 2}
 
 
