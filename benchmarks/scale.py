@@ -1,0 +1,212 @@
+"""Composite scoring and MinHash dedup on the local executor vs Ray with 1 and 2 workers.
+
+    python benchmarks/scale.py [--rows 1000000] [--quick] [--stages scoring,dedup] [--json PATH]
+
+Data (deterministic, built before any clock starts): the 400 rows of
+``data/01_raw/v1_training.jsonl``, then ``afs.generators.synthetic.synthetic_samples(n, seed=1)``
+(routines, docs, memory and history answers, as ``benchmarks/quality.py`` uses), with planted
+duplicates so that dedup has work: 1% of rows are exact copies of an earlier row (new
+sample_id) and 5% are near copies (an earlier row's output with one short sentence appended).
+
+Stages, each through its public entry point with the project's ``quality_scoring``
+parameters (``conf/base/parameters_quality_scoring.yml``; address file resolved from the repo):
+
+- scoring: ``afs.training.scoring.score_frame_on(frame, quality, executor)``. The ELECTRA model
+  (``models/electra``) is not shipped, so the pipeline scores without it (asar + entity +
+  length, renormalised), as ``kedro run`` does by default;
+- dedup: ``afs.training.dedup.deduplicate(frame, DedupConfig(**quality["dedup"]), executor)``.
+
+Executors: ``local``; ``ray`` with ``num_workers=1`` (``ray.init(num_cpus=1)``, an actor pool
+of 1); ``ray`` with ``num_workers=2``. Each executor runs in its own child process, so the
+driver's peak RSS (``getrusage``) is its own and every Ray run starts a fresh local cluster
+(``ray_session`` starts and stops it per stage call, as a pipeline run does: the timings
+include Ray's start-up). Ray's fixed overhead is the same stage on a tiny input (256 rows),
+timed first. Ray worker processes' memory is not in the driver's RSS. The parent checks that
+the three give identical scores and kept sets (assert) and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_ROWS = 256
+EXECUTORS = {"local": None, "ray-1": 1, "ray-2": 2}
+
+
+def build_frame(rows: int):
+    """``rows`` samples: v1_training, then synthetic ones with planted (near) duplicates."""
+    import numpy as np
+    import pandas as pd
+
+    from afs.generators.synthetic import synthetic_samples
+    from afs.samples.jsonl import read_jsonl_frame
+
+    real, _ = read_jsonl_frame(ROOT / "data" / "01_raw" / "v1_training.jsonl")
+    synthetic = synthetic_samples(max(rows - len(real), 0), seed=1)
+    frame = pd.concat([real[synthetic.columns.intersection(real.columns)], synthetic],
+                      ignore_index=True).iloc[:rows].reset_index(drop=True)
+    # a shipped row and a synthetic one may share an id; dedup reports clusters by id
+    frame["sample_id"] = [f"v1-{i}" if p < len(real) else i
+                          for p, i in enumerate(frame["sample_id"])]
+    rng = np.random.default_rng(7)
+    n = len(frame)
+    targets = rng.permutation(np.arange(n // 10, n))[: int(n * 0.06)]
+    exact, near = targets[: n // 100], targets[n // 100:]
+    for positions, suffix in ((exact, None), (near, " See also the caller's notes.")):
+        sources = (rng.random(len(positions)) * positions).astype(np.int64)
+        for column in ("instruction", "input", "output"):
+            values = frame[column].to_numpy(copy=True)
+            copied = values[sources]
+            if column == "output" and suffix:
+                copied = np.array([f"{text}{suffix}" for text in copied], dtype=object)
+            values[positions] = copied
+            frame[column] = values
+    return frame
+
+
+def quality_parameters() -> dict:
+    import yaml
+
+    params = yaml.safe_load((ROOT / "conf/base/parameters_quality_scoring.yml").read_text())
+    quality = params["quality_scoring"]
+    quality["address_files"] = [str(ROOT / "data/01_raw/asm/Core/ram.asm")]
+    quality["device"] = "cpu"
+    return quality
+
+
+def executor_for(workers: int | None):
+    from afs.executors import ExecutorConfig
+
+    if workers is None:
+        return ExecutorConfig()
+    return ExecutorConfig(kind="ray", num_workers=workers)
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def child(name: str, rows: int, stages: list[str], out: Path) -> None:
+    """Runs in the child: one executor, every stage, timings as one JSON line on stdout."""
+    import numpy as np
+
+    from afs.training.dedup import DedupConfig, deduplicate
+    from afs.training.scoring import score_frame_on
+
+    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+    frame, build_seconds = timed(lambda: build_frame(rows))
+    quality = quality_parameters()
+    executor = executor_for(EXECUTORS[name])
+    report = {"executor": name, "rows": len(frame), "build_s": build_seconds,
+              "frame_bytes_per_row": float(frame.memory_usage(deep=True).sum() / len(frame))}
+    runs = {
+        "scoring": lambda data: score_frame_on(data, quality, executor),
+        "dedup": lambda data: deduplicate(data, DedupConfig(**quality["dedup"]), executor),
+    }
+    for stage in stages:
+        _, tiny = timed(lambda stage=stage: runs[stage](frame.iloc[:TINY_ROWS].copy()))
+        result, seconds = timed(lambda stage=stage: runs[stage](frame))
+        report[stage] = {"tiny_s": tiny, "seconds": seconds, "rss_mib": peak_rss_mib()}
+        if stage == "scoring":
+            np.save(out / f"{name}-scores.npy", result["quality_score"].to_numpy(float))
+            report[stage]["mean_score"] = float(result["quality_score"].mean())
+        else:
+            kept = np.sort(result.kept["sample_id"].to_numpy(str))
+            np.save(out / f"{name}-kept.npy", kept)
+            report[stage].update(kept=len(kept), clusters=len(result.clusters))
+    report["peak_rss_mib"] = peak_rss_mib()
+    print(json.dumps(report))
+
+
+def run_child(name: str, rows: int, stages: list[str], out: Path) -> dict:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
+    command = [sys.executable, __file__, "--child", name, "--rows", str(rows),
+               "--stages", ",".join(stages), "--out", str(out)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(f"{name} failed (exit {done.returncode})")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["load"] = os.getloadavg()
+    return report
+
+
+def check_identical(reports: list[dict], stages: list[str], out: Path) -> None:
+    import numpy as np
+
+    first = reports[0]["executor"]
+    for report in reports[1:]:
+        name = report["executor"]
+        if "scoring" in stages:
+            assert np.array_equal(np.load(out / f"{first}-scores.npy"),
+                                  np.load(out / f"{name}-scores.npy")), f"{name} scores differ"
+        if "dedup" in stages:
+            assert np.array_equal(np.load(out / f"{first}-kept.npy"),
+                                  np.load(out / f"{name}-kept.npy")), f"{name} kept set differs"
+
+
+def table(reports: list[dict], stages: list[str]) -> str:
+    local = reports[0]
+    lines = [("| executor | stage | rows | seconds | rows/s | speed-up vs local | tiny input "
+              f"({TINY_ROWS} rows), s | driver peak RSS | load avg (1/5/15 min, after) |"),
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for report in reports:
+        for stage in stages:
+            figures = report[stage]
+            speedup = local[stage]["seconds"] / figures["seconds"]
+            load = "/".join(f"{value:.2f}" for value in report["load"])
+            lines.append(f"| {report['executor']} | {stage} | {report['rows']:,} | "
+                         f"{figures['seconds']:.1f} | {report['rows'] / figures['seconds']:,.0f} "
+                         f"| {speedup:.2f}x | {figures['tiny_s']:.2f} | "
+                         f"{figures['rss_mib']:,.0f} MiB | {load} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 rows")
+    parser.add_argument("--stages", default="scoring,dedup")
+    parser.add_argument("--executors", default=",".join(EXECUTORS))
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    stages = [stage for stage in args.stages.split(",") if stage]
+    unknown = set(stages) - {"scoring", "dedup"}
+    if unknown:
+        parser.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
+    rows = 20_000 if args.quick else args.rows
+    if args.child:
+        child(args.child, rows, stages, args.out)
+        return
+    with tempfile.TemporaryDirectory(prefix="afs-scale-") as folder:
+        reports = []
+        for name in args.executors.split(","):
+            reports.append(run_child(name, rows, stages, Path(folder)))
+            print(f"{name} done: {json.dumps(reports[-1])}", file=sys.stderr, flush=True)
+        check_identical(reports, stages, Path(folder))
+    print(f"{rows:,} rows; frame {reports[0]['frame_bytes_per_row']:,.0f} bytes/row "
+          "(memory_usage deep); scores and kept sets identical across executors\n")
+    print(table(reports, stages))
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=2))
+
+
+if __name__ == "__main__":
+    main()
