@@ -37,3 +37,16 @@ def tiny_server(tiny_gguf):
 
     with start_server(tiny_gguf, n_ctx=512, n_threads=1) as server:
         yield server
+
+
+# One local Ray cluster (2 CPUs) for every Ray test of the session, started on first use;
+# tests that need it are skipped, saying why, only where ray is not installed.
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """The ``ray`` module connected to a local 2-CPU cluster, shut down after the session."""
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'afs[ray]')")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             ignore_reinit_error=True)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    yield ray
+    ray.shutdown()

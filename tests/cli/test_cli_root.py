@@ -96,3 +96,18 @@ def test_cli_choices_match_the_library():
     assert cli_training.THINKING_MODES == THINKING_MODES
     assert cli_training.ON_ERROR_CHOICES == ON_ERROR_CHOICES
     assert cli_training.GROUP_BY_CHOICES == GROUP_BY_CHOICES
+
+
+def test_dedup_defaults_match_the_library():
+    """`afs training dedup` repeats DedupConfig's and ExecutorConfig's defaults in its
+    options (so --help imports neither); they must not drift."""
+    from afs.cli.training import dedup
+    from afs.executors import ExecutorConfig
+    from afs.training.dedup import DedupConfig
+
+    defaults = {option.name: option.default for option in dedup.params}
+    library = DedupConfig()
+    assert (defaults["threshold"], defaults["num_perm"], defaults["shingle_size"],
+            defaults["seed"]) == (library.threshold, library.num_perm, library.shingle_size,
+                                  library.seed)
+    assert defaults["shard_rows"] == ExecutorConfig().shard_rows

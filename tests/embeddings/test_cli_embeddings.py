@@ -64,6 +64,29 @@ def test_eval_with_ollama_as_in_the_spec(afs, docs, tmp_path, ollama_url):
     assert (report["provider"], report["mode"], report["hit_at_k"]) == ("ollama", "hybrid", 1.0)
 
 
+def test_index_on_a_ray_cluster_equals_local(afs, docs, tmp_path, ollama_url, ray_cluster):
+    """--executor ray embeds the chunks on the cluster's workers (each calls the server);
+    the index answers exactly as the one built in this process."""
+    ray_env = {"--ray-address": ray_cluster.get_runtime_context().gcs_address}
+    common = ["--source", docs, "--provider", "ollama", "--ollama-url", ollama_url]
+    summary_line(afs("index", "--project", "here", *common))
+    token = Path.home() / ".ray" / "auth_token"  # the session's Ray token, under the real $HOME
+    on_ray = subprocess.run(
+        [str(afs_executable()), "embeddings", "index", "--project", "there", *map(str, common),
+         "--executor", "ray", *[str(x) for pair in ray_env.items() for x in pair],
+         "--workers", "1"],
+        cwd=tmp_path, env={**afs_env(tmp_path),
+                           **({"RAY_AUTH_TOKEN_PATH": str(token)} if token.is_file() else {})},
+        capture_output=True, text=True, timeout=300, check=False)
+    assert on_ray.returncode == 0, on_ray.stderr
+    assert "7 chunks (7 embedded, 0 reused) with ollama" in on_ray.stdout
+    for query in ("copy tiles to VRAM", "heart jar magic"):
+        found = [json.loads(afs("search", "--project", project, "--query", query, "--json",
+                                "--mode", "vector", "--ollama-url", ollama_url).stdout)["results"]
+                 for project in ("here", "there")]
+        assert found[0] == found[1] and found[0]
+
+
 def test_user_errors_are_one_line(afs, docs, tmp_path):
     assert_user_error(afs("search", "--project", "nope", "--query", "x"),
                       "no embeddings index at", "afs embeddings index")

@@ -44,3 +44,11 @@ def test_ray_missing_says_how_to_install_it(monkeypatch):
     with pytest.raises(ConfigError, match=r"pip install 'afs\[ray\]'"), \
             ray_session(ExecutorConfig(kind="ray")):
         pass
+
+
+def test_restart_limits_only_where_ray_still_takes_them():
+    from afs.executors.ray_backend import MAX_RESTARTS, restart_limits
+
+    assert restart_limits("2.60.0") == {"max_restarts": MAX_RESTARTS,
+                                        "max_task_retries": MAX_RESTARTS}
+    assert restart_limits("2.64.0") == restart_limits("3.1.0.dev0") == {}

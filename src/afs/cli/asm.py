@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from afs.cli.discriminator import executor_config, executor_options
 from afs.cli.group import AfsGroup
-from afs.cli.options import UserPath, show_progress
+from afs.cli.options import UserPath, executor_config, executor_options, show_progress
 
 BACKENDS = ("builtin", "asar")  # afs.asm.validate's backends
 
@@ -29,7 +28,7 @@ def asm() -> None:
               help="Print one JSON object per file (valid, errors, warnings) instead of text.")
 @click.option("--warnings/--no-warnings", "show_warnings", default=False, show_default=True,
               help="Also print warnings (symbols defined in other files, asar's notes).")
-@executor_options
+@executor_options("validation")
 def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
                      show_warnings: bool, executor: str, ray_address: str | None,
                      workers: int | None) -> None:

@@ -11,7 +11,14 @@ from pathlib import Path
 import click
 
 from afs.cli.group import AfsGroup
-from afs.cli.options import echo_summary, path_option, seed_option, show_progress
+from afs.cli.options import (
+    echo_summary,
+    executor_config,
+    executor_options,
+    path_option,
+    seed_option,
+    show_progress,
+)
 
 # Mirrors of library defaults, kept here so --help imports nothing (tests check they agree).
 DEFAULT_EPOCHS = 6          # afs.discriminator.train.DEFAULT_EPOCHS
@@ -84,28 +91,6 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: i
 PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # scoring_config.BUILTIN_PROFILES
 
 
-def executor_options(command):
-    """``--executor local|ray``, ``--ray-address`` and ``--workers`` (afs.executors)."""
-    command = click.option("--workers", type=click.IntRange(min=1), default=None,
-                           help="Ray: actors in the pool [default: one per CPU of the "
-                                "cluster].")(command)
-    command = click.option("--ray-address", default=None,
-                           help="Ray cluster to run on (e.g. auto, ray://host:10001); implies "
-                                "--executor ray [default: start a local Ray].")(command)
-    return click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
-                        show_default=True,
-                        help="Where scoring runs: in this process, or on Ray (pip install "
-                             "'afs[ray]'); both give the same scores.")(command)
-
-
-def executor_config(executor: str, ray_address: str | None, workers: int | None):
-    """The ExecutorConfig the executor options ask for."""
-    from afs.executors import ExecutorConfig
-
-    kind = "ray" if ray_address else executor
-    return ExecutorConfig(kind=kind, ray_address=ray_address, num_workers=workers)
-
-
 @discriminator.command("score")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="ELECTRA model folder [default: the profile's electra_model when it exists; "
@@ -117,7 +102,7 @@ def executor_config(executor: str, ray_address: str | None, workers: int | None)
 @device_option()
 @click.option("--profile", type=PROFILE_CHOICE, default="asm", show_default=True,
               help="Weights and length bounds of the composite score.")
-@executor_options
+@executor_options("scoring")
 def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_size: int,
           device: str, profile: str, executor: str, ray_address: str | None,
           workers: int | None) -> None:

@@ -14,7 +14,13 @@ from pathlib import Path
 import click
 
 from afs.cli.group import AfsGroup
-from afs.cli.options import UserPath, echo_summary, show_progress
+from afs.cli.options import (
+    UserPath,
+    echo_summary,
+    executor_config,
+    executor_options,
+    show_progress,
+)
 from afs.cli.registry import format_table, json_option
 
 PROVIDERS = ("none", "hf", "ollama")  # afs.embeddings.providers.PROVIDERS, kept light here
@@ -103,10 +109,15 @@ def embeddings() -> None:
               help="Longest chunk, in characters.")
 @click.option("--overlap", type=click.IntRange(min=0), default=200, show_default=True,
               help="Characters a size-split chunk repeats from the one before.")
+@executor_options("embedding")
 def index_command(project: str, provider: str | None, model: str | None,
                   ollama_url: str | None, cache_dir: Path | None, sources: tuple[Path, ...],
-                  max_chars: int, overlap: int) -> None:
-    """Index documents for PROJECT; unchanged files (by content hash) are skipped."""
+                  max_chars: int, overlap: int, executor: str, ray_address: str | None,
+                  workers: int | None) -> None:
+    """Index documents for PROJECT; unchanged files (by content hash) are skipped.
+
+    With --executor ray the new and changed chunks are embedded on Ray (one model per
+    worker); reading, chunking and the index itself stay in this process."""
     from afs.embeddings import index_directory, make_provider
 
     settings = embedding_settings()
@@ -114,8 +125,10 @@ def index_command(project: str, provider: str | None, model: str | None,
     embedder = make_provider(provider, model or (settings.model if provider == settings.provider
                                                  else None),
                              ollama_url or settings.ollama_url)
+    config = executor_config(executor, ray_address, workers)
     report = index_directory(list(sources), store_path(project, cache_dir), embedder,
-                             max_chars=max_chars, overlap=overlap, progress=show_progress())
+                             max_chars=max_chars, overlap=overlap, progress=show_progress(),
+                             executor=config if config.is_ray else None)
     model_note = f" {report.model}" if report.model else ""
     echo_summary(f"{project}: {report.files} files ({report.added} added, {report.updated} "
                  f"updated, {report.unchanged} unchanged, {report.removed} removed), "

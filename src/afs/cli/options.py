@@ -117,3 +117,42 @@ def rejects_note(counts: Mapping[str, int], path: Path | str | None, label: str 
 def echo_summary(text: str) -> None:
     """The one line a command ends with, prefixed by the command's name."""
     click.echo(f"{click.get_current_context().info_name}: {text}")
+
+
+def executor_options(what: str, work_dir: bool = False):
+    """``--executor local|ray``, ``--ray-address`` and ``--workers`` (afs.executors); with
+    ``work_dir`` also ``--work-dir`` and ``--shard-rows`` (kept shards, resume)."""
+
+    def decorate(command):
+        if work_dir:
+            command = click.option(
+                "--shard-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
+                help="Rows per Parquet shard.")(command)
+            command = click.option(
+                "--work-dir", type=UserPath(), default=None,
+                help="Folder for the shards, kept so that a re-run over the same inputs "
+                     "resumes; on a multi-node Ray cluster one every node reads [default: a "
+                     "temporary folder, removed afterwards].")(command)
+        command = click.option("--workers", type=click.IntRange(min=1), default=None,
+                               help="Ray: actors in the pool [default: one per CPU of the "
+                                    "cluster].")(command)
+        command = click.option("--ray-address", default=None,
+                               help="Ray cluster to run on (e.g. auto, ray://host:10001); "
+                                    "implies --executor ray [default: start a local Ray].",
+                               )(command)
+        return click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+                            show_default=True,
+                            help=f"Where {what} runs: in this process, or on Ray (pip install "
+                                 f"'afs[ray]'); both give the same results.")(command)
+
+    return decorate
+
+
+def executor_config(executor: str, ray_address: str | None, workers: int | None, **settings: Any):
+    """The ExecutorConfig the executor options ask for (``settings``: work_dir, shard_rows)."""
+    from afs.executors import ExecutorConfig
+
+    kind = "ray" if ray_address else executor
+    given = {key: str(value) if isinstance(value, Path) else value
+             for key, value in settings.items() if value is not None}
+    return ExecutorConfig(kind=kind, ray_address=ray_address, num_workers=workers, **given)

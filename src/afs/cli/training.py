@@ -13,7 +13,10 @@ import click
 
 from afs.cli.group import AfsGroup
 from afs.cli.options import (
+    UserPath,
     echo_summary,
+    executor_config,
+    executor_options,
     input_option,
     output_option,
     parse_weights,
@@ -25,7 +28,6 @@ from afs.cli.options import (
     rejects_path_for,
     seed_option,
     show_progress,
-    UserPath,
 )
 
 # Mirrors of library choices, kept here so --help needs no pandas (tests check they agree).
@@ -173,6 +175,51 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     counts = reason_counts(result.rejects.get("reject_reason", ()))
     echo_summary(f"{len(input_path)} inputs -> {len(result)} samples -> {output_path}"
                  + rejects_note(counts, rejects if counts else None))
+
+
+@training.command("dedup")
+@input_option("A JSONL file of samples; repeat for more (read in the order given, as one set).",
+              multiple=True)
+@output_option("JSONL file to write the kept samples to.")
+@rejects_option()
+@click.option("--threshold", type=float, default=0.8, show_default=True,
+              help="Estimated Jaccard similarity (MinHash over word shingles) at which two "
+                   "samples are near duplicates.")
+@click.option("--num-perm", type=int, default=128, show_default=True,
+              help="MinHash permutations (more: a closer estimate, slower).")
+@click.option("--shingle-size", type=int, default=5, show_default=True,
+              help="ASM-tokenizer tokens per shingle.")
+@click.option("--exact-only", is_flag=True,
+              help="Drop exact duplicates only (same normalised instruction and output).")
+@seed_option("the MinHash permutations")
+@executor_options("deduplication", work_dir=True)
+def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | None,
+          threshold: float, num_perm: int, shingle_size: int, exact_only: bool, seed: int,
+          executor: str, ray_address: str | None, workers: int | None, work_dir: Path | None,
+          shard_rows: int) -> None:
+    """Drop exact then near duplicates across the inputs, keeping each cluster's best sample.
+
+    The best sample has the highest quality_score, then the smallest sample_id. Kept samples
+    in a cluster get _metadata.dup_cluster (the kept sample's id); dropped ones go to the
+    rejects file with duplicate_of:<id> or near_duplicate_of:<id>. The inputs are streamed
+    through Parquet shards, so the set need not fit in memory; with --executor ray the
+    clusters are computed on Ray Data, with the same result. The same rule as the
+    quality_scoring pipeline's dedup step.
+    """
+    from afs.training.dedup import DedupConfig
+    from afs.training.dedup_files import dedup_files
+
+    rejects = rejects_path_for(output_path, rejects_path)
+    config = DedupConfig(threshold=threshold, num_perm=num_perm, shingle_size=shingle_size,
+                         seed=seed, near=not exact_only)
+    executor_settings = executor_config(executor, ray_address, workers, work_dir=work_dir,
+                                        shard_rows=shard_rows)
+    report = dedup_files(input_path, output_path, rejects, config, executor_settings,
+                         progress=show_progress())
+    echo_summary(f"{len(input_path)} inputs, {report.rows} samples -> {report.kept} kept, "
+                 f"{report.clusters} clusters -> {output_path}"
+                 + rejects_note(report.reasons, rejects if report.rejected else None)
+                 + (" (resumed)" if report.shards_reused else ""))
 
 
 @training.command("prepare")

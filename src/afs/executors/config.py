@@ -8,6 +8,7 @@ Ray is an optional extra: it is imported only inside functions here.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -110,6 +111,7 @@ def ray_session(config: ExecutorConfig) -> Iterator[Any]:
     starts). A session this call started is shut down on exit; one that was already up
     (a test's cluster, a notebook's) is left running."""
     ray = import_ray()
+    quiet_ray_data(ray)
     if ray.is_initialized():
         yield ray
         return
@@ -122,3 +124,11 @@ def ray_session(config: ExecutorConfig) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+def quiet_ray_data(ray: Any) -> None:
+    """No Ray Data progress bars or per-dataset INFO lines: off a terminal Ray logs each
+    operator's progress every few seconds, burying the stage's own output (AFS reports
+    progress per shard itself). Warnings and errors still show."""
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)

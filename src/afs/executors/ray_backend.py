@@ -15,6 +15,7 @@ write (a shared file system) when the cluster has several machines.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ from afs.executors.batches import BatchRunner, FunctionFactory
 from afs.executors.config import ExecutorConfig, import_ray
 
 MAX_RESTARTS = 4  # an actor killed more often than this within a stage fails the stage
+# Ray Data 2.60 deprecates passing remote args (removal in 2.64) but has no named parameter
+# for an actor's restart limit yet. Without one Ray restarts without end, so a batch that
+# kills every worker (a text that exhausts memory) would loop; keep the limit while the
+# installed Ray takes it, silencing that one warning.
+RESTART_ARGS_REMOVED_IN = (2, 64)
 
 
 class BatchFileRunner:
@@ -55,21 +61,29 @@ def actor_resources(ray: Any, config: ExecutorConfig) -> tuple[int, float, float
     return workers, cpus_per_actor, float(gpus)
 
 
+def restart_limits(version: str) -> dict[str, int]:
+    """``max_restarts``/``max_task_retries`` for the actor pool, on the Ray versions that
+    still accept them; later ones get Ray Data's default (restart and retry without limit)."""
+    release = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if release >= RESTART_ARGS_REMOVED_IN:
+        return {}
+    return {"max_restarts": MAX_RESTARTS, "max_task_retries": MAX_RESTARTS}
+
+
 def process_shard_on_ray(input_path: Path, output_path: Path, fn_factory: FunctionFactory,
                          config: ExecutorConfig) -> None:
     """Run the stage over one input shard on the connected cluster (see the module doc)."""
     ray = import_ray()
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
     workers, cpus, gpus = actor_resources(ray, config)
     files = sorted(str(path) for path in input_path.glob("*.parquet"))
     dataset = ray.data.from_items([{"path": path} for path in files],
                                   override_num_blocks=len(files))
-    mapped = dataset.map_batches(
-        BatchFileRunner, batch_size=1, fn_constructor_args=(fn_factory, config.batch_size),
-        batch_format="pandas",
-        compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(files)))),
-        num_cpus=cpus, num_gpus=gpus or None,
-        max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        mapped = dataset.map_batches(
+            BatchFileRunner, batch_size=1, fn_constructor_args=(fn_factory, config.batch_size),
+            batch_format="pandas",
+            compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(files)))),
+            num_cpus=cpus, num_gpus=gpus or None, **restart_limits(ray.__version__))
     with atomic_directory(output_path) as staging:
         mapped.write_parquet(str(staging))

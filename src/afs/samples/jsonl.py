@@ -10,8 +10,8 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,6 +212,33 @@ def _progress(total: int, desc: str, enabled: bool, unit: str = "B"):
                 leave=False)
 
 
+def iter_jsonl_tables(path: str | Path, on_error: str = "raise",
+                      rejects_path: str | Path | None = None, progress: bool = False,
+                      report: LoadReport | None = None) -> Iterator[pa.Table]:
+    """The samples of a JSONL file as Arrow tables of a few MB each (canonical columns), for
+    files too big to hold at once. Bad lines raise (or, ``on_error="skip"``, go to the
+    rejects file once the file is read; ``report`` then counts them)."""
+    path = Path(path).expanduser()
+    rejects = _Rejects(path, on_error, rejects_path)
+    if not path.is_file():
+        raise DataError("no such file", path)
+    line_number = 1
+    with open(path, "rb") as handle, _progress(path.stat().st_size, path.name, progress) as bar:
+        while lines := handle.readlines(CHUNK_BYTES):
+            with _gc_paused():
+                table = _chunk_table(lines, line_number, rejects)
+            line_number += len(lines)
+            bar.update(sum(map(len, lines)))
+            if table is not None:
+                yield table
+    rejects.finish(report or LoadReport(path=str(path)))
+
+
+def table_to_frame(table: pa.Table | None) -> pd.DataFrame:
+    """A frame with the canonical dtypes from tables ``iter_jsonl_tables`` made."""
+    return normalize_frame(table.to_pandas()) if table is not None else empty_frame()
+
+
 def read_jsonl_frame(
     path: str | Path,
     on_error: str = "raise",
@@ -219,26 +246,10 @@ def read_jsonl_frame(
     progress: bool = False,
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Read a JSONL file of samples into a frame (canonical columns) and a LoadReport."""
-    path = Path(path).expanduser()
-    rejects = _Rejects(path, on_error, rejects_path)
-    report = LoadReport(path=str(path))
-    if not path.is_file():
-        raise DataError("no such file", path)
-    tables = []
-    line_number = 1
-    with open(path, "rb") as handle, _progress(path.stat().st_size, path.name, progress) as bar, \
-            _gc_paused():
-        while lines := handle.readlines(CHUNK_BYTES):
-            table = _chunk_table(lines, line_number, rejects)
-            line_number += len(lines)
-            bar.update(sum(map(len, lines)))
-            if table is not None:
-                tables.append(table)
-    rejects.finish(report)
-    if tables:
-        frame = normalize_frame(pa.concat_tables(tables).to_pandas())
-    else:
-        frame = empty_frame()
+    report = LoadReport(path=str(Path(path).expanduser()))
+    tables = list(iter_jsonl_tables(path, on_error, rejects_path, progress, report))
+    with _gc_paused():
+        frame = table_to_frame(pa.concat_tables(tables) if tables else None)
     report.rows = len(frame)
     return frame, report
 
@@ -296,16 +307,47 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
 
 def write_jsonl_frame(frame: pd.DataFrame, path: str | Path, progress: bool = False) -> Path:
     """Write a sample frame as JSONL (atomically). Extra non-underscore columns become keys."""
+    return write_jsonl_frames([frame], path, progress=progress, total=len(frame))
+
+
+def write_jsonl_frames(frames: Iterable[pd.DataFrame], path: str | Path, progress: bool = False,
+                       total: int | None = None) -> Path:
+    """Write the rows of ``frames`` (produced one at a time, e.g. shard by shard) as one JSONL
+    file, atomically: the file appears only once the last frame is written."""
+    with jsonl_frame_writer(path, progress=progress, total=total) as write:
+        for frame in frames:
+            write(frame)
+    return Path(path).expanduser()
+
+
+@contextmanager
+def jsonl_frame_writer(path: str | Path, progress: bool = False, total: int | None = None,
+                       only_if_rows: bool = False) -> Iterator[Callable[[pd.DataFrame], None]]:
+    """Yield a function that appends a frame's rows to the JSONL file ``path``, which appears
+    (atomically) when the block ends without an error. ``only_if_rows``: no file at all when
+    no row was written (rejects files)."""
     path = Path(path).expanduser()
-    missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ConfigError(f"cannot write {path}: frame lacks columns {missing}")
-    with atomic_write(path) as handle, _progress(len(frame), path.name, progress, "rows") as bar, \
-            _gc_paused():
-        for block in _frame_chunks_as_lines(frame):
-            handle.write(block)
-            bar.update(block.count(b"\n"))
-    return path
+    with ExitStack() as stack:
+        opened: list[Any] = []
+
+        def write(frame: pd.DataFrame) -> None:
+            missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
+            if missing:
+                raise ConfigError(f"cannot write {path}: frame lacks columns {missing}")
+            if not opened:
+                if only_if_rows and not len(frame):
+                    return
+                opened.append(stack.enter_context(atomic_write(path)))
+                opened.append(stack.enter_context(_progress(total, path.name, progress, "rows")))
+            handle, bar = opened
+            with _gc_paused():
+                for block in _frame_chunks_as_lines(frame):
+                    handle.write(block)
+                    bar.update(block.count(b"\n"))
+
+        yield write
+        if not opened and not only_if_rows:
+            write(empty_frame())
 
 
 def write_samples(samples: Iterable[TrainingSample], path: str | Path) -> int:

@@ -147,18 +147,13 @@ def dedup_result(frame: pd.DataFrame, exact: np.ndarray, labels: np.ndarray) -> 
     n = len(frame)
     ids = frame["sample_id"].to_numpy(dtype=object)
     order = rank_order(frame)
-    # the best member of each cluster comes first in rank order
-    best = np.full(labels.max() + 1 if n else 0, -1, dtype=np.int64)
-    for position in order[::-1]:
-        best[labels[position]] = position
-    keeper = best[labels]
-    sizes = np.bincount(labels) if n else np.zeros(0, dtype=np.int64)
-    clustered = np.flatnonzero(sizes[labels] > 1) if n else np.zeros(0, dtype=np.int64)
+    keeper = cluster_keepers(labels, order)
+    clustered = np.flatnonzero(clustered_rows(labels))
     cluster_ids = ids[keeper[clustered]]
     marked = with_metadata(frame, CLUSTER_KEY, cluster_ids, rows=clustered)
     dropped = np.flatnonzero(keeper != np.arange(n))
-    kind = np.where(exact[dropped] == exact[keeper[dropped]], "duplicate_of:", "near_duplicate_of:")
-    reasons = pd.Series(kind.astype(object) + ids[keeper[dropped]].astype(str), dtype=object)
+    reasons = pd.Series(drop_reasons(exact[dropped], exact[keeper[dropped]],
+                                     ids[keeper[dropped]]), dtype=object)
     clusters: dict[str, list[str]] = {}
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
@@ -167,6 +162,28 @@ def dedup_result(frame: pd.DataFrame, exact: np.ndarray, labels: np.ndarray) -> 
     kept = marked.iloc[np.flatnonzero(keeper == np.arange(n))].reset_index(drop=True)
     rejects = with_rejects(marked.iloc[dropped], DEDUP_STEP, reasons.to_numpy())
     return DedupResult(kept, rejects.reset_index(drop=True), clusters)
+
+
+def cluster_keepers(labels: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Position of each row's cluster's best member: the one first in rank ``order``."""
+    if not len(labels):
+        return np.zeros(0, dtype=np.int64)
+    clusters, first = np.unique(labels[order], return_index=True)
+    return order[first][np.searchsorted(clusters, labels)]
+
+
+def clustered_rows(labels: np.ndarray) -> np.ndarray:
+    """Which rows share their label with another row (they get a ``dup_cluster`` mark)."""
+    _, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    return sizes[inverse] > 1
+
+
+def drop_reasons(exact: np.ndarray, keeper_exact: np.ndarray, keeper_ids: np.ndarray,
+                 ) -> np.ndarray:
+    """``duplicate_of:<id>`` for a dropped row exactly equal to its keeper, else
+    ``near_duplicate_of:<id>``."""
+    kind = np.where(exact == keeper_exact, "duplicate_of:", "near_duplicate_of:")
+    return kind.astype(object) + np.asarray(keeper_ids, dtype=object).astype(str)
 
 
 def duplicate_clusters(frame: pd.DataFrame) -> dict[str, list[str]]:

@@ -56,14 +56,32 @@ def cluster_labels_on_ray(frame: pd.DataFrame, config: DedupConfig,
         return rows, rows
     with ray_session(executor), _shard_dir(executor) as folder:
         source = _write_source_shards(frame, folder, executor.shard_rows)
-        groups = exact_groups(source, executor.batch_size).materialize()
-        exact = _read_labels(groups.select_columns(["row", "rep"]), "row", "rep", n)
-        labels = exact
-        if config.near and n > 1:
-            representatives = groups.filter(expr="row == rep")
-            edges = verified_edges(representatives, config, executor.batch_size)
-            roots = _read_labels(component_roots(edges), "u", "v", n)
-            labels = roots[exact]
+        return _labels_of_source(source, n, config, executor)
+
+
+def cluster_labels_of_shards(paths: list[str | Path], rows: int, config: DedupConfig,
+                             executor: ExecutorConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``cluster_labels_on_ray`` of rows already in Parquet files (``read_parquet`` reads
+    them where they are): a ``row`` column numbering the ``rows`` rows from 0, and the
+    text columns."""
+    if rows == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    with ray_session(executor) as ray:
+        source = ray.data.read_parquet([str(path) for path in paths],
+                                       columns=["row", *SOURCE_COLUMNS])
+        return _labels_of_source(_sort_shuffled(source), rows, config, executor)
+
+
+def _labels_of_source(source: Any, n: int, config: DedupConfig, executor: ExecutorConfig,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    groups = exact_groups(source, executor.batch_size).materialize()
+    exact = _read_labels(groups.select_columns(["row", "rep"]), "row", "rep", n)
+    labels = exact
+    if config.near and n > 1:
+        representatives = groups.filter(expr="row == rep")
+        edges = verified_edges(representatives, config, executor.batch_size)
+        roots = _read_labels(component_roots(edges), "u", "v", n)
+        labels = roots[exact]
     return exact, labels
 
 
