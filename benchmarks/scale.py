@@ -1,6 +1,7 @@
 """Composite scoring and MinHash dedup on the local executor vs Ray with 1 and 2 workers.
 
-    python benchmarks/scale.py [--rows 1000000] [--quick] [--stages scoring,dedup] [--json PATH]
+    python benchmarks/scale.py [--rows 1000000] [--quick] [--stages scoring,dedup,dedup_files]
+                               [--electra default|PATH] [--json PATH]
 
 Data (deterministic, built before any clock starts): the 400 rows of
 ``data/01_raw/v1_training.jsonl``, then ``afs.generators.synthetic.synthetic_samples(n, seed=1)``
@@ -14,7 +15,15 @@ parameters (``conf/base/parameters_quality_scoring.yml``; address file resolved 
 - scoring: ``afs.training.scoring.score_frame_on(frame, quality, executor)``. The ELECTRA model
   (``models/electra``) is not shipped, so the pipeline scores without it (asar + entity +
   length, renormalised), as ``kedro run`` does by default;
-- dedup: ``afs.training.dedup.deduplicate(frame, DedupConfig(**quality["dedup"]), executor)``.
+- dedup: ``afs.training.dedup.deduplicate(frame, DedupConfig(**quality["dedup"]), executor)``;
+- dedup_files: ``afs.training.dedup_files.dedup_files`` (what ``afs training dedup`` runs)
+  over the same rows written as 4 JSONL files before the clock starts, streamed through
+  Parquet shards of 100k rows. Its child never builds the frame, so its peak RSS is the
+  streaming path's own (the figure that sizes a driver for tens of millions of rows).
+
+``--electra default`` scores with an ELECTRA discriminator of ``afs discriminator train``'s
+default size (2 layers, hidden 128, max_length 512) with random, seeded weights: the
+throughput of the model stage, not its quality. ``--electra PATH`` uses a trained model.
 
 Executors: ``local``; ``ray`` with ``num_workers=1`` (``ray.init(num_cpus=1)``, an actor pool
 of 1); ``ray`` with ``num_workers=2``. Each executor runs in its own child process, so the
@@ -101,7 +110,58 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
-def child(name: str, rows: int, stages: list[str], out: Path) -> None:
+def files_child(name: str, out: Path) -> dict:
+    """The streaming dedup of the JSONL files under ``out/inputs`` (no frame built here)."""
+    import numpy as np
+
+    from afs.samples.jsonl import read_jsonl_frame
+    from afs.training.dedup import DedupConfig
+    from afs.training.dedup_files import dedup_files
+
+    inputs = sorted((out / "inputs").glob("*.jsonl"))
+    executor = executor_for(EXECUTORS[name])
+    config = DedupConfig(**quality_parameters()["dedup"])
+    kept_path = out / f"{name}-files-kept.jsonl"
+    with tempfile.TemporaryDirectory(prefix="afs-scale-work-") as work:
+        report, seconds = timed(lambda: dedup_files(inputs, kept_path, out / f"{name}-rej.jsonl",
+                                                    config, executor, work_dir=work))
+    rss = peak_rss_mib()
+    kept, _ = read_jsonl_frame(kept_path)
+    np.save(out / f"{name}-files-kept.npy", np.sort(kept["sample_id"].to_numpy(str)))
+    return {"executor": name, "rows": report.rows, "dedup_files": {
+        "seconds": seconds, "tiny_s": float("nan"), "rss_mib": rss, "kept": report.kept,
+        "clusters": report.clusters, "shards": report.shards}}
+
+
+def write_inputs(rows: int, out: Path) -> None:
+    """The benchmark's rows as 4 JSONL files, for the dedup_files stage."""
+    from afs.samples.jsonl import write_jsonl_frame
+
+    frame = build_frame(rows)
+    folder = out / "inputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    quarter = -(-len(frame) // 4)
+    for part, first in enumerate(range(0, len(frame), quarter)):
+        write_jsonl_frame(frame.iloc[first:first + quarter], folder / f"part-{part}.jsonl")
+
+
+def electra_model(choice: str | None, out: Path) -> str | None:
+    """The model folder ``--electra`` names; ``default``: a seeded random model of the
+    CLI's default size, built once into ``out``."""
+    if choice in (None, "default"):
+        if choice is None:
+            return None
+        folder = out / "electra"
+        if not folder.exists():
+            from afs.discriminator import ElectraDiscriminator
+
+            ElectraDiscriminator.create(layers=2, hidden=128, max_length=512, device="cpu",
+                                        seed=1).save(folder)
+        return str(folder)
+    return choice
+
+
+def child(name: str, rows: int, stages: list[str], out: Path, electra: str | None) -> None:
     """Runs in the child: one executor, every stage, timings as one JSON line on stdout."""
     import numpy as np
 
@@ -109,8 +169,15 @@ def child(name: str, rows: int, stages: list[str], out: Path) -> None:
     from afs.training.scoring import score_frame_on
 
     os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+    if stages == ["dedup_files"]:
+        report = files_child(name, out)
+        report["peak_rss_mib"] = report["dedup_files"]["rss_mib"]
+        print(json.dumps(report))
+        return
     frame, build_seconds = timed(lambda: build_frame(rows))
     quality = quality_parameters()
+    if electra:
+        quality["electra_model"] = electra
     executor = executor_for(EXECUTORS[name])
     report = {"executor": name, "rows": len(frame), "build_s": build_seconds,
               "frame_bytes_per_row": float(frame.memory_usage(deep=True).sum() / len(frame))}
@@ -133,10 +200,12 @@ def child(name: str, rows: int, stages: list[str], out: Path) -> None:
     print(json.dumps(report))
 
 
-def run_child(name: str, rows: int, stages: list[str], out: Path) -> dict:
+def run_child(name: str, rows: int, stages: list[str], out: Path, electra: str | None) -> dict:
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
     command = [sys.executable, __file__, "--child", name, "--rows", str(rows),
                "--stages", ",".join(stages), "--out", str(out)]
+    if electra:
+        command += ["--electra", electra]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         sys.stderr.write(done.stderr[-4000:])
@@ -158,6 +227,14 @@ def check_identical(reports: list[dict], stages: list[str], out: Path) -> None:
         if "dedup" in stages:
             assert np.array_equal(np.load(out / f"{first}-kept.npy"),
                                   np.load(out / f"{name}-kept.npy")), f"{name} kept set differs"
+        if "dedup_files" in stages:
+            assert np.array_equal(np.load(out / f"{first}-files-kept.npy"),
+                                  np.load(out / f"{name}-files-kept.npy")), \
+                f"{name} streamed kept set differs"
+    if "dedup" in stages and "dedup_files" in stages:
+        assert np.array_equal(np.load(out / f"{first}-kept.npy"),
+                              np.load(out / f"{first}-files-kept.npy")), \
+            "the streamed dedup kept other rows than deduplicate"
 
 
 def table(reports: list[dict], stages: list[str]) -> str:
@@ -184,23 +261,37 @@ def main() -> None:
     parser.add_argument("--stages", default="scoring,dedup")
     parser.add_argument("--executors", default=",".join(EXECUTORS))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--electra", default=None,
+                        help="score with an ELECTRA model: 'default' (random weights, the "
+                             "CLI's default size) or a model folder [default: none]")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     stages = [stage for stage in args.stages.split(",") if stage]
-    unknown = set(stages) - {"scoring", "dedup"}
+    unknown = set(stages) - {"scoring", "dedup", "dedup_files"}
     if unknown:
         parser.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
     rows = 20_000 if args.quick else args.rows
     if args.child:
-        child(args.child, rows, stages, args.out)
+        child(args.child, rows, stages, args.out, args.electra)
         return
+    in_memory = [stage for stage in stages if stage != "dedup_files"]
     with tempfile.TemporaryDirectory(prefix="afs-scale-") as folder:
+        out = Path(folder)
+        electra = electra_model(args.electra, out)
+        if "dedup_files" in stages:
+            write_inputs(rows, out)
         reports = []
         for name in args.executors.split(","):
-            reports.append(run_child(name, rows, stages, Path(folder)))
+            report = run_child(name, rows, in_memory, out, electra) if in_memory else \
+                {"executor": name, "rows": rows, "frame_bytes_per_row": float("nan")}
+            if "dedup_files" in stages:  # its own child: RSS without the frame
+                streamed = run_child(name, rows, ["dedup_files"], out, None)
+                report["dedup_files"] = streamed["dedup_files"]
+                report["load"] = streamed["load"]
+            reports.append(report)
             print(f"{name} done: {json.dumps(reports[-1])}", file=sys.stderr, flush=True)
-        check_identical(reports, stages, Path(folder))
+        check_identical(reports, stages, out)
     print(f"{rows:,} rows; frame {reports[0]['frame_bytes_per_row']:,.0f} bytes/row "
           "(memory_usage deep); scores and kept sets identical across executors\n")
     print(table(reports, stages))

@@ -183,7 +183,7 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
 @output_option("JSONL file to write the kept samples to.")
 @rejects_option()
 @click.option("--threshold", type=float, default=0.8, show_default=True,
-              help="Estimated Jaccard similarity (MinHash over word shingles) at which two "
+              help="Estimated Jaccard similarity (MinHash over token shingles) at which two "
                    "samples are near duplicates.")
 @click.option("--num-perm", type=int, default=128, show_default=True,
               help="MinHash permutations (more: a closer estimate, slower).")
