@@ -163,6 +163,7 @@ NODES_DRIVER = """
             break
         time.sleep(0.5)
     print("RESULT " + json.dumps([{"id": node["NodeID"], "cpus": node["Resources"].get("CPU"),
+                                   "gpus": node["Resources"].get("GPU", 0),
                                    "head": "node:__internal_head__" in node["Resources"]}
                                   for node in alive]))
     ray.shutdown()
@@ -237,7 +238,10 @@ def two_nodes(tmp_path_factory):
                              scripts=tmp_path_factory.mktemp("drivers"), env=env, nodes=[])
     nodes: list[subprocess.Popen] = []
     try:
-        head = start_node(["--head", "--port", str(gcs_port), "--temp-dir", str(temp_dir),
+        # the head declares one (logical) GPU: Ray schedules GPU actors onto it and sets
+        # CUDA_VISIBLE_DEVICES, with no device behind it (the GPU path, minus CUDA itself)
+        head = start_node(["--head", "--num-gpus", "1", "--port", str(gcs_port),
+                           "--temp-dir", str(temp_dir),
                            "--include-dashboard=false",
                            "--dashboard-port", str(free_ports(1)[0]), *node_ports()],
                           env, temp_dir / "head.log")
@@ -265,6 +269,7 @@ def test_the_cluster_has_two_alive_nodes(two_nodes):
     assert len({node["id"] for node in nodes}) == 2
     assert sorted(node["head"] for node in nodes) == [False, True]
     assert [node["cpus"] for node in nodes] == [1.0, 1.0]
+    assert sorted(node["gpus"] for node in nodes) == [0, 1.0]
     assert {node["id"] for node in nodes} == {node["id"] for node in two_nodes.nodes}
 
 
@@ -295,7 +300,7 @@ MAP_DRIVER = """
     frame, _ = read_jsonl_frame(samples)
     local = map_frame(frame, Fingerprint(), ExecutorConfig(batch_size=25))
     config = ExecutorConfig(kind="ray", ray_address=address, num_workers=2, batch_size=25,
-                            work_dir=work)
+                            num_gpus_per_actor=0, work_dir=work)
     on_ray = map_frame(frame, Fingerprint(), config, stage="fingerprint")
     local.to_pickle(os.path.join(out, "local.pkl"))
     on_ray.to_pickle(os.path.join(out, "ray.pkl"))
@@ -336,7 +341,7 @@ DEDUP_DRIVER = """
     address, frame_path, work, out = sys.argv[1:]
     frame = pd.read_pickle(frame_path)
     config = ExecutorConfig(kind="ray", ray_address=address, num_workers=2, batch_size=64,
-                            shard_rows=128, work_dir=work)
+                            shard_rows=128, num_gpus_per_actor=0, work_dir=work)
     result = deduplicate(frame, DedupConfig(), executor=config)
     with open(os.path.join(out, "ray.pkl"), "wb") as handle:
         pickle.dump({"kept": result.kept, "rejects": result.rejects,
@@ -371,3 +376,39 @@ def test_minhash_dedup_on_two_nodes_equals_local(two_nodes, tmp_path):
     for name in ("kept", "rejects"):
         assert (tmp_path / f"{name}.jsonl").read_bytes() == \
             (tmp_path / f"local-{name}.jsonl").read_bytes()
+
+
+GPU_DRIVER = """
+    import json, os, sys
+    import pandas as pd
+    import ray
+    from afs.executors import ExecutorConfig, map_frame
+
+    class WhereAmI:
+        # A stage recording the GPUs Ray gave the actor it runs in.
+        def __call__(self):
+            def run(batch):
+                return batch.assign(double=batch["x"] * 2,
+                                    gpus=json.dumps(ray.get_gpu_ids()),
+                                    visible=os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+                                    node=ray.get_runtime_context().get_node_id(),
+                                    pid=os.getpid())
+            return run
+
+    address, out = sys.argv[1:]
+    frame = pd.DataFrame({"x": range(100)})
+    # num_gpus_per_actor left at None: one GPU per actor because the cluster has one
+    config = ExecutorConfig(kind="ray", ray_address=address, batch_size=10)
+    map_frame(frame, WhereAmI(), config).to_pickle(os.path.join(out, "gpu.pkl"))
+    print("RESULT {}")
+"""
+
+
+def test_gpu_actors_get_a_gpu_each_and_no_more_actors_than_gpus(two_nodes, tmp_path):
+    two_nodes.drive("gpu", GPU_DRIVER, str(tmp_path))
+    out = pd.read_pickle(tmp_path / "gpu.pkl")
+    assert list(out["double"]) == [2 * x for x in range(100)]
+    head = next(node["id"] for node in two_nodes.nodes if node["gpus"])
+    assert set(out["node"]) == {head}  # the only node with a GPU
+    assert out["pid"].nunique() == 1  # one GPU in the cluster: one actor, not one per CPU
+    assert set(out["gpus"]) == {"[0]"} and set(out["visible"]) == {"0"}
