@@ -205,3 +205,15 @@ def test_entity_coverage_knows_the_projects_own_symbols():
     without = scorer_from_parameters({}).score_outputs([code])[0]
     assert with_symbols.entity_coverage == 1.0
     assert without.entity_coverage == 0.0
+
+
+def test_the_pipeline_on_ray_writes_what_it_writes_locally(shipped, tmp_path, ray_cluster):
+    """`executor: {kind: ray}` in the parameters (as `kedro run --params
+    quality_scoring.executor.kind=ray` sets it) scores and dedups on the cluster; every
+    output the pipeline writes is byte-identical to the local run's."""
+    run_pipeline(tmp_path, shipped["raw"], shipped["raw"].iloc[:20], EVAL_SUITE,
+                 executor={"kind": "ray", "num_workers": 2})
+    local, on_ray = shipped["data"], tmp_path / "data"
+    for output in ("04_feature/scored.parquet", "04_feature/filtered.jsonl",
+                   "04_feature/rejected.jsonl"):
+        assert (on_ray / output).read_bytes() == (local / output).read_bytes(), output
