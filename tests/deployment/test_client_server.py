@@ -154,3 +154,24 @@ def test_a_broken_gguf_reports_the_server_log(tmp_path, tiny_gguf):
     with pytest.raises(ServerStartError, match=r"broken exited with code") as err:
         start_server(broken, ready_timeout_s=60)
     assert "\n" in str(err.value)  # the log tail follows the first line
+
+
+def test_the_default_context_is_the_models_own_at_most_2048(tiny_gguf, tmp_path):
+    import gguf
+
+    from afs.deployment.server import DEFAULT_CONTEXT, gguf_context_length, serving_context
+
+    assert gguf_context_length(tiny_gguf) == 1024  # the tiny base's training context
+    assert serving_context(tiny_gguf) == 1024
+    assert serving_context(tiny_gguf, 512) == 512  # asked for: as asked
+    for name, length in (("long", 32768), ("unsaid", None)):
+        writer = gguf.GGUFWriter(str(tmp_path / f"{name}.gguf"), "llama")
+        if length:
+            writer.add_context_length(length)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+    assert serving_context(tmp_path / "long.gguf") == DEFAULT_CONTEXT == 2048
+    assert gguf_context_length(tmp_path / "unsaid.gguf") is None
+    assert serving_context(tmp_path / "unsaid.gguf") == DEFAULT_CONTEXT

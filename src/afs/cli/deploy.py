@@ -48,14 +48,16 @@ def convert(lora_path: Path, base_model: str, output_path: Path, quantization: s
 @click.option("--port", type=int, default=8000, show_default=True, help="TCP port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 exposes the model to the network).")
-@click.option("--n-ctx", type=int, default=2048, show_default=True, help="Context size, tokens.")
+@click.option("--n-ctx", type=int, default=None,
+              help="Context size, tokens [default: the model's own context (from the GGUF), "
+                   "at most 2048].")
 @click.option("--threads", type=int, default=None,
               help="CPU threads for llama.cpp [default: llama.cpp's choice].")
 @click.option("--alias", default=None,
               help="Model id clients ask for [default: the file name without .gguf].")
 @click.option("--gpu-layers", type=int, default=0, show_default=True,
               help="Layers to offload to a GPU (-1: all), when llama.cpp was built with one.")
-def serve(model: Path, port: int, host: str, n_ctx: int, threads: int | None,
+def serve(model: Path, port: int, host: str, n_ctx: int | None, threads: int | None,
           alias: str | None, gpu_layers: int) -> None:
     """Serve MODEL (a .gguf file) with llama-cpp-python's OpenAI-compatible server until
     Ctrl-C. Clients use http://HOST:PORT/v1, e.g. `afs deploy chat --port PORT "…"`, the

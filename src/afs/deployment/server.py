@@ -49,6 +49,30 @@ def check_gguf_file(path: str | Path) -> Path:
     return model
 
 
+def gguf_context_length(path: str | Path) -> int | None:
+    """The context the model was built for (``<architecture>.context_length`` in the GGUF
+    header), or None when the file does not say."""
+    from gguf import GGUFReader
+
+    try:
+        fields = GGUFReader(str(path)).fields
+        architecture = fields["general.architecture"]
+        name = bytes(architecture.parts[architecture.data[0]]).decode()
+        length = fields[f"{name}.context_length"]
+        return int(length.parts[length.data[0]][0])
+    except (KeyError, IndexError, ValueError, OSError):
+        return None
+
+
+def serving_context(path: str | Path, n_ctx: int | None = None) -> int:
+    """``n_ctx`` when given, else the model's own context capped at ``DEFAULT_CONTEXT`` (a
+    longer window than the model was trained on only makes llama.cpp warn and spend memory)."""
+    if n_ctx is not None:
+        return n_ctx
+    trained = gguf_context_length(path)
+    return min(DEFAULT_CONTEXT, trained) if trained else DEFAULT_CONTEXT
+
+
 def free_port(host: str = LOOPBACK) -> int:
     """A TCP port on ``host`` that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -57,18 +81,19 @@ def free_port(host: str = LOOPBACK) -> int:
 
 
 def serve_gguf(model_path: str | Path, *, host: str = LOOPBACK, port: int = DEFAULT_SERVE_PORT,
-               n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None,
+               n_ctx: int | None = None, n_threads: int | None = None,
                model_alias: str | None = None, n_gpu_layers: int = 0,
                verbose: bool = False) -> None:
     """Serve ``model_path`` on ``host:port`` until interrupted (blocks). The model is listed
-    under ``model_alias`` (default: the file's stem); its chat template comes from the GGUF."""
+    under ``model_alias`` (default: the file's stem); its chat template comes from the GGUF.
+    ``n_ctx`` None: the model's own context, at most ``DEFAULT_CONTEXT``."""
     import uvicorn
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
     model = check_gguf_file(model_path)
     settings = ModelSettings(model=str(model), model_alias=model_alias or model.stem,
-                             n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, verbose=verbose,
+                             n_ctx=serving_context(model, n_ctx), n_gpu_layers=n_gpu_layers, verbose=verbose,
                              **({"n_threads": n_threads, "n_threads_batch": n_threads}
                                 if n_threads else {}))
     app = create_app(server_settings=ServerSettings(host=host, port=port),
@@ -143,7 +168,7 @@ class ServerProcess:
 
 
 def start_server(model_path: str | Path, *, host: str = LOOPBACK, port: int | None = None,
-                 n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None,
+                 n_ctx: int | None = None, n_threads: int | None = None,
                  model_alias: str | None = None, log_path: str | Path | None = None,
                  ready_timeout_s: float = 60.0) -> ServerProcess:
     """Start ``python -m afs.deployment.server`` on ``host:port`` (a free port when None) and
@@ -158,7 +183,8 @@ def start_server(model_path: str | Path, *, host: str = LOOPBACK, port: int | No
         os.close(fd)
         log_path = name
     command = [sys.executable, "-m", "afs.deployment.server", str(model), "--host", host,
-               "--port", str(port), "--n-ctx", str(n_ctx), "--model-alias", alias]
+               "--port", str(port), "--n-ctx", str(serving_context(model, n_ctx)),
+               "--model-alias", alias]
     if n_threads:
         command += ["--n-threads", str(n_threads)]
     with open(log_path, "wb") as log:
@@ -207,7 +233,7 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("model")
     parser.add_argument("--host", default=LOOPBACK)
     parser.add_argument("--port", type=int, default=DEFAULT_SERVE_PORT)
-    parser.add_argument("--n-ctx", type=int, default=DEFAULT_CONTEXT)
+    parser.add_argument("--n-ctx", type=int, default=None)
     parser.add_argument("--n-threads", type=int, default=None)
     parser.add_argument("--model-alias", default=None)
     args = parser.parse_args(argv)
