@@ -159,7 +159,11 @@ def test_a_broken_gguf_reports_the_server_log(tmp_path, tiny_gguf):
 def test_the_default_context_is_the_models_own_at_most_2048(tiny_gguf, tmp_path):
     import gguf
 
-    from afs.deployment.server import DEFAULT_CONTEXT, gguf_context_length, serving_context
+    from afs.deployment.server import (
+        DEFAULT_CONTEXT,
+        gguf_context_length,
+        serving_context,
+    )
 
     assert gguf_context_length(tiny_gguf) == 1024  # the tiny base's training context
     assert serving_context(tiny_gguf) == 1024
