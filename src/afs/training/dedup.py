@@ -14,7 +14,9 @@ Near-duplicate clusters are the connected components of verified pairs: LSH band
 choice of bands and rows for the threshold) propose pairs of a bucket's first member with each
 other member, and a pair counts when its signatures agree on >= ``threshold`` of the slots.
 ``deduplicate(..., executor={"kind": "ray"})`` computes the same clusters on Ray Data
-(``afs.training.dedup_ray``); choosing the kept members and reasons is shared.
+(``afs.training.dedup_ray``); choosing the kept members and reasons is shared. Reference dedup
+and decontamination check each row against an index of the fixed set
+(``afs.training.reference_checks``), so they run in batches on either executor.
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ import numpy as np
 import pandas as pd
 
 from afs.errors import ConfigError
-from afs.samples.frame import concat_frames, metadata_values, with_metadata, with_rejects
+from afs.samples.frame import (
+    metadata_values,
+    with_metadata,
+    with_rejects,
+)
 from afs.training import minhash
-from afs.training.keys import connected_labels, group_codes, hash_texts, leak_keys
+from afs.training.keys import connected_labels, group_codes, leak_keys
 
 CLUSTER_KEY = "dup_cluster"
 DEDUP_STEP = "dedup"
@@ -198,34 +204,18 @@ def duplicate_clusters(frame: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def dedup_against_reference(frame: pd.DataFrame, reference: pd.DataFrame,
-                            config: DedupConfig | None = None,
+                            config: DedupConfig | None = None, executor: Any = None,
                             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop rows of ``frame`` that ``reference`` already holds, exactly or nearly
-    (``seen_in_reference:<reference id>``). Returns (kept, rejects)."""
+    (``seen_in_reference:<reference id>``; rule in ``afs.training.reference_checks``).
+    ``executor`` with ``kind: ray`` checks the rows in batches on the cluster, with the same
+    result. Returns (kept, rejects)."""
+    from afs.training.reference_checks import BuildReferenceIndex, check_reasons
+
     config = config or DedupConfig()
     frame = frame.reset_index(drop=True)
-    reasons = np.full(len(frame), None, dtype=object)
-    if len(frame) and len(reference):
-        ref_ids = reference["sample_id"].to_numpy(dtype=object)
-        ref_keys = pd.Series(np.arange(len(reference)),
-                             index=hash_texts(leak_keys(reference.reset_index(drop=True))).to_numpy())
-        ref_keys = ref_keys[~ref_keys.index.duplicated()]
-        found = ref_keys.reindex(hash_texts(leak_keys(frame)).to_numpy()).to_numpy()
-        exact = ~np.isnan(found)
-        reasons[exact] = ["seen_in_reference:" + ref_ids[int(i)] for i in found[exact]]
-        if config.near:
-            both = concat_frames([reference.reset_index(drop=True), frame])
-            left, right = near_duplicate_pairs(_signatures(both, config), config.threshold)
-            cross = (np.minimum(left, right) < len(reference)) & \
-                (np.maximum(left, right) >= len(reference))
-            new = np.maximum(left, right)[cross] - len(reference)
-            ref = np.minimum(left, right)[cross]
-            order = np.lexsort((ref, new))  # deterministic: the first reference match wins
-            for position, ref_position in zip(new[order][::-1], ref[order][::-1], strict=True):
-                if reasons[position] is None or reasons[position].startswith("~"):
-                    reasons[position] = "~" + ref_ids[ref_position]
-            near = np.array([r is not None and r.startswith("~") for r in reasons], dtype=bool)
-            reasons[near] = ["seen_in_reference:" + r[1:] for r in reasons[near]]
+    reasons = check_reasons(frame, BuildReferenceIndex(reference, config), executor,
+                            REFERENCE_STEP)
     return _split(frame, reasons, REFERENCE_STEP)
 
 
@@ -238,30 +228,15 @@ def _split(frame: pd.DataFrame, reasons: np.ndarray, step: str,
 
 
 def decontaminate(frame: pd.DataFrame, eval_frame: pd.DataFrame, ngram_size: int = 12,
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  executor: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop rows sharing a run of ``ngram_size`` tokens with an eval sample (an eval sample
     shorter than that counts as one n-gram: a row holding its whole text is contaminated).
-    Reason ``contaminated:<eval id>`` names the first eval sample matched. Returns
+    Reason ``contaminated:<eval id>`` names the first eval sample matched. ``executor`` with
+    ``kind: ray`` checks the rows in batches on the cluster, with the same result. Returns
     (kept, rejects)."""
+    from afs.training.reference_checks import BuildEvalIndex, check_reasons
+
     frame = frame.reset_index(drop=True)
-    reasons = np.full(len(frame), None, dtype=object)
-    if len(frame) and len(eval_frame):
-        eval_ids = eval_frame["sample_id"].to_numpy(dtype=object)
-        ids, offsets = minhash.token_ids(dedup_text(eval_frame).tolist())
-        eval_hashes, eval_owner = minhash.ngram_hashes(ids, offsets, ngram_size)
-        table, first = np.unique(eval_hashes, return_index=True)
-        lengths = np.diff(offsets)
-        # runs of ngram_size tokens, and of each shorter eval text's whole length
-        sizes = sorted({ngram_size, *lengths[(lengths > 0) & (lengths < ngram_size)].tolist()})
-        ids, offsets = minhash.token_ids(dedup_text(frame).tolist())
-        runs = [minhash.ngram_hashes(ids, offsets, int(size), short="skip") for size in sizes]
-        hashes = np.concatenate([h for h, _ in runs])
-        owner = np.concatenate([o for _, o in runs])
-        position = np.searchsorted(table, hashes)
-        hit = (position < len(table)) & (table[np.minimum(position, len(table) - 1)] == hashes)
-        matched = pd.DataFrame({"row": owner[hit],
-                                "eval": eval_owner[first[position[hit]]]})
-        matched = matched.sort_values(["row", "eval"]).drop_duplicates("row")
-        reasons[matched["row"].to_numpy()] = ["contaminated:" + eval_ids[e]
-                                             for e in matched["eval"].to_numpy()]
+    reasons = check_reasons(frame, BuildEvalIndex(eval_frame, ngram_size), executor,
+                            DECONTAMINATION_STEP)
     return _split(frame, reasons, DECONTAMINATION_STEP)

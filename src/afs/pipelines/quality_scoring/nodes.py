@@ -45,7 +45,8 @@ def drop_seen_samples(samples: pd.DataFrame, reference: pd.DataFrame,
     twice)."""
     if not quality.get("reference_dedup", True):
         return samples, samples.iloc[:0]
-    return dedup_against_reference(samples, reference, _dedup_config(quality))
+    return dedup_against_reference(samples, reference, _dedup_config(quality),
+                                   executor=quality.get("executor"))
 
 
 def decontaminate_samples(samples: pd.DataFrame, eval_suite: pd.DataFrame,
@@ -59,7 +60,8 @@ def decontaminate_samples(samples: pd.DataFrame, eval_suite: pd.DataFrame,
         raise ConfigError("the eval suite (catalog entry eval_suite) holds no items, so "
                           "decontamination would check nothing; add items or set "
                           "quality_scoring.decontaminate: false")
-    return decontaminate(samples, eval_suite, _dedup_config(quality).ngram_size)
+    return decontaminate(samples, eval_suite, _dedup_config(quality).ngram_size,
+                         executor=quality.get("executor"))
 
 
 def filter_samples(samples: pd.DataFrame, quality: dict[str, Any]) -> Frames:

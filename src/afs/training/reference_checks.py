@@ -1,0 +1,173 @@
+"""Checks of each sample against a fixed set: a reference dataset (already trained on) and
+an eval suite (never to train on). Each is an index built once, then asked row by row, so a
+sample's verdict depends only on the sample and the set: a frame can be checked whole or in
+batches on any executor with the same result (``executor=`` runs the batches through
+``afs.executors``, the index built once per worker).
+
+- ``ReferenceIndex``: ``seen_in_reference:<id>`` for a sample whose leak key equals a
+  reference sample's (the first such), else for one whose MinHash signature agrees on >=
+  ``threshold`` of the slots with the first reference sample of one of its LSH buckets
+  (the smallest such reference position wins). This is the rule ``near_duplicate_pairs``
+  applies to the reference followed by the new samples, restricted to the pairs that cross.
+- ``EvalIndex``: ``contaminated:<eval id>`` for a sample sharing a run of ``ngram_size``
+  tokens with an eval sample (an eval sample shorter than that counts as one n-gram).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from afs.training import minhash
+from afs.training.keys import hash_texts, leak_keys
+
+TEXT_COLUMNS = ["instruction", "input", "output"]
+REASON = "reason"
+
+
+def _texts(frame: pd.DataFrame) -> pd.Series:
+    from afs.training.dedup import dedup_text
+
+    return dedup_text(frame)
+
+
+def _lookup(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in the sorted ``table`` of each key, whether it is there)."""
+    position = np.searchsorted(table, keys)
+    clipped = np.minimum(position, max(len(table) - 1, 0))
+    found = (position < len(table)) & (table[clipped] == keys) if len(table) else \
+        np.zeros(len(keys), dtype=bool)
+    return clipped, found
+
+
+class ReferenceIndex:
+    """A reference set's leak keys, MinHash signatures and LSH buckets (each bucket key with
+    the first reference row in it), asked with ``reasons(frame)``."""
+
+    def __init__(self, reference: pd.DataFrame, config: Any):
+        reference = reference.reset_index(drop=True)
+        self.config = config
+        self.ids = reference["sample_id"].to_numpy(dtype=object)
+        hashes = hash_texts(leak_keys(reference)).to_numpy() if len(reference) else \
+            np.zeros(0, np.uint64)
+        self.exact_keys, self.exact_rows = np.unique(hashes, return_index=True)
+        self.bands, self.rows_per_band = minhash.lsh_params(config.threshold, config.num_perm)
+        self.buckets: list[tuple[np.ndarray, np.ndarray]] = []
+        if config.near and len(reference):
+            self.signatures = self._signatures(reference)
+            keys = minhash.band_keys(self.signatures, self.bands, self.rows_per_band)
+            self.buckets = [np.unique(keys[:, band], return_index=True)
+                            for band in range(self.bands)]
+
+    def _signatures(self, frame: pd.DataFrame) -> np.ndarray:
+        return minhash.signatures(_texts(frame).tolist(), self.config.num_perm,
+                                  self.config.shingle_size, self.config.seed)
+
+    def reasons(self, frame: pd.DataFrame) -> np.ndarray:
+        """``seen_in_reference:<id>`` or None for each row of ``frame``."""
+        reasons = np.full(len(frame), None, dtype=object)
+        if not len(frame) or not len(self.ids):
+            return reasons
+        frame = frame.reset_index(drop=True)
+        position, exact = _lookup(self.exact_keys, hash_texts(leak_keys(frame)).to_numpy())
+        match = np.where(exact, self.exact_rows[position], -1)
+        if self.buckets:
+            near = self._near_matches(frame)
+            match = np.where(exact, match, near)
+        seen = match >= 0
+        reasons[seen] = ["seen_in_reference:" + self.ids[row] for row in match[seen]]
+        return reasons
+
+    def _near_matches(self, frame: pd.DataFrame) -> np.ndarray:
+        """The smallest reference row verified near each row (-1: none)."""
+        signatures = self._signatures(frame)
+        keys = minhash.band_keys(signatures, self.bands, self.rows_per_band)
+        none = len(self.ids)
+        best = np.full(len(frame), none, dtype=np.int64)
+        for band, (bucket_keys, first_rows) in enumerate(self.buckets):
+            position, found = _lookup(bucket_keys, keys[:, band])
+            rows = np.flatnonzero(found)
+            heads = first_rows[position[rows]]
+            agree = minhash.estimated_jaccard(self.signatures[heads], signatures[rows]) >= \
+                self.config.threshold
+            best[rows[agree]] = np.minimum(best[rows[agree]], heads[agree])
+        return np.where(best < none, best, -1)
+
+
+class EvalIndex:
+    """The token n-grams of an eval suite, asked with ``reasons(frame)``."""
+
+    def __init__(self, eval_frame: pd.DataFrame, ngram_size: int):
+        self.eval_ids = eval_frame["sample_id"].to_numpy(dtype=object)
+        ids, offsets = minhash.token_ids(_texts(eval_frame).tolist())
+        hashes, self.owner = minhash.ngram_hashes(ids, offsets, ngram_size)
+        self.table, self.first = np.unique(hashes, return_index=True)
+        lengths = np.diff(offsets)
+        # runs of ngram_size tokens, and of each shorter eval text's whole length
+        self.sizes = sorted({ngram_size, *lengths[(lengths > 0) & (lengths < ngram_size)]
+                             .tolist()})
+
+    def reasons(self, frame: pd.DataFrame) -> np.ndarray:
+        """``contaminated:<first eval id matched>`` or None for each row of ``frame``."""
+        reasons = np.full(len(frame), None, dtype=object)
+        if not len(frame) or not len(self.eval_ids):
+            return reasons
+        ids, offsets = minhash.token_ids(_texts(frame.reset_index(drop=True)).tolist())
+        runs = [minhash.ngram_hashes(ids, offsets, int(size), short="skip")
+                for size in self.sizes]
+        hashes = np.concatenate([h for h, _ in runs])
+        owner = np.concatenate([o for _, o in runs])
+        position, hit = _lookup(self.table, hashes)
+        matched = pd.DataFrame({"row": owner[hit],
+                                "eval": self.owner[self.first[position[hit]]]})
+        matched = matched.sort_values(["row", "eval"]).drop_duplicates("row")
+        reasons[matched["row"].to_numpy()] = ["contaminated:" + self.eval_ids[e]
+                                             for e in matched["eval"].to_numpy()]
+        return reasons
+
+
+class IndexCheck:
+    """A seam stage: per worker, ``build()`` makes the index once; each batch gets its
+    rows' reasons."""
+
+    def __init__(self, build: Callable[[], Any]):
+        self.build = build
+
+    def __call__(self) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        index = self.build()
+        # "" for no reason: a batch of only None would be a null column, which Parquet
+        # shards cannot be combined with the string ones
+        return lambda batch: pd.DataFrame({REASON: [reason or "" for reason in
+                                                    index.reasons(batch)]}, index=batch.index)
+
+
+class BuildReferenceIndex:
+    def __init__(self, reference: pd.DataFrame, config: Any):
+        self.reference, self.config = reference[["sample_id", *TEXT_COLUMNS]], config
+
+    def __call__(self) -> ReferenceIndex:
+        return ReferenceIndex(self.reference, self.config)
+
+
+class BuildEvalIndex:
+    def __init__(self, eval_frame: pd.DataFrame, ngram_size: int):
+        self.eval_frame, self.ngram_size = eval_frame[["sample_id", *TEXT_COLUMNS]], ngram_size
+
+    def __call__(self) -> EvalIndex:
+        return EvalIndex(self.eval_frame, self.ngram_size)
+
+
+def check_reasons(frame: pd.DataFrame, build: Callable[[], Any], executor: Any,
+                  stage: str) -> np.ndarray:
+    """Each row's reason from the index ``build()`` makes: in this process on the whole
+    frame, or (``executor`` with ``kind: ray``) in batches on the cluster."""
+    from afs.executors import ExecutorConfig, map_frame
+
+    config = ExecutorConfig.from_params(executor)
+    if not config.is_ray:
+        return build().reasons(frame)
+    checked = map_frame(frame[TEXT_COLUMNS], IndexCheck(build), config, stage=stage)
+    return np.array([reason or None for reason in checked[REASON]], dtype=object)
