@@ -1,6 +1,7 @@
 """Composite scoring and MinHash dedup on the local executor vs Ray with 1 and 2 workers.
 
-    python benchmarks/scale.py [--rows 1000000] [--quick] [--stages scoring,dedup,dedup_files]
+    python benchmarks/scale.py [--rows 1000000] [--quick] [--stages scoring,dedup,dedup_files,
+                               reference,decontamination]
                                [--electra default|PATH] [--json PATH]
 
 Data (deterministic, built before any clock starts): the 400 rows of
@@ -16,6 +17,9 @@ parameters (``conf/base/parameters_quality_scoring.yml``; address file resolved 
   (``models/electra``) is not shipped, so the pipeline scores without it (asar + entity +
   length, renormalised), as ``kedro run`` does by default;
 - dedup: ``afs.training.dedup.deduplicate(frame, DedupConfig(**quality["dedup"]), executor)``;
+- reference / decontamination: ``dedup_against_reference(frame, reference, config, executor)``
+  against v1_training plus 8,000 of the generated rows, and ``decontaminate(frame,
+  eval_suite, 12, executor)`` against the shipped eval suite (rejects compared);
 - dedup_files: ``afs.training.dedup_files.dedup_files`` (what ``afs training dedup`` runs)
   over the same rows written as 4 JSONL files before the clock starts, streamed through
   Parquet shards of 100k rows. Its child never builds the frame, so its peak RSS is the
@@ -181,6 +185,20 @@ def write_inputs(rows: int, out: Path) -> None:
         write_jsonl_frame(frame.iloc[first:first + quarter], folder / f"part-{part}.jsonl")
 
 
+def checked_sets():
+    """The sets the reference and decontamination stages check against: the reference is
+    every 5th generated row of a 40,000-row build (so that 1 in 5 of those rows is seen) and
+    v1_training; the eval suite is the shipped one."""
+    import pandas as pd
+
+    from afs.samples.jsonl import read_jsonl_frame
+
+    seen, _ = read_jsonl_frame(ROOT / "data" / "01_raw" / "v1_training.jsonl")
+    reference = pd.concat([seen, build_frame(40_000).iloc[::5]], ignore_index=True)
+    suite, _ = read_jsonl_frame(ROOT / "data" / "01_raw" / "eval" / "eval_suite.jsonl")
+    return reference, suite
+
+
 def electra_model(choice: str | None, out: Path) -> str | None:
     """The model folder ``--electra`` names; ``default``: a seeded random model of the
     CLI's default size, built once into ``out``."""
@@ -201,7 +219,12 @@ def child(name: str, rows: int, stages: list[str], out: Path, electra: str | Non
     """Runs in the child: one executor, every stage, timings as one JSON line on stdout."""
     import numpy as np
 
-    from afs.training.dedup import DedupConfig, deduplicate
+    from afs.training.dedup import (
+        DedupConfig,
+        decontaminate,
+        dedup_against_reference,
+        deduplicate,
+    )
     from afs.training.scoring import score_frame_on
 
     os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
@@ -217,9 +240,13 @@ def child(name: str, rows: int, stages: list[str], out: Path, electra: str | Non
     executor = executor_for(EXECUTORS[name])
     report = {"executor": name, "rows": len(frame), "build_s": build_seconds,
               "frame_bytes_per_row": float(frame.memory_usage(deep=True).sum() / len(frame))}
+    config = DedupConfig(**quality["dedup"])
+    reference, suite = checked_sets()
     runs = {
         "scoring": lambda data: score_frame_on(data, quality, executor),
-        "dedup": lambda data: deduplicate(data, DedupConfig(**quality["dedup"]), executor),
+        "dedup": lambda data: deduplicate(data, config, executor),
+        "reference": lambda data: dedup_against_reference(data, reference, config, executor),
+        "decontamination": lambda data: decontaminate(data, suite, config.ngram_size, executor),
     }
     for stage in stages:
         _, tiny = timed(lambda stage=stage: runs[stage](frame.iloc[:TINY_ROWS].copy()))
@@ -228,10 +255,15 @@ def child(name: str, rows: int, stages: list[str], out: Path, electra: str | Non
         if stage == "scoring":
             np.save(out / f"{name}-scores.npy", result["quality_score"].to_numpy(float))
             report[stage]["mean_score"] = float(result["quality_score"].mean())
-        else:
+        elif stage == "dedup":
             kept = np.sort(result.kept["sample_id"].to_numpy(str))
             np.save(out / f"{name}-kept.npy", kept)
             report[stage].update(kept=len(kept), clusters=len(result.clusters))
+        else:  # (kept, rejects): the rejects' ids and reasons
+            rejects = result[1]
+            np.save(out / f"{name}-{stage}.npy",
+                    (rejects["sample_id"] + " " + rejects["reject_reason"]).to_numpy(str))
+            report[stage]["rejected"] = len(rejects)
     report["peak_rss_mib"] = peak_rss_mib()
     print(json.dumps(report))
 
@@ -263,6 +295,11 @@ def check_identical(reports: list[dict], stages: list[str], out: Path) -> None:
         if "dedup" in stages:
             assert np.array_equal(np.load(out / f"{first}-kept.npy"),
                                   np.load(out / f"{name}-kept.npy")), f"{name} kept set differs"
+        for stage in ("reference", "decontamination"):
+            if stage in stages:
+                assert np.array_equal(np.load(out / f"{first}-{stage}.npy"),
+                                      np.load(out / f"{name}-{stage}.npy")), \
+                    f"{name} {stage} rejects differ"
         if "dedup_files" in stages:
             assert np.array_equal(np.load(out / f"{first}-files-kept.npy"),
                                   np.load(out / f"{name}-files-kept.npy")), \
@@ -300,7 +337,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     stages = [stage for stage in args.stages.split(",") if stage]
-    unknown = set(stages) - {"scoring", "dedup", "dedup_files"}
+    unknown = set(stages) - {"scoring", "dedup", "dedup_files", "reference", "decontamination"}
     if unknown:
         parser.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
     rows = 20_000 if args.quick else args.rows

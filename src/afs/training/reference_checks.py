@@ -26,6 +26,9 @@ from afs.training.keys import hash_texts, leak_keys
 
 TEXT_COLUMNS = ["instruction", "input", "output"]
 REASON = "reason"
+# Rows checked at once in this process: the n-gram hashes of a chunk take ~30 KB a row (the
+# whole 200k-row frame at once peaked at 6.3 GB); verdicts do not depend on the chunking.
+LOCAL_CHUNK_ROWS = 20_000
 
 
 def _texts(frame: pd.DataFrame) -> pd.Series:
@@ -168,6 +171,9 @@ def check_reasons(frame: pd.DataFrame, build: Callable[[], Any], executor: Any,
 
     config = ExecutorConfig.from_params(executor)
     if not config.is_ray:
-        return build().reasons(frame)
+        index = build()
+        parts = [index.reasons(frame.iloc[start:start + LOCAL_CHUNK_ROWS])
+                 for start in range(0, len(frame), LOCAL_CHUNK_ROWS)]
+        return np.concatenate(parts) if parts else np.full(0, None, dtype=object)
     checked = map_frame(frame[TEXT_COLUMNS], IndexCheck(build), config, stage=stage)
     return np.array([reason or None for reason in checked[REASON]], dtype=object)
