@@ -22,6 +22,7 @@ and decontamination check each row against an index of the fixed set
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -210,12 +211,16 @@ def dedup_against_reference(frame: pd.DataFrame, reference: pd.DataFrame,
     (``seen_in_reference:<reference id>``; rule in ``afs.training.reference_checks``).
     ``executor`` with ``kind: ray`` checks the rows in batches on the cluster, with the same
     result. Returns (kept, rejects)."""
-    from afs.training.reference_checks import BuildReferenceIndex, check_reasons
+    from afs.training.reference_checks import (
+        INDEX_COLUMNS,
+        ReferenceIndex,
+        check_reasons,
+    )
 
     config = config or DedupConfig()
     frame = frame.reset_index(drop=True)
-    reasons = check_reasons(frame, BuildReferenceIndex(reference, config), executor,
-                            REFERENCE_STEP)
+    build = partial(ReferenceIndex, reference[INDEX_COLUMNS], config)
+    reasons = check_reasons(frame, build, executor, REFERENCE_STEP)
     return _split(frame, reasons, REFERENCE_STEP)
 
 
@@ -234,9 +239,9 @@ def decontaminate(frame: pd.DataFrame, eval_frame: pd.DataFrame, ngram_size: int
     Reason ``contaminated:<eval id>`` names the first eval sample matched. ``executor`` with
     ``kind: ray`` checks the rows in batches on the cluster, with the same result. Returns
     (kept, rejects)."""
-    from afs.training.reference_checks import BuildEvalIndex, check_reasons
+    from afs.training.reference_checks import INDEX_COLUMNS, EvalIndex, check_reasons
 
     frame = frame.reset_index(drop=True)
-    reasons = check_reasons(frame, BuildEvalIndex(eval_frame, ngram_size), executor,
-                            DECONTAMINATION_STEP)
+    build = partial(EvalIndex, eval_frame[INDEX_COLUMNS], ngram_size)
+    reasons = check_reasons(frame, build, executor, DECONTAMINATION_STEP)
     return _split(frame, reasons, DECONTAMINATION_STEP)

@@ -67,7 +67,7 @@ def reason_kind(reason: str) -> str:
 
 @dataclass
 class DedupFilesReport:
-    """What ``dedup_files`` did; ``summary()`` is the CLI's one line."""
+    """What ``dedup_files`` did (``afs training dedup`` prints it as its summary line)."""
 
     inputs: list[str]
     rows: int = 0
@@ -79,15 +79,6 @@ class DedupFilesReport:
     shards_reused: bool = False
     labels_reused: bool = False
     seconds: float = 0.0
-
-    def summary(self) -> str:
-        kinds = ", ".join(f"{kind} x{n}" for kind, n in self.reasons.most_common())
-        reused = [what for what, flag in (("shards", self.shards_reused),
-                                          ("clusters", self.labels_reused)) if flag]
-        return (f"kept {self.kept} of {self.rows} samples, rejected {self.rejected}"
-                + (f" ({kinds})" if kinds else "") + f"; {self.clusters} clusters, "
-                f"{self.shards} shards" + (f" (reused: {', '.join(reused)})" if reused else "")
-                + f", {self.seconds:.1f}s")
 
 
 @dataclass
@@ -158,8 +149,8 @@ def _work_folder(work_dir: str | Path | None) -> Iterator[Path]:
 
 
 def _inputs_key(paths: list[Path], shard_rows: int) -> str:
-    stats = [(str(path.resolve()), path.stat().st_size, path.stat().st_mtime_ns)
-             for path in paths if path.is_file()]
+    stats = [(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+             for path in paths if path.is_file() for stat in [path.stat()]]
     return hashlib.sha256(json.dumps([stats, shard_rows]).encode()).hexdigest()
 
 
@@ -184,15 +175,17 @@ def source_shards(paths: list[Path], work: Path, shard_rows: int,
         stale.unlink()
     shards = SourceShards([], [], 0, key)
     pending: list[pa.Table] = []
+    pending_rows = 0
     for path in paths:
         for table in iter_jsonl_tables(path, progress=progress):
             pending.append(table)
-            if sum(len(part) for part in pending) >= shard_rows:
+            pending_rows += len(table)
+            if pending_rows >= shard_rows:
                 whole = pa.concat_tables(pending)
                 for first in range(0, len(whole) - shard_rows + 1, shard_rows):
                     _write_shard(whole.slice(first, shard_rows), folder, shards)
-                rest = len(whole) % shard_rows
-                pending = [whole.slice(len(whole) - rest)] if rest else []
+                pending_rows = len(whole) % shard_rows
+                pending = [whole.slice(len(whole) - pending_rows)] if pending_rows else []
     if pending:
         _write_shard(pa.concat_tables(pending), folder, shards)
     with atomic_write(manifest_path, "w") as handle:

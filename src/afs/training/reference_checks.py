@@ -25,6 +25,7 @@ from afs.training import minhash
 from afs.training.keys import hash_texts, leak_keys
 
 TEXT_COLUMNS = ["instruction", "input", "output"]
+INDEX_COLUMNS = ["sample_id", *TEXT_COLUMNS]  # what an index needs of its set (shipped once)
 REASON = "reason"
 # Rows checked at once in this process: the n-gram hashes of a chunk take ~30 KB a row (the
 # whole 200k-row frame at once peaked at 6.3 GB); verdicts do not depend on the chunking.
@@ -133,8 +134,9 @@ class EvalIndex:
 
 
 class IndexCheck:
-    """A seam stage: per worker, ``build()`` makes the index once; each batch gets its
-    rows' reasons."""
+    """A seam stage: per worker, ``build()`` makes the index once (e.g.
+    ``partial(ReferenceIndex, reference[INDEX_COLUMNS], config)``); each batch gets its rows'
+    reasons."""
 
     def __init__(self, build: Callable[[], Any]):
         self.build = build
@@ -145,22 +147,6 @@ class IndexCheck:
         # shards cannot be combined with the string ones
         return lambda batch: pd.DataFrame({REASON: [reason or "" for reason in
                                                     index.reasons(batch)]}, index=batch.index)
-
-
-class BuildReferenceIndex:
-    def __init__(self, reference: pd.DataFrame, config: Any):
-        self.reference, self.config = reference[["sample_id", *TEXT_COLUMNS]], config
-
-    def __call__(self) -> ReferenceIndex:
-        return ReferenceIndex(self.reference, self.config)
-
-
-class BuildEvalIndex:
-    def __init__(self, eval_frame: pd.DataFrame, ngram_size: int):
-        self.eval_frame, self.ngram_size = eval_frame[["sample_id", *TEXT_COLUMNS]], ngram_size
-
-    def __call__(self) -> EvalIndex:
-        return EvalIndex(self.eval_frame, self.ngram_size)
 
 
 def check_reasons(frame: pd.DataFrame, build: Callable[[], Any], executor: Any,
