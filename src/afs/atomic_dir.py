@@ -1,17 +1,34 @@
-"""Write a file or a whole folder atomically: build it in a hidden sibling, then rename it
-into place. A crash while writing leaves the old file or folder (or none), never a
-half-written one. Light on purpose (stdlib only): everything that writes imports it.
+"""Write a file, a folder, or a set of files as one unit: build it in a hidden sibling, flush
+it to disk, then swap it into place with one rename. A run killed at any moment leaves the old
+output or the new one, never a half-written file or a mix of old and new files; the hidden
+temporaries a killed run leaves are removed by the next write to the same place.
+
+Light on purpose (stdlib only): everything that writes imports it.
+
+Names of temporaries: ``.<name>.tmp-<pid>-<random>`` beside ``<name>`` (the pid tells a later
+run whether the writer is gone), ``.<name>.old-<pid>-<random>`` for an old folder being set
+aside where the filesystem cannot swap two folders in one step.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import hashlib
 import os
 import shutil
+import signal
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+TEMP_TAG = "tmp"
+OLD_TAG = "old"
+KILL_POINT_ENV = "AFS_KILL_AT"
 
 
 def current_umask() -> int:
@@ -28,31 +45,253 @@ def give_default_mode(path: str | Path) -> None:
     os.chmod(path, base & ~current_umask())
 
 
+def kill_point(name: str) -> None:
+    """Fault injection for the kill tests: a process whose ``AFS_KILL_AT`` names this point
+    SIGKILLs itself here (a real kill: no cleanup, no ``finally``)."""
+    if os.environ.get(KILL_POINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ temporaries
+def temp_prefix(path: Path, tag: str = TEMP_TAG) -> str:
+    """The name start of this process's temporaries for ``path``."""
+    return f".{path.name}.{tag}-{os.getpid()}-"
+
+
+def _writer_pid(entry_name: str, target_name: str, tag: str) -> int | None:
+    """The pid in a temporary's name ``.<target>.<tag>-<pid>-…``, or None if not one."""
+    head = f".{target_name}.{tag}-"
+    if not entry_name.startswith(head):
+        return None
+    pid = entry_name[len(head):].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(target: str | Path) -> None:
+    """Clean up after a writer of ``target`` that was killed: remove its temporaries, and put
+    back an old folder it had set aside when ``target`` itself is missing. Temporaries of a
+    writer that is still running are left alone."""
+    target = Path(target)
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        for tag in (OLD_TAG, TEMP_TAG):
+            pid = _writer_pid(entry.name, target.name, tag)
+            if pid is None or process_alive(pid):
+                continue
+            path = Path(entry.path)
+            if tag == OLD_TAG and not target.exists() and not target.is_symlink():
+                os.replace(path, target)  # killed between setting aside and moving in
+            else:
+                _remove(path)
+
+
+# ------------------------------------------------------------------ flushing
+def _fsync(path: Path, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return  # e.g. a folder cannot be opened on this platform: nothing to flush
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush every file and folder under ``root`` to disk, so the rename that publishes it
+    cannot be persisted before its contents."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                _fsync(path)
+        _fsync(Path(folder), directory=True)
+
+
+# ------------------------------------------------------------------ swapping
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+    False where the platform or filesystem cannot; other failures raise OSError."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                       _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
 def install_directory(staging: str | Path, output_dir: str | Path) -> None:
-    """Move the finished ``staging`` folder to ``output_dir`` (replacing an old one)."""
+    """Move the finished ``staging`` folder to ``output_dir``, replacing an old one in one
+    atomic swap: a reader (or a kill) sees the whole old folder or the whole new one."""
     staging, output_dir = Path(staging), Path(output_dir)
-    give_default_mode(staging)
-    old = None
-    if output_dir.exists():
-        old = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
+    if output_dir.is_dir() and not output_dir.is_symlink():
+        shutil.copymode(output_dir, staging)  # the folder keeps the mode it had
+    else:
+        give_default_mode(staging)
+    fsync_tree(staging)
+    if not output_dir.exists():
+        os.replace(staging, output_dir)
+    elif exchange_paths(staging, output_dir):
+        kill_point(f"installed:{output_dir.name}")
+        shutil.rmtree(staging, ignore_errors=True)  # now the old folder
+    else:
+        # Two renames; a kill between them leaves the old folder set aside, and the next
+        # run's remove_stale_temporaries puts it back.
+        old = Path(tempfile.mkdtemp(prefix=temp_prefix(output_dir, OLD_TAG),
+                                    dir=output_dir.parent))
         os.replace(output_dir, old)
-    os.replace(staging, output_dir)
-    if old is not None:
+        os.replace(staging, output_dir)
+        kill_point(f"installed:{output_dir.name}")
         shutil.rmtree(old, ignore_errors=True)
+    _fsync(output_dir.parent, directory=True)
+
+
+def carry_over_entries(old_dir: Path, staging: Path, members: frozenset[str]) -> None:
+    """Give ``staging`` every entry of ``old_dir`` that is not one of the set's ``members``
+    (hard links: no copy of the data), so replacing the folder replaces only the set."""
+    if not old_dir.is_dir():
+        return
+    for entry in os.scandir(old_dir):
+        destination = staging / entry.name
+        if entry.name in members or destination.exists() or destination.is_symlink():
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.copytree(entry.path, destination, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(entry.path, destination)
+
+
+def _link_or_copy(source: str, destination: str | Path) -> None:
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), destination)
+        return
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
 
 
 @contextmanager
-def atomic_directory(output_dir: str | Path) -> Iterator[Path]:
+def atomic_directory(output_dir: str | Path,
+                     members: Iterable[str] | None = None) -> Iterator[Path]:
     """Yield an empty staging folder beside ``output_dir``; on success it becomes
-    ``output_dir``, on an error it is removed and ``output_dir`` is left as it was."""
+    ``output_dir`` in one swap, on an error it is removed and ``output_dir`` is left as it
+    was. ``members``: the folder is shared, and only entries of these names make the set
+    being written; the old folder's other entries are kept."""
     output_dir = Path(output_dir).expanduser()
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
+    remove_stale_temporaries(output_dir)
+    staging = Path(tempfile.mkdtemp(prefix=temp_prefix(output_dir), dir=output_dir.parent))
     try:
         yield staging
+        if members is not None:
+            carry_over_entries(output_dir, staging, frozenset(members))
         install_directory(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file_set(folder: str | Path, names: Iterable[str]) -> Iterator[dict[str, Path]]:
+    """Write several files of one folder as one unit: yields ``{name: path to write}``
+    (paths in a staging folder); when the block ends they replace the old files of these
+    names all at once (an old file of a name not written is dropped), and the folder's
+    other entries stay."""
+    names = list(names)
+    with atomic_directory(folder, members=names) as staging:
+        yield {name: staging / name for name in names}
+
+
+def stage_set_member(target: str | Path, members: Iterable[str],
+                     write: Callable[[Path], None]) -> None:
+    """Write ``target``, one file of a set (``members``: names in ``target``'s folder saved one
+    at a time, e.g. a Kedro node's outputs), by ``write(path)`` into this process's staging
+    folder for the set; once every member is staged, the set replaces the old one at once
+    (the folder's other entries stay). A set never completed is never published."""
+    target = Path(target).expanduser()
+    folder, members = target.parent, sorted(set(members))
+    if target.name not in members:
+        raise ValueError(f"{target.name} is not one of its set's files {members}")
+    key = hashlib.sha1("\0".join(members).encode()).hexdigest()[:8]
+    staging = folder.parent / f"{temp_prefix(folder)}set{key}"
+    if (staging / target.name).exists():  # an earlier round of this process never finished
+        shutil.rmtree(staging)
+    if not staging.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder)
+        staging.mkdir()
+    try:
+        write(staging / target.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    kill_point(f"wrote:{target.name}")
+    if all((staging / name).exists() for name in members):
+        try:
+            carry_over_entries(folder, staging, frozenset(members))
+            install_directory(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a free temp path beside ``path`` for a writer that opens it itself; what it
+    wrote there (a file, or a folder) replaces ``path`` when the block ends without error."""
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
+    temp = Path(tempfile.mkdtemp(prefix=temp_prefix(path), dir=path.parent))
+    written = temp / path.name
+    try:
+        yield written
+        if written.is_dir():
+            install_directory(written, path)
+        else:
+            give_default_mode(written)
+            _fsync(written)
+            os.replace(written, path)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    kill_point(f"wrote:{path.name}")
 
 
 @contextmanager
@@ -60,12 +299,16 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
     """Write to a temp file beside ``path`` and move it into place only on success."""
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path)
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
         give_default_mode(temp)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    kill_point(f"wrote:{path.name}")

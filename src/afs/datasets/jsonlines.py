@@ -8,21 +8,24 @@ from typing import Any
 import orjson
 from kedro.io import AbstractDataset
 
+from afs.datasets.atomic import save_atomically
 from afs.datasets.file_path import not_written_yet
 from afs.training.converters import write_records_jsonl
 
 
 class JSONLinesDataset(AbstractDataset[list[dict[str, Any]], list[dict[str, Any]]]):
-    """Local JSONL file <-> ``list[dict]``; writes are atomic (temp file, then rename).
+    """Local JSONL file <-> ``list[dict]``; writes are atomic (temp file, then rename; with
+    ``file_set``, the whole set of files at once: :mod:`afs.datasets.atomic`).
 
     Records are written in order, one compact JSON object per line, without key sorting so
     that trainers see the field order the converter chose.
     """
 
     def __init__(self, *, filepath: str, metadata: dict[str, Any] | None = None,
-                 written_by: str | None = None) -> None:
+                 written_by: str | None = None, file_set: list[str] | None = None) -> None:
         self._filepath = Path(filepath)
         self._written_by = written_by  # the pipeline that writes it, named when it is missing
+        self._file_set = file_set  # the files of its folder published together with it
         self.metadata = metadata
 
     def load(self) -> list[dict[str, Any]]:
@@ -32,10 +35,11 @@ class JSONLinesDataset(AbstractDataset[list[dict[str, Any]], list[dict[str, Any]
             return [orjson.loads(line) for line in handle if line.strip()]
 
     def save(self, data: list[dict[str, Any]]) -> None:
-        write_records_jsonl(data, self._filepath)
+        save_atomically(self._filepath, lambda path: write_records_jsonl(data, path),
+                        self._file_set)
 
     def _exists(self) -> bool:
         return self._filepath.is_file()
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
+        return {"filepath": str(self._filepath), "file_set": self._file_set}

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset
 
+from afs.datasets.atomic import save_atomically
 from afs.datasets.file_path import not_written_yet
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
 
@@ -30,7 +31,8 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
           load_args: {on_error: skip, rejects_path: data/08_reporting/v1_bad_lines.jsonl}
 
     ``written_by`` names the pipeline that makes the file, so loading it before that
-    pipeline ran says what to run instead of only "no such file".
+    pipeline ran says what to run instead of only "no such file". ``file_set``: the file
+    is one of a set in its folder that appears all at once (:mod:`afs.datasets.atomic`).
     """
 
     DEFAULT_LOAD_ARGS: dict[str, Any] = {"on_error": "raise"}
@@ -44,9 +46,11 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         save_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
         written_by: str | None = None,
+        file_set: list[str] | None = None,
     ) -> None:
         self._filepath = Path(filepath)
         self._written_by = written_by
+        self._file_set = file_set  # the files of its folder published together with it
         self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
         self.metadata = metadata
@@ -60,7 +64,9 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return frame
 
     def save(self, data: pd.DataFrame) -> None:
-        write_jsonl_frame(data, self._filepath, **self._save_args)
+        save_atomically(self._filepath,
+                        lambda path: write_jsonl_frame(data, path, **self._save_args),
+                        self._file_set)
 
     def _exists(self) -> bool:
         return self._filepath.is_file()
@@ -70,4 +76,5 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             "filepath": str(self._filepath),
             "load_args": self._load_args,
             "save_args": self._save_args,
+            "file_set": self._file_set,
         }

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from afs.atomic_dir import atomic_file_set
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
@@ -137,7 +138,12 @@ def split_dataset(
 
 
 def write_splits(splits: dict[str, Any], output_dir: str | Path, progress: bool = False) -> dict[str, Path]:
-    """Write each split as ``<output_dir>/<name>.jsonl``."""
+    """Write each split as ``<output_dir>/<name>.jsonl``, all as one unit: a run killed while
+    overwriting old splits leaves the old set or the new one, never new train beside old test
+    (the folder's other files stay)."""
     output_dir = Path(output_dir).expanduser()
-    return {name: write_jsonl_frame(as_frame(samples), output_dir / f"{name}.jsonl", progress=progress)
-            for name, samples in splits.items()}
+    files = {name: f"{name}.jsonl" for name in splits}
+    with atomic_file_set(output_dir, files.values()) as staged:
+        for name, samples in splits.items():
+            write_jsonl_frame(as_frame(samples), staged[files[name]], progress=progress)
+    return {name: output_dir / file for name, file in files.items()}
