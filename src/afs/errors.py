@@ -24,3 +24,9 @@ class DataError(AfsError, ValueError):
 
 class ConfigError(AfsError, ValueError):
     """A bad argument, parameter or configuration value."""
+
+
+class AfsWarning(UserWarning):
+    """A result that is valid but falls short of what was asked (a ratio unmet, a group under
+    its weight). The CLI prints it as one `warning: …` line; Python callers can catch it or
+    turn it into an error with ``warnings.simplefilter("error", AfsWarning)``."""

@@ -112,7 +112,6 @@ CASES = {
     "high_ratio_capped_domains": {"mix.rehearsal_ratio": 0.5, "rehearsal.max_per_domain": 12,
                                   "rebalance.min_quality_score": None},
     "small_buffer": {"rehearsal.top_ratio": 0.05, "split.stratify_by": "source"},
-    "no_new_data_passes": {"rebalance.min_quality_score": 2.0},
 }
 
 
@@ -243,3 +242,34 @@ def test_report_and_metrics_count_the_same_rows(curation_run):
         assert metrics[f"domain.train.{domain}"]["value"] == rows
     png = (curation_run["data"] / "08_reporting/domain_mix.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_warns_when_the_rehearsal_ratio_is_unmet(curation_run):
+    report = curation_run["catalog"].load("curation_report")
+    asked = curation_run["parameters"]["mix"]["rehearsal_ratio"]
+    assert report["rehearsal_ratio_asked"] == asked
+    in_mix, mixed = report["steps"]["rehearsal_in_mix"], report["steps"]["mixed"]
+    new = report["steps"]["rebalanced"]
+    wanted = round(asked * new / (1 - asked))
+    if curation_run["parameters"]["rehearsal"]["top_ratio"] == 0.05:
+        assert in_mix < wanted  # 20 of the 400 v1 samples cannot make 30 % of the mix
+    if in_mix >= wanted:
+        assert report["warnings"] == []
+    else:
+        assert report["warnings"] == [
+            f"rehearsal_ratio {asked:g} unmet: it asks for {wanted} buffer samples beside {new} "
+            f"new ones, but the buffer gave {in_mix}; rehearsal is {in_mix} of {mixed} samples "
+            f"({in_mix / mixed:.1%}). Build a larger buffer (a higher top_ratio, a lower quality "
+            "threshold, more earlier data) or lower rehearsal_ratio"]
+
+
+def test_a_rebalance_that_keeps_nothing_fails_the_run(tmp_path):
+    from afs.training.rebalance import EmptyRebalanceError
+
+    with pytest.raises(EmptyRebalanceError, match=r"rebalance keeps no sample: group 'history' "
+                                                  r"\(weight 0.02\) has 0 of its \d+ samples "
+                                                  r"left \(\d+ below min_quality_score; "
+                                                  r"min_quality_score 2\)"):
+        run_curation(tmp_path, **{"rebalance.min_quality_score": 2.0})
+    assert not (tmp_path / "data" / "02_intermediate" / "rebalanced_new_data.parquet").exists()
+    assert not (tmp_path / "data" / "05_model_input" / "samples" / "train.jsonl").exists()

@@ -1,15 +1,22 @@
+import warnings
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from afs.errors import ConfigError
+from afs.errors import AfsWarning, ConfigError
 from afs.samples import load_jsonl
 from afs.samples.frame import metadata_values, with_metadata
 from afs.samples.jsonl import write_jsonl_frame
 from afs.samples.model import ORIGIN_KEY
 from afs.training import rebalance_datasets, save_jsonl
-from afs.training.rebalance import UNKNOWN_GROUP, rebalance_frame, sample_groups
+from afs.training.rebalance import (
+    UNKNOWN_GROUP,
+    EmptyRebalanceError,
+    rebalance_frame,
+    sample_groups,
+)
 
 from .helpers import make_frame, make_samples
 
@@ -102,7 +109,13 @@ def test_no_loss_and_ratios_within_one_sample(sizes, weights, min_quality, seed)
     groups = {f"g{i}": weights[i] for i, size in enumerate(sizes) if size}
     if not groups:
         return
+    eligible = frame[frame["quality_score"] >= min_quality] if min_quality is not None else frame
+    if set(groups) - set(eligible["_group"]):  # a weighted group emptied: an error, not 0 rows
+        with pytest.raises(EmptyRebalanceError, match="rebalance keeps no sample: group 'g"):
+            rebalance_frame(frame, "_group", groups, min_quality_score=min_quality, seed=seed)
+        return
     kept, rejects = rebalance_frame(frame, "_group", groups, min_quality_score=min_quality, seed=seed)
+    assert len(kept)
     assert sorted([*kept["sample_id"], *rejects["sample_id"]]) == sorted(frame["sample_id"])
     total = len(kept)
     share = {g: w / sum(groups.values()) for g, w in groups.items()}
@@ -141,3 +154,52 @@ def test_group_by_origin_follows_the_generation_sources(tmp_path):
     assert origins == {"oracle": 180, "memory": 60}  # memory (60 at 0.25) limits the mix
     reasons = result.rejects["reject_reason"].value_counts().to_dict()
     assert reasons == {"rebalance_cap:oracle": 20, "no_weight:unknown": 10}
+
+
+def seed_workflow(tmp_path):
+    """The seed's inputs: scored oracle samples, memory/history exports without a score."""
+    paths = []
+    for seed, (name, size) in enumerate({"oracle": 300, "memory": 40, "history": 30}.items()):
+        samples = make_samples(size, domains=(name,), prefix=name, seed=seed,
+                               scores=name == "oracle")
+        paths.append(save_jsonl(samples, tmp_path / f"{name}.jsonl"))
+    return paths
+
+
+def test_a_filter_that_empties_a_group_is_an_error_naming_it_and_why(tmp_path):
+    inputs = seed_workflow(tmp_path)
+    with pytest.raises(EmptyRebalanceError) as caught:
+        rebalance_datasets(inputs, {"oracle": 0.4, "memory": 0.3, "history": 0.3},
+                           min_quality_score=0.5, rejects_path=tmp_path / "rejects.jsonl")
+    message = str(caught.value)
+    assert message.startswith(
+        "rebalance keeps no sample: group 'history' (weight 0.3) has 0 of its 30 samples left "
+        "(30 without a quality_score; min_quality_score 0.5); group 'memory' (weight 0.3) has 0 "
+        "of its 40 samples left (40 without a quality_score; min_quality_score 0.5)")
+    assert "oracle" not in message
+    assert not (tmp_path / "rejects.jsonl").exists()  # no partial output
+
+
+def test_a_group_below_its_weight_says_so_with_the_numbers(sources):
+    with pytest.warns(AfsWarning) as caught:
+        result = rebalance_datasets(sources, {"oracle": 0.4, "memory": 0.3, "history": 0.3},
+                                    min_quality_score=0.5)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1
+    memory_left = int((result.frame["domain"] == "memory").sum())
+    assert messages[0].startswith(
+        f"rebalance: group 'memory' falls below its weight 0.3: it has {memory_left} of its 240 "
+        f"samples left ({240 - memory_left} below min_quality_score; min_quality_score 0.5)")
+    assert f"so the mix holds {len(result)} samples" in messages[0]
+    capped = int(result.rejects["reject_reason"].str.startswith("rebalance_cap:").sum())
+    assert messages[0].endswith(f"{capped} samples of the other groups are left out "
+                                "(rebalance_cap)")
+
+
+def test_proportional_groups_and_unweighted_groups(sources):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AfsWarning)
+        rebalance_datasets(sources[:1], {"oracle": 1})  # one group: nothing is short
+    with pytest.warns(AfsWarning, match=r"no weight for group\(s\) history; their 300 samples "
+                                        r"are dropped \(no_weight\)"):
+        rebalance_datasets(sources, {"oracle": 0.5, "memory": 0.5})

@@ -1,10 +1,11 @@
 import json
+import warnings
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from afs.errors import ConfigError
+from afs.errors import AfsWarning, ConfigError
 from afs.samples.frame import samples_to_frame
 from afs.samples.model import TrainingSample
 from afs.training import RehearsalBuffer, RehearsalBufferConfig, load_jsonl, save_jsonl
@@ -32,11 +33,40 @@ def test_spec_workflow_mixes_exact_rehearsal_share(v1_file, tmp_path):
     assert {s.sample_id for s in mixed} >= {s.sample_id for s in new}
 
 
-def test_rehearsal_count_is_capped_by_the_buffer(v1_file):
+def test_rehearsal_count_is_capped_by_the_buffer_and_says_so(v1_file):
     buffer = RehearsalBuffer(RehearsalBufferConfig(top_ratio=0.05))
     buffer.load_from_jsonl(v1_file, version="v1")
-    mixed = buffer.merge_with_new_data(make_samples(700, prefix="new"), rehearsal_ratio=0.3)
+    with pytest.warns(AfsWarning, match=r"^rehearsal_ratio 0.3 unmet: it asks for 300 buffer "
+                                        r"samples beside 700 new ones, but the buffer gave 50 "
+                                        r"\(it holds 50, 0 of them already in the new data\); "
+                                        r"rehearsal is 50 of 750 samples \(6.7%\)"):
+        mixed = buffer.merge_with_new_data(make_samples(700, prefix="new"), rehearsal_ratio=0.3)
     assert len(mixed) == 750
+
+
+def test_a_met_ratio_warns_nothing(v1_file):
+    buffer = RehearsalBuffer(RehearsalBufferConfig(top_ratio=0.3))
+    buffer.load_from_jsonl(v1_file, version="v1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AfsWarning)
+        assert len(buffer.merge_with_new_data(make_samples(700, prefix="new"), 0.3)) == 1000
+
+
+def test_top_ratio_unmet_by_the_threshold_says_why(v1_file):
+    buffer = RehearsalBuffer(RehearsalBufferConfig(quality_threshold=0.95, top_ratio=0.3))
+    buffer.load_from_jsonl(v1_file, version="v1")
+    with pytest.warns(AfsWarning, match=r"^rehearsal buffer: top_ratio 0.3 asks for 300 of 1000 "
+                                        r"samples, but only \d+ pass the selection "
+                                        r"\(below_quality_threshold x\d+"):
+        selected = buffer.select_top_samples()
+    assert 0 < len(selected) < 100
+
+
+def test_mixing_into_empty_new_data_is_an_error(v1_file):
+    buffer = RehearsalBuffer()
+    buffer.load_from_jsonl(v1_file, version="v1")
+    with pytest.raises(ConfigError, match="the new data is empty"):
+        buffer.merge_with_new_data([], rehearsal_ratio=0.3)
 
 
 @pytest.mark.parametrize("ratio", [-0.1, 1.0, 1.5])
@@ -128,7 +158,7 @@ def test_buffer_samples_already_in_new_data_are_not_doubled():
 
 
 @settings(max_examples=25, deadline=None)
-@given(pool_size=st.integers(0, 120), new_size=st.integers(0, 120), top=st.floats(0, 1),
+@given(pool_size=st.integers(0, 120), new_size=st.integers(1, 120), top=st.floats(0, 1),
        ratio=st.floats(0, 0.95), threshold=st.floats(0, 1), cap=st.none() | st.integers(0, 40),
        diversity=st.booleans(), seed=st.integers(0, 2**16))
 def test_no_sample_lost_or_doubled_and_ratio_honoured(pool_size, new_size, top, ratio, threshold,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from typing import Any
 
 import click
 
-from afs.errors import AfsError
+from afs.errors import AfsError, AfsWarning
 
 DEBUG_ENV = "AFS_DEBUG"  # set to 1 to see the traceback behind an `error:` line
 
@@ -24,6 +25,18 @@ class UserError(click.ClickException):
     def show(self, file: Any = None) -> None:
         message = " ".join(self.format_message().split())  # always one line
         click.echo(f"error: {message}", err=True, file=file)
+
+
+_python_showwarning = warnings.showwarning
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """AfsWarnings as one `warning: …` line on stderr; other warnings as Python shows them."""
+    if issubclass(category, AfsWarning):
+        click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
 
 
 def user_error_for(exc: BaseException) -> UserError | None:
@@ -60,7 +73,10 @@ class AfsGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", AfsWarning)  # each shortfall, not only the first
+                warnings.showwarning = show_warning
+                return super().invoke(ctx)
         except click.ClickException:
             raise
         except Exception as exc:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import logging
+import warnings
 import zlib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from afs.errors import ConfigError
+from afs.errors import AfsError, AfsWarning, ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import concat_frames, metadata_values
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
@@ -19,13 +20,15 @@ from afs.training.keys import contains_ids
 from afs.training.ratios import largest_remainder
 from afs.training.rejects import RejectReasons
 
-log = logging.getLogger(__name__)
-
 STEP = "rebalance"
 GROUP_COLUMN = "_group"
 GROUP_BY_CHOICES = ("file", ORIGIN_KEY, "domain", "source")
 SAMPLE_GROUP_COLUMNS = ("domain", "source")  # the columns a sample can be grouped by
 UNKNOWN_GROUP = "unknown"  # the group of a sample without the metadata it is grouped by
+
+
+class EmptyRebalanceError(AfsError, ValueError):
+    """Rebalancing would keep no sample; the message names the group that emptied and why."""
 
 
 def _check_weights(weights: dict[str, float], groups: Iterable[str]) -> dict[str, float]:
@@ -51,7 +54,8 @@ def _drop_unweighted(groups: pd.Series, weights: dict[str, float], reasons: Reje
     reasons.drop(np.flatnonzero(~weighted), np.where(named, "zero_weight:", "no_weight:") + dropped)
     unweighted = sorted(set(dropped.unique()) - set(weights))
     if unweighted:
-        log.warning("rebalance: no weight for group(s) %s; their samples are dropped", unweighted)
+        warnings.warn(f"rebalance: no weight for group(s) {', '.join(unweighted)}; their "
+                      f"{len(dropped)} samples are dropped (no_weight)", AfsWarning, stacklevel=3)
 
 
 def _drop_low_quality(score: np.ndarray, min_quality_score: float | None,
@@ -61,6 +65,62 @@ def _drop_low_quality(score: np.ndarray, min_quality_score: float | None,
     candidates = reasons.candidates()
     low = candidates[~(score[candidates] >= min_quality_score)]
     reasons.drop(low, np.where(np.isnan(score[low]), "no_quality_score", "low_quality"))
+
+
+FILTER_REASONS = {"no_quality_score": "without a quality_score",
+                  "low_quality": "below min_quality_score"}
+
+
+def describe_group(name: str, groups: pd.Series, reasons: RejectReasons,
+                   min_quality_score: float | None) -> str:
+    """``has 0 of its 120 samples left (120 without a quality_score; min_quality_score 0.5)``:
+    what the filters left of group ``name``, and why."""
+    members = reasons.values[(groups == name).to_numpy()]
+    dropped = Counter(str(r) for r in members if r is not None and str(r) in FILTER_REASONS)
+    left = int(pd.isna(members).sum())
+    text = f"has {left} of its {len(members)} samples left"
+    if dropped:
+        why = ", ".join(f"{n} {FILTER_REASONS[r]}" for r, n in dropped.most_common())
+        text += f" ({why}; min_quality_score {min_quality_score:g})"
+    return text
+
+
+def _limiting_groups(available: pd.Series, weights: dict[str, float]) -> list[str]:
+    """The groups with the fewest samples for their weight: they set the mix's size."""
+    per_weight = {n: available.get(n, 0) / w for n, w in weights.items()}
+    fewest = min(per_weight.values())
+    return sorted(n for n, value in per_weight.items() if value <= fewest * (1 + 1e-9))
+
+
+def check_no_group_empty(available: pd.Series, weights: dict[str, float],
+                         describe: Callable[[str], str]) -> None:
+    """EmptyRebalanceError when a weighted group has no sample left: the mix must give it its
+    share, so it would be empty. Names the group(s) and what the filters dropped."""
+    empty = [n for n in sorted(weights) if available.get(n, 0) == 0]
+    if empty:
+        groups = "; ".join(f"group '{n}' (weight {weights[n]:g}) {describe(n)}" for n in empty)
+        raise EmptyRebalanceError(
+            f"rebalance keeps no sample: {groups}; every group with a weight must give its "
+            "share, so the mix is empty. Lower min_quality_score, score the group's data, or "
+            "drop its weight")
+
+
+def warn_below_weight(targets: pd.Series, available: pd.Series, weights: dict[str, float],
+                      describe: Callable[[str], str]) -> None:
+    """An AfsWarning for each group whose samples fall below its weight's share of what is
+    available, so that it caps the mix and the other groups lose samples (rebalance_cap)."""
+    have = available.reindex(sorted(weights), fill_value=0)
+    capped = int((have - targets).clip(lower=0).sum())
+    if not capped:
+        return
+    for name in _limiting_groups(have, weights):
+        fair = weights[name] / sum(weights.values()) * have.sum()
+        warnings.warn(
+            f"rebalance: group '{name}' falls below its weight {weights[name]:g}: "
+            f"it {describe(name)}, where its share of the {have.sum()} samples "
+            f"available is {fair:.0f}; so the mix holds {targets.sum()} samples and {capped} "
+            "samples of the other groups are left out (rebalance_cap)",
+            AfsWarning, stacklevel=3)
 
 
 def group_targets(available: pd.Series, weights: dict[str, float], total: int | None,
@@ -112,6 +172,8 @@ def rebalance_frame(
 
     Returns (kept, rejects); each input row is kept once, or rejected with a reason
     (``low_quality``, ``no_weight:<g>``, ``rebalance_cap:<g>``), unless oversampling was asked.
+    An empty result is an EmptyRebalanceError naming the group that emptied and why; a group
+    whose scarcity caps the others gets an AfsWarning with the numbers.
     """
     groups = frame[group_column].astype("str").reset_index(drop=True)
     weights = _check_weights(weights, groups.unique())
@@ -121,8 +183,17 @@ def rebalance_frame(
     eligible = reasons.candidates()
     eligible_groups = groups.iloc[eligible].to_numpy(dtype=object)
     positive = {g: w for g, w in weights.items() if w > 0}
-    targets = group_targets(pd.Series(eligible_groups).value_counts(), positive, total,
-                            allow_oversample)
+    available = pd.Series(eligible_groups).value_counts()
+
+    def describe(name: str) -> str:
+        return describe_group(name, groups, reasons, min_quality_score)
+
+    check_no_group_empty(available, positive, describe)
+    targets = group_targets(available, positive, total, allow_oversample)
+    if not targets.sum():
+        raise EmptyRebalanceError(f"rebalance keeps no sample: total is {total}")
+    if total is None:
+        warn_below_weight(targets, available, positive, describe)
     kept = []
     for name in sorted(positive):
         members = eligible[eligible_groups == name]

@@ -3,6 +3,7 @@ so a fine-tune on new material does not forget what the last one learned."""
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from afs.errors import ConfigError
+from afs.errors import AfsWarning, ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import METADATA_KEY, concat_frames, with_rejects
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
@@ -115,7 +116,19 @@ def rank_rehearsal(
         reasons.drop(ranked.index[over], "domain_cap")
         ranked = ranked[~over.to_numpy()]
     reasons.drop(ranked.index[wanted:], "below_top_ratio")
+    if len(ranked) < wanted:
+        warnings.warn(top_ratio_shortfall(ratio, len(pool), wanted, reasons), AfsWarning,
+                      stacklevel=3)
     return ranked.index[:wanted].to_numpy(), reasons
+
+
+def top_ratio_shortfall(ratio: float, pool_size: int, wanted: int, reasons: RejectReasons) -> str:
+    """Why the buffer holds fewer than ``ratio`` of the pool, with the numbers."""
+    dropped = Counter(str(r).split(":")[0] for r in reasons.values if r is not None)
+    why = ", ".join(f"{kind} x{n}" for kind, n in dropped.most_common())
+    got = pool_size - sum(dropped.values())
+    return (f"rehearsal buffer: top_ratio {ratio:g} asks for {wanted} of {pool_size} samples, "
+            f"but only {got} pass the selection ({why}); the buffer holds {got}")
 
 
 def select_rehearsal(
@@ -138,6 +151,21 @@ def rehearsal_count(new_count: int, rehearsal_ratio: float) -> int:
     return round(rehearsal_ratio * new_count / (1.0 - rehearsal_ratio))
 
 
+def rehearsal_shortfall(new_count: int, taken: int, rehearsal_ratio: float,
+                        buffer_note: str = "") -> str | None:
+    """The warning for a mix whose rehearsal share falls short of ``rehearsal_ratio`` (None
+    when it is met): how many buffer samples were asked for, how many came, the share got."""
+    wanted = rehearsal_count(new_count, rehearsal_ratio)
+    if taken >= wanted:
+        return None
+    total = new_count + taken
+    share = taken / total if total else 0.0
+    return (f"rehearsal_ratio {rehearsal_ratio:g} unmet: it asks for {wanted} buffer samples "
+            f"beside {new_count} new ones, but the buffer gave {taken}{buffer_note}; rehearsal "
+            f"is {taken} of {total} samples ({share:.1%}). Build a larger buffer (a higher "
+            "top_ratio, a lower quality threshold, more earlier data) or lower rehearsal_ratio")
+
+
 def shuffled(frame: pd.DataFrame, seed: int | None) -> pd.DataFrame:
     order = np.random.default_rng(seed).permutation(len(frame))
     return frame.iloc[order].reset_index(drop=True)
@@ -151,15 +179,24 @@ def mix_rehearsal(
     seed: int | None = 42,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """New data plus the buffer's first samples, so the buffer is ``rehearsal_ratio`` of the mix
-    (r=0.3 with 700 new samples adds 300, fewer if the buffer is smaller). Buffer samples
-    already in the new data are skipped, never doubled. Returns (mixed, rejects)."""
+    (r=0.3 with 700 new samples adds 300, fewer if the buffer is smaller: then an AfsWarning
+    gives the numbers). Buffer samples already in the new data are skipped, never doubled.
+    Returns (mixed, rejects)."""
     wanted = rehearsal_count(len(new), rehearsal_ratio)
+    if not len(new):
+        raise ConfigError("the new data is empty: there is nothing to mix the rehearsal buffer "
+                          "into (check the step that made it)")
     reasons = RejectReasons(len(buffer))
     ids = buffer["sample_id"]
     in_new = contains_ids(ids, new["sample_id"])
     reasons.drop(np.flatnonzero(in_new), "duplicate_of:" + ids[in_new])
     candidates = reasons.candidates()
     reasons.drop(candidates[wanted:], "rehearsal_surplus")
+    shortfall = rehearsal_shortfall(
+        len(new), min(wanted, len(candidates)), rehearsal_ratio,
+        f" (it holds {len(buffer)}, {int(in_new.sum())} of them already in the new data)")
+    if shortfall:
+        warnings.warn(shortfall, AfsWarning, stacklevel=2)
     mixed = pd.concat([new, buffer.iloc[candidates[:wanted]]], ignore_index=True)  # Arrow chunks: no copy
     if shuffle:
         mixed = shuffled(mixed, seed)

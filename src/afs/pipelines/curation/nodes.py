@@ -79,8 +79,10 @@ def collect_rejects(*step_rejects: pd.DataFrame) -> pd.DataFrame:
 def report_curation(v1_training: pd.DataFrame, new_data: pd.DataFrame,
                     rehearsal_buffer: pd.DataFrame, rebalanced_new_data: pd.DataFrame,
                     mixed_samples: pd.DataFrame, train: pd.DataFrame, val: pd.DataFrame,
-                    test: pd.DataFrame, *step_rejects: pd.DataFrame) -> dict[str, Any]:
-    """Row counts per input, step, split, domain and reject reason.
+                    test: pd.DataFrame, mix: dict[str, Any],
+                    *step_rejects: pd.DataFrame) -> dict[str, Any]:
+    """Row counts per input, step, split, domain and reject reason, and a warning when the
+    mix's rehearsal share falls short of ``mix.rehearsal_ratio``.
 
     The rejects come from the steps' Parquet tables: the JSONL rejects file keeps the reason
     columns only as top-level keys, which a sample reader files under ``_extra``.
@@ -92,6 +94,8 @@ def report_curation(v1_training: pd.DataFrame, new_data: pd.DataFrame,
         splits={"train": train, "val": val, "test": test},
         rejects=concat_frames(step_rejects),
         rehearsal_buffer=rehearsal_buffer,
+        rehearsal_ratio=mix["rehearsal_ratio"],
+        new_rows=len(rebalanced_new_data),
     )
 
 

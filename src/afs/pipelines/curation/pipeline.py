@@ -44,7 +44,7 @@ def _curation_nodes() -> list[Node]:
              name="collect_rejects_node"),
         Node(nodes.report_curation,
              ["v1_training", "filtered_samples", "rehearsal_buffer", "rebalanced_new_data",
-              "mixed_samples", *SPLIT_DATASETS, *STEP_REJECTS],
+              "mixed_samples", *SPLIT_DATASETS, "params:curation.mix", *STEP_REJECTS],
              "curation_report", name="report_curation_node"),
         Node(nodes.curation_metrics, "curation_report", "curation_metrics",
              name="log_curation_metrics_node"),

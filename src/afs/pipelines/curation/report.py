@@ -6,9 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import logging
+
 import pandas as pd
 
 from afs.samples.frame import REJECT_REASON, REJECT_STEP
+from afs.training.rehearsal import rehearsal_shortfall
+
+log = logging.getLogger(__name__)
 
 
 def domain_counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -38,11 +43,15 @@ def curation_report(
     splits: Mapping[str, pd.DataFrame],
     rejects: pd.DataFrame,
     rehearsal_buffer: pd.DataFrame,
+    rehearsal_ratio: float | None = None,
+    new_rows: int | None = None,
 ) -> dict[str, Any]:
     """Row counts of a curation run (JSON-ready).
 
     ``all_rows_accounted_for`` says whether every input row ended in a split or in the
-    rejects (it can only fail when rebalancing was allowed to oversample).
+    rejects (it can only fail when rebalancing was allowed to oversample). ``warnings`` lists
+    what fell short of what was asked: a ``rehearsal_ratio`` that the mix of ``new_rows`` new
+    samples and the buffer does not reach (also logged).
     """
     mixed = pd.concat(list(splits.values()), ignore_index=True)
     in_mix = int(mixed["sample_id"].isin(rehearsal_buffer["sample_id"]).sum())
@@ -60,6 +69,13 @@ def curation_report(
         "rehearsal_share": round(in_mix / len(mixed), 4) if len(mixed) else 0.0,
     }
     report["all_rows_accounted_for"] = input_rows == len(mixed) + report["rejects"]["total"]
+    report["warnings"] = []
+    if rehearsal_ratio is not None and new_rows is not None:
+        report["rehearsal_ratio_asked"] = rehearsal_ratio
+        shortfall = rehearsal_shortfall(new_rows, len(mixed) - new_rows, rehearsal_ratio)
+        if shortfall:
+            log.warning("curation: %s", shortfall)
+            report["warnings"].append(shortfall)
     return report
 
 
