@@ -18,6 +18,17 @@ def test_query_by_address_finds_the_entry_holding_that_byte(afs_knowledge):
     assert json.loads(afs_knowledge("query", "INIDISP", "--json").stdout)["address"] == 0x2100
 
 
+def test_cli_and_python_default_find_the_same_entries(afs_knowledge, tmp_path):
+    from afs.knowledge import AddressDatabase
+
+    db = AddressDatabase()
+    for key in ("INIDISP", "$420B", "$7EF361", "player_health"):
+        record = json.loads(afs_knowledge("query", key, "--json").stdout)
+        assert record["name"] == db.query_address(key).name
+    exported = summary_line(afs_knowledge("export", "--output", tmp_path / "k.jsonl"))
+    assert exported.startswith(f"export: {len(db)} entries -> ")
+
+
 def test_query_range_lists_entries_in_address_order(afs_knowledge):
     result = afs_knowledge("query", "--range", "$7E0D00", "0x7E0D40")
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from afs.errors import AfsError
-from afs.knowledge import AddressDatabase, AddressEntry, UnknownAddressError
+from afs.knowledge import (
+    AddressDatabase,
+    AddressEntry,
+    UncoveredAddressError,
+    UnknownAddressError,
+)
 from afs.knowledge.database import register_entries
 
 
@@ -29,8 +34,8 @@ def test_builtin_table_has_the_well_known_addresses(db, name, address, size):
     assert entry.description and entry.source == "alttp_ram"
 
 
-def test_builtin_table_is_sane(db):
-    entries = list(db)
+def test_builtin_table_is_sane():
+    entries = list(AddressDatabase(registers=False))
     assert 60 <= len(entries) <= 150
     assert all(e.bank in (0x7E, 0x7F) and e.access in ("r", "w", "rw") for e in entries)
     overlapping = [(a.name, b.name) for a, b in zip(entries, entries[1:]) if b.address < a.end]
@@ -124,3 +129,20 @@ def test_hardware_registers_table():
     assert len({e.address for e in register_entries()}) == len(register_entries())
     assert "player_health" not in registers
     assert AddressDatabase(registers=True).lookup(0x802100).name == "INIDISP"
+
+
+def test_query_address_takes_an_int_or_address_text(db):
+    assert db.query_address(0x7E0010).name == "main_module"
+    assert db.query_address(0x7EF361).name == "rupees"  # the entry holding that byte
+    assert db.query_address("$7E0010") == db.query_address("0x7E0010") == db.get("main_module")
+    assert db.query_address(0x000020).name == "player_y"  # a mirror of $7E0020
+    with pytest.raises(UncoveredAddressError, match=r"^no entry covers the address \$7E0001$"):
+        db.query_address(0x7E0001)
+    with pytest.raises(KeyError):  # still a KeyError, as an unknown name is
+        db.query_address("$7E0001")
+
+
+def test_default_database_holds_the_snes_registers_as_the_cli_does(db):
+    assert db.query_address("INIDISP").address == 0x2100
+    assert db.query_address(0x420B).name == "MDMAEN"
+    assert len(db) == len(AddressDatabase(registers=False)) + len(AddressDatabase.hardware())

@@ -16,7 +16,8 @@ def test_every_entry_gives_one_sample_each_way():
     directions = Counter((s._metadata["name"], s._metadata["direction"]) for s in samples)
     assert set(directions.values()) == {1}
     assert {d for _, d in directions} == {"name_to_address", "address_to_meaning"}
-    assert {(s.domain, s.source) for s in samples} == {("knowledge", "knowledge:alttp_ram")}
+    assert {(s.domain, s.source) for s in samples} == {("knowledge", "knowledge:alttp_ram"),
+                                                      ("knowledge", "knowledge:snes_registers")}
     assert len({s.sample_id for s in samples}) == len(samples)
 
 

@@ -74,7 +74,7 @@ def query(name: str | None, address_range: tuple[str, str] | None, as_json: bool
     An unknown name is an error that lists close matches.
     """
     from afs.errors import ConfigError
-    from afs.knowledge import UnknownAddressError, parse_number
+    from afs.knowledge import parse_number
 
     if (name is None) == (address_range is None):
         raise click.UsageError("give a NAME or an address, or --range LO HI (not both)")
@@ -86,17 +86,7 @@ def query(name: str | None, address_range: tuple[str, str] | None, as_json: bool
             raise ConfigError(f"--range: {exc}") from exc
         entries = db.query_range(low, high)
     else:
-        entry = db.get(name)
-        if entry is None and name.strip()[:1] in "$0123456789":
-            try:
-                entry = db.lookup(parse_number(name))
-            except ValueError:
-                entry = None
-            if entry is None:
-                raise ConfigError(f"no entry covers the address {name}")
-        if entry is None:
-            raise UnknownAddressError(name, db.suggestions(name))
-        entries = [entry]
+        entries = [db.query_address(name)]
     if as_json:
         records = [_entry_json(e) for e in entries]
         click.echo(json.dumps(records if address_range else records[0], indent=2))

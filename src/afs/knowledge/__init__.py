@@ -6,7 +6,7 @@ exports question/answer training samples. `extract_entities` lists the addresses
 code touches and how many of them the database knows.
 """
 
-from afs.knowledge.database import AddressDatabase, UnknownAddressError
+from afs.knowledge.database import AddressDatabase, UncoveredAddressError, UnknownAddressError
 from afs.knowledge.entities import NO_ENTITIES_COVERAGE, Entity, EntityReport, extract_entities
 from afs.knowledge.entries import AddressEntry, parse_number
 from afs.knowledge.loaders import load_csv, load_entries, load_json, load_symbols
@@ -17,6 +17,7 @@ __all__ = [
     "AddressEntry",
     "Entity",
     "EntityReport",
+    "UncoveredAddressError",
     "UnknownAddressError",
     "extract_entities",
     "load_csv",

@@ -1,9 +1,10 @@
 """`AddressDatabase`: named addresses to query by name, by address (also inside multi-byte
 entries) and by range, and to export as training samples.
 
-The built-in table is A Link to the Past's RAM (`data/alttp_ram.csv`); the SNES hardware
-registers are a second table (`AddressDatabase.hardware()`). Users add their own symbol, CSV or
-JSON files on top; a later entry replaces an earlier one of the same name.
+The built-in tables are A Link to the Past's RAM (`data/alttp_ram.csv`) and the SNES hardware
+registers (`AddressDatabase.hardware()` alone); `afs knowledge` reads the same by default. Users
+add their own symbol, CSV or JSON files on top; a later entry replaces an earlier one of the
+same name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from afs.errors import AfsError
 from afs.knowledge.addressing import canonical_long
-from afs.knowledge.entries import AddressEntry, parse_number
+from afs.knowledge.entries import AddressEntry, format_address, parse_number
 from afs.knowledge.loaders import load_csv, load_entries
 from afs.knowledge.registers import REGISTERS_TABLE, dma_registers
 
@@ -39,6 +40,15 @@ class UnknownAddressError(AfsError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+
+
+class UncoveredAddressError(UnknownAddressError):
+    """An address that no entry covers."""
+
+    def __init__(self, address: int):
+        AfsError.__init__(self, f"no entry covers the address {format_address(address)}")
+        self.name = format_address(address)
+        self.suggestions = []
 
 
 def _table_path(table: str) -> Path:
@@ -66,12 +76,12 @@ def _as_address(value: int | str) -> int:
 
 
 class AddressDatabase:
-    """Named addresses. ``AddressDatabase()`` holds the built-in ALTTP RAM table;
-    ``paths`` adds users' files (symbol / CSV / JSON) on top, ``registers`` the SNES hardware
-    registers."""
+    """Named addresses. ``AddressDatabase()`` holds the built-in ALTTP RAM table and the SNES
+    hardware registers (as `afs knowledge` does); ``paths`` adds users' files (symbol / CSV /
+    JSON) on top; ``builtin=False`` / ``registers=False`` leave the built-in tables out."""
 
     def __init__(self, paths: Iterable[str | Path] = (), builtin: bool = True,
-                 registers: bool = False):
+                 registers: bool = True):
         self._by_name: dict[str, AddressEntry] = {}
         self._sorted: list[AddressEntry] | None = None
         self._starts: list[int] = []
@@ -84,8 +94,9 @@ class AddressDatabase:
 
     @classmethod
     def from_file(cls, path: str | Path, builtin: bool = False) -> AddressDatabase:
-        """The entries of one file (loader chosen by suffix), over the built-in table if asked."""
-        return cls(paths=[path], builtin=builtin)
+        """The entries of one file (loader chosen by suffix), over the built-in tables (ALTTP
+        RAM and SNES registers) if asked."""
+        return cls(paths=[path], builtin=builtin, registers=builtin)
 
     @classmethod
     def hardware(cls) -> AddressDatabase:
@@ -131,12 +142,29 @@ class AddressDatabase:
         ranked = [*close, *(k for k in related if k not in close)]
         return [self._by_name[k].name for k in ranked[:limit]]
 
-    def query_address(self, name: str) -> AddressEntry:
-        """The entry named ``name``; raises UnknownAddressError (a KeyError) listing close
-        matches when there is none."""
-        entry = self.get(name)
+    def query_address(self, key: str | int) -> AddressEntry:
+        """The entry named ``key``, or the one covering the address ``key`` (an int, or text
+        such as `$7E0010`, `0x7E0010`, `7E:0010`; see :meth:`lookup`). Raises
+        UnknownAddressError (a KeyError) listing close matches for an unknown name, and
+        UncoveredAddressError for an address no entry covers."""
+        if isinstance(key, int) and not isinstance(key, bool):
+            return self._covering_entry(key)
+        entry = self.get(key)
+        if entry is not None:
+            return entry
+        if str(key).strip()[:1] in tuple("$0123456789"):
+            try:
+                address = parse_number(key)
+            except ValueError:
+                address = None
+            if address is not None:
+                return self._covering_entry(address)
+        raise UnknownAddressError(str(key), self.suggestions(str(key)))
+
+    def _covering_entry(self, address: int) -> AddressEntry:
+        entry = self.lookup(address)
         if entry is None:
-            raise UnknownAddressError(name, self.suggestions(name))
+            raise UncoveredAddressError(address)
         return entry
 
     def query_range(self, low: int | str, high: int | str) -> list[AddressEntry]:
