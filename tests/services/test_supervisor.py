@@ -33,9 +33,9 @@ def log_lines(state_dir: Path, name: str = NAME) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-def status_json(afs, name: str = NAME) -> dict:
+def status_json(afs, name: str = NAME, exit_code: int = 0) -> dict:
     result = afs("services", "status", name, "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == exit_code, result.stderr
     return json.loads(result.stdout)
 
 
@@ -86,11 +86,17 @@ def test_a_killed_service_reads_crashed_and_stop_records_it(afs, state_dir):
     pid = status_json(afs)["pid"]
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not pid_exists(pid), what="the runner to die")
-    assert status_json(afs)["status"] == CRASHED
-    assert "is gone without a clean stop" in afs("services", "status", NAME).stdout
+    # a crash is a failure a script or a monitor must see: exit code 1 and one error line
+    assert status_json(afs, exit_code=1)["status"] == CRASHED
+    text = afs("services", "status", NAME)
+    assert "is gone without a clean stop" in text.stdout
+    assert text.returncode == 1
+    assert text.stderr.startswith(f"error: {NAME} crashed: process {pid} is gone")
+    everything = afs("services", "status")
+    assert everything.returncode == 1 and "context-warm: not started" in everything.stdout
     result = afs("services", "stop", NAME)
     assert result.returncode == 0 and "not running (crashed" in result.stdout
-    assert status_json(afs)["status"] == "stopped"
+    assert status_json(afs)["status"] == "stopped"  # a recorded stop is no failure: exit 0
 
 
 def test_a_reused_pid_is_not_the_service(state_dir):

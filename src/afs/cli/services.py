@@ -82,8 +82,11 @@ def restart(name: str, timeout_s: float) -> None:
 @click.argument("name", metavar="[NAME]", required=False)
 @json_option
 def status(name: str | None, as_json: bool) -> None:
-    """Whether NAME (default: every service) is running, stopped or crashed, and why."""
-    from afs.services.state import log_path, services_dir, state_path
+    """Whether NAME (default: every service) is running, stopped or crashed, and why.
+
+    Exit code 0, or 1 when a service crashed (its process is gone without a clean stop)."""
+    from afs.cli.group import UserError
+    from afs.services.state import CRASHED, log_path, services_dir, state_path
     from afs.services.supervisor import list_services as judge_all
     from afs.services.supervisor import status as judge_one
 
@@ -92,15 +95,19 @@ def status(name: str | None, as_json: bool) -> None:
     if as_json:
         documents = [_status_dict(j) for j in judgements]
         click.echo(json.dumps(documents[0] if name else documents, indent=2))
-        return
-    for judgement in judgements:
-        click.echo(f"{judgement.name}: {judgement.status} ({judgement.detail})")
-        state = judgement.state
-        if state is not None and state.interval_s:
-            click.echo(f"  interval: {state.interval_s:g} s; ticks: {state.ticks} "
-                       f"(last {state.last_tick_at or 'none yet'})")
-        click.echo(f"  state:    {state_path(directory, judgement.name)}")
-        click.echo(f"  log:      {log_path(directory, judgement.name)}")
+    else:
+        for judgement in judgements:
+            click.echo(f"{judgement.name}: {judgement.status} ({judgement.detail})")
+            state = judgement.state
+            if state is not None and state.interval_s:
+                click.echo(f"  interval: {state.interval_s:g} s; ticks: {state.ticks} "
+                           f"(last {state.last_tick_at or 'none yet'})")
+            click.echo(f"  state:    {state_path(directory, judgement.name)}")
+            click.echo(f"  log:      {log_path(directory, judgement.name)}")
+    crashed = [j for j in judgements if j.status == CRASHED]
+    if crashed:
+        raise UserError("; ".join(f"{j.name} crashed: {j.detail}" for j in crashed)
+                        + f"; see its log in {directory}")
 
 
 @services.command("logs")
