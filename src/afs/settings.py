@@ -1,12 +1,17 @@
 """Kedro project settings for AFS.
 
 Plugins (kedro-mlflow's hooks, kedro-viz) register themselves through their entry points;
-only the configuration layout is set here: ``conf/base`` shipped, ``conf/local`` per user.
+set here: the configuration layout (``conf/base`` shipped, ``conf/local`` per user) and the
+run guard (one run at a time per project; SIGTERM/SIGINT end the MLflow run as KILLED).
 """
 
 import warnings
 
 from kedro.config import OmegaConfigLoader
+
+from afs.hooks import RunGuardHooks
+
+HOOKS = (RunGuardHooks(),)
 
 CONF_SOURCE = "conf"
 CONFIG_LOADER_CLASS = OmegaConfigLoader
