@@ -122,3 +122,43 @@ def test_resolved_paths_never_leave_the_root(context, parts, absolute):
         return
     real_root = Path(os.path.realpath(context))
     assert resolved == real_root or real_root in resolved.parents
+
+
+def test_walk_reports_each_refused_path_with_its_reason(context, tmp_path):
+    memory = context / "memory"
+    (memory / "a.md").write_text("## Q\nq\n## A\na\n")
+    (memory / "file_out.md").symlink_to(tmp_path / "secret.txt")
+    (memory / "dir_out").symlink_to(tmp_path, target_is_directory=True)
+    (memory / "dotdot.md").symlink_to("../../../secret.txt")
+    (memory / "loop").symlink_to("..", target_is_directory=True)  # the context: outside memory/
+    (memory / "notes/back").symlink_to("..", target_is_directory=True)  # memory/: a loop
+    (memory / "a").symlink_to("b")
+    (memory / "b").symlink_to("a")
+    (memory / "gone.md").symlink_to("missing.md")
+    (memory / "alias").symlink_to("notes", target_is_directory=True)  # read once, as notes/
+    (memory / "latest.md").symlink_to("notes/dma.md")  # a file link inside: read
+    (memory / "other.txt").symlink_to(tmp_path / "secret.txt")  # not wanted: not reported
+    skipped = []
+
+    files = list(ContextFS(context).walk("memory", [".md"], skipped))
+
+    assert [path.relative_to(context).as_posix() for path in files] == [
+        "memory/a.md", "memory/latest.md", "memory/notes/dma.md"]
+    kinds = {item.path: item.kind for item in skipped}
+    assert kinds == {"memory/a": "broken_symlink", "memory/b": "broken_symlink",
+                     "memory/dir_out": "escaping_symlink", "memory/dotdot.md": "escaping_symlink",
+                     "memory/file_out.md": "escaping_symlink", "memory/gone.md": "broken_symlink",
+                     "memory/loop": "escaping_symlink", "memory/notes/back": "symlink_loop"}
+    reasons = {item.path: item.reason for item in skipped}
+    assert reasons["memory/notes/back"] == "symlink loop (leads back to the root)"
+    assert reasons["memory/a"] == "symlink loop (the link never resolves: b)"
+    assert reasons["memory/gone.md"] == "broken symlink"
+    assert reasons["memory/file_out.md"] == (f"symlink leads outside the root (to "
+                                             f"{os.path.realpath(tmp_path / 'secret.txt')})")
+    assert str(skipped[0]).startswith("memory/a: symlink loop")
+
+
+def test_walk_refuses_a_folder_that_is_itself_a_link_out(context, tmp_path):
+    (context / "knowledge").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(ContextEscapeError, match="symlink leads outside"):
+        list(ContextFS(context).walk("knowledge"))

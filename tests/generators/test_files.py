@@ -24,7 +24,26 @@ def test_a_symlink_loop_is_skipped_with_a_reason(tmp_path):
     found = list(walk_files(tmp_path, [".asm"], skipped))
     assert [p.name for p in found] == ["x.asm"]
     assert sorted(s.reason for s in skipped) == ["broken symlink",
-                                                 "symlink loop (folder already read)"]
+                                                 "symlink loop (leads back to the root)"]
+
+
+def test_a_symlink_out_of_the_tree_is_not_followed(tmp_path):
+    """A cloned tree may link to private files: only what lies inside the root is read."""
+    root, outside = tmp_path / "tree", tmp_path / "private"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib/in.asm").write_text("NOP\n")
+    outside.mkdir()
+    (outside / "key.asm").write_text("SECRET\n")
+    (root / "key.asm").symlink_to(outside / "key.asm")
+    (root / "shared").symlink_to(outside, target_is_directory=True)
+    (root / "alias").symlink_to("lib", target_is_directory=True)  # inside: read as lib/
+    (root / "latest.asm").symlink_to("lib/in.asm")  # a file link inside: read
+    skipped = []
+    found = [p.relative_to(root).as_posix() for p in walk_files(root, [".asm"], skipped)]
+    assert found == ["latest.asm", "lib/in.asm"]
+    assert {s.path: s.kind for s in skipped} == {
+        "key.asm": "escaping_symlink", "shared": "escaping_symlink"}
+    assert all("outside the root" in s.reason for s in skipped if s.kind == "escaping_symlink")
 
 
 def test_text_is_utf8_with_unix_line_ends(tmp_path):

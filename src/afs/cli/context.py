@@ -177,7 +177,7 @@ def discover(root: Path, ignore: tuple[str, ...], max_depth: int | None, as_json
 def ensure_all_command(root: Path, ignore: tuple[str, ...], max_depth: int | None,
                        dry_run: bool, as_json: bool) -> None:
     """Repair every context at or under --path: create missing standard folders and write
-    or fix metadata.json (nothing is deleted)."""
+    or fix metadata.json (nothing is deleted, nothing is written outside --path)."""
     from afs.context.repair import ensure_all
 
     ignore, depth = discovery_settings(ignore, max_depth)
@@ -190,11 +190,15 @@ def ensure_all_command(root: Path, ignore: tuple[str, ...], max_depth: int | Non
                     "contexts": [repair.to_dict() for repair in repairs]})
         return
     for repair in repairs:
+        if repair.skipped:
+            click.echo(f"warning: {repair.path}: skipped: {repair.skipped}", err=True)
         for action in repair.actions:
             click.echo(f"{'would ' if dry_run else ''}{action}")
     repaired = sum(1 for repair in repairs if repair.actions)
     verb = "need repair" if dry_run else "repaired"
-    tail = "; dry run, nothing written" if dry_run else ""
+    skipped = sum(1 for repair in repairs if repair.skipped)
+    tail = f", {skipped} skipped (outside --path)" if skipped else ""
+    tail += "; dry run, nothing written" if dry_run else ""
     echo_summary(f"{_count(len(repairs), 'context')}, {repaired} {verb} "
                  f"({_count(actions, 'action')}){tail}")
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from afs.context.layout import CONTEXT_DIR_NAME, METADATA_FILE, load_metadata_file
+from afs.context.layout import CONTEXT_DIR_NAME, load_metadata_file, safe_metadata_path
+from afs.context.safe_fs import is_within, real_path
 from afs.errors import ConfigError, DataError
 
 DEFAULT_IGNORE = ("legacy", "archive", "archives")  # the config's general.discovery_ignore
@@ -89,6 +90,17 @@ def discover_contexts(root: str | Path, ignore: Iterable[str] = DEFAULT_IGNORE,
     return sorted(found, key=lambda context: str(context.path))
 
 
+def outside_root(context: DiscoveredContext, root: str | Path) -> str | None:
+    """Why a command that writes into the contexts found under ``root`` must leave
+    ``context`` alone: it was reached through a symlink and really lies outside ``root``.
+    None when it lies inside. (Discovery follows symlinked folders to *find* contexts;
+    writing stays under the folder the user named.)"""
+    real = real_path(context.path)
+    if is_within(real, real_path(Path(root).expanduser())):
+        return None
+    return f"reached through a symlink, it lies outside {root} (at {real}); not written"
+
+
 def _is_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()  # follows symlinks; a broken link is not a folder
@@ -129,8 +141,8 @@ def measure_tree(root: Path) -> tuple[int, int]:
 
 def _metadata_name(root: Path) -> str | None:
     try:
-        metadata = load_metadata_file(root / METADATA_FILE)
-    except (OSError, DataError):
+        metadata = load_metadata_file(safe_metadata_path(root))
+    except (OSError, DataError, ConfigError):  # ConfigError: a link out of the context
         return None
     name = metadata.get("name") if isinstance(metadata, dict) else None
     return name if isinstance(name, str) else None

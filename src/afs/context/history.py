@@ -25,6 +25,7 @@ from afs.context.records import (
     text_field,
 )
 from afs.context.redact import redact_value
+from afs.context.safe_fs import ContextEscapeError, ContextFS
 from afs.generators.base import TrainingSample
 from afs.generators.files import SkipFile, read_source, walk_files
 
@@ -108,10 +109,11 @@ class HistoryGenerator(ContextGenerator):
         return payload
 
     def _referenced_payload(self, ref: str) -> Any:
-        path = (self.root / ref).resolve()
         # a log must not make the export read files outside its own folder (~/.ssh, …)
-        if not path.is_relative_to(self.root.resolve()):
-            raise EntryError(f"payload_ref {ref!r} points outside the history folder")
+        try:
+            path = ContextFS(self.root).resolve(ref)
+        except ContextEscapeError:  # absolute, '..', or a symlink that leaves the folder
+            raise EntryError(f"payload_ref {ref!r} points outside the history folder") from None
         if not path.is_file():
             raise EntryError(f"payload_ref {ref!r}: no such file")
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from afs import __version__
+from afs.context.safe_fs import ContextFS
 from afs.errors import ConfigError, DataError
 
 CONTEXT_DIR_NAME = ".context"
@@ -133,9 +134,17 @@ def load_metadata_file(path: str | Path) -> Any:
         raise DataError(f"not JSON: {exc.msg}", path=path, line=exc.lineno) from None
 
 
+def safe_metadata_path(root: str | Path) -> Path:
+    """``root/metadata.json``, checked before it is read: a ContextEscapeError when it is a
+    symlink that leads out of the context (whose target is never read)."""
+    root = Path(root).expanduser()
+    ContextFS(root).resolve(METADATA_FILE)
+    return root / METADATA_FILE
+
+
 def read_metadata(root: str | Path) -> dict[str, Any]:
     """The checked ``metadata.json`` of the context folder ``root`` (a DataError if bad)."""
-    path = Path(root).expanduser() / METADATA_FILE
+    path = safe_metadata_path(root)
     metadata = load_metadata_file(path)
     problems = metadata_problems(metadata)
     if problems:
@@ -185,7 +194,8 @@ def init_context(path: str | Path, name: str | None = None, force: bool = False)
         if not force:
             raise ConfigError(f"{root}: already a context ({METADATA_FILE} exists); "
                               "pass --force to rewrite its metadata")
-        old = _readable_metadata(metadata_path)
+        # a symlinked metadata.json is replaced, never read: it may lead out of the context
+        old = {} if metadata_path.is_symlink() else _readable_metadata(metadata_path)
     create_layout(root)
     created = old.get("created") if _is_iso_time(old.get("created")) else None
     metadata = {**old, **new_metadata(name, created=created)}

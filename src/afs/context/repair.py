@@ -19,6 +19,7 @@ from afs.context.discovery import (
     DEFAULT_MAX_DEPTH,
     OnError,
     discover_contexts,
+    outside_root,
 )
 from afs.context.layout import (
     CONTEXT_DIRS,
@@ -57,9 +58,11 @@ class ContextRepair:
 
     path: Path
     actions: list[Action] = field(default_factory=list)
+    skipped: str | None = None  # why the context was left alone
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "actions": [action.to_dict() for action in self.actions]}
+        return {"path": str(self.path), "actions": [action.to_dict() for action in self.actions],
+                "skipped": self.skipped}
 
 
 def ensure_context(path: str | Path, dry_run: bool = False) -> list[Action]:
@@ -89,10 +92,15 @@ def ensure_all(root: str | Path, ignore: Iterable[str] = DEFAULT_IGNORE,
                max_depth: int = DEFAULT_MAX_DEPTH, dry_run: bool = False,
                on_error: OnError | None = None) -> list[ContextRepair]:
     """:func:`ensure_context` for every context that :func:`discover_contexts` finds under
-    ``root`` (with the same ``ignore``, ``max_depth`` and ``on_error``)."""
-    return [ContextRepair(found.path, ensure_context(found.path, dry_run=dry_run))
-            for found in discover_contexts(root, ignore=ignore, max_depth=max_depth,
-                                           on_error=on_error)]
+    ``root`` (with the same ``ignore``, ``max_depth`` and ``on_error``). Nothing is written
+    outside ``root``: a context reached through a symlink that leads out of it is left alone,
+    with the reason in its ``skipped``."""
+    repairs = []
+    for found in discover_contexts(root, ignore=ignore, max_depth=max_depth, on_error=on_error):
+        reason = outside_root(found, root)
+        repairs.append(ContextRepair(found.path, skipped=reason) if reason else
+                       ContextRepair(found.path, ensure_context(found.path, dry_run=dry_run)))
+    return repairs
 
 
 def _metadata_repair(root: Path) -> tuple[Action | None, dict[str, Any] | None, bool]:
@@ -104,15 +112,15 @@ def _metadata_repair(root: Path) -> tuple[Action | None, dict[str, Any] | None, 
         metadata = new_metadata(default_context_name(root))
         return Action(path, "write_metadata", f"write {METADATA_FILE} naming the context "
                                               f"{metadata['name']!r}"), metadata, False
+    if os.path.islink(path):  # the user's; never read through (it may lead out): validate says
+        return None, None, False
     try:
         old = load_metadata_file(path)
     except (OSError, DataError) as exc:
-        if os.path.islink(path):
-            return None, None, False  # a symlinked metadata file is the user's: validate says
         reason = exc.problem if isinstance(exc, DataError) else (exc.strerror or str(exc))
         return _replacement(path, reason)
     problems = metadata_problems(old)
-    if not problems or _newer_schema(old) or os.path.islink(path):
+    if not problems or _newer_schema(old):
         return None, None, False
     if not isinstance(old, dict):
         return _replacement(path, problems[0])

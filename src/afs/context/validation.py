@@ -6,7 +6,6 @@ Each problem has a code (``PROBLEM_CODES``), the path it is about and a one-line
 
 from __future__ import annotations
 
-import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,15 @@ from afs.context.layout import (
     CONTEXT_DIRS,
     METADATA_FILE,
     load_metadata_file,
+    safe_metadata_path,
     metadata_problems,
+)
+from afs.context.safe_fs import (
+    BROKEN,
+    UNREADABLE_DIR,
+    ContextEscapeError,
+    Skipped,
+    walk_tree,
 )
 from afs.errors import ConfigError, DataError
 
@@ -29,6 +36,7 @@ PROBLEM_CODES = {
     "unreadable_dir": "a folder cannot be listed",
     "broken_symlink": "a symlink whose target does not exist (or loops)",
     "escaping_symlink": "a symlink that resolves outside the context root",
+    "symlink_loop": "a symlinked folder that leads back to a folder it is in",
 }
 
 
@@ -78,6 +86,10 @@ def _metadata_problems(root: Path) -> list[Problem]:
     if not os.path.lexists(path):
         return [Problem(path, "missing_metadata", f"no {METADATA_FILE}")]
     try:
+        safe_metadata_path(root)
+    except ContextEscapeError:
+        return []  # a link out of the context: not read; the tree walk reports it
+    try:
         metadata = load_metadata_file(path)
     except DataError as exc:
         where = f"line {exc.line}: " if exc.line is not None else ""
@@ -90,45 +102,25 @@ def _metadata_problems(root: Path) -> list[Problem]:
 
 
 def _tree_problems(root: Path) -> list[Problem]:
-    """Symlinks that break or escape, and files or folders that cannot be read. Symlinked
-    folders are checked but not entered (their target is inside the root, and walked there)."""
-    real_root = Path(os.path.realpath(root))
-    problems: list[Problem] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            problems.append(Problem(folder, "unreadable_dir", exc.strerror or str(exc)))
-            continue
-        for entry in entries:
-            path = Path(entry.path)
-            if entry.is_symlink():
-                problem = _symlink_problem(path, real_root)
-                if problem is not None:
-                    problems.append(problem)
-                elif os.path.isfile(path):
-                    problems.extend(_unreadable(path))
-            elif entry.is_dir():
-                stack.append(path)
-            else:
-                problems.extend(_unreadable(path))
+    """What the context readers refuse, walked by the same rule they use (``walk_tree``):
+    symlinks that break, loop or escape and folders that cannot be listed; and files that
+    cannot be opened. (A symlinked folder inside the context is an alias: no problem.)"""
+    refused: list[Skipped] = []
+    problems = [problem for path in walk_tree(root, None, refused) for problem in _unreadable(path)]
+    for item in refused:
+        path = root / item.path
+        problems.append(Problem(path, item.kind, _refusal_message(path, item)))
     return problems
 
 
-def _symlink_problem(path: Path, real_root: Path) -> Problem | None:
-    target = os.readlink(path)
-    try:
-        os.stat(path)
-    except OSError as exc:
-        why = "loops" if exc.errno == errno.ELOOP else "points to a missing target"
-        return Problem(path, "broken_symlink", f"{why} ({target})")
-    real = Path(os.path.realpath(path))
-    if real != real_root and real_root not in real.parents:
-        return Problem(path, "escaping_symlink",
-                       f"resolves outside the context to {real}; context reads refuse it")
-    return None
+def _refusal_message(path: Path, item: Skipped) -> str:
+    if item.kind == BROKEN:
+        target = os.readlink(path)
+        why = "loops" if "loop" in item.reason else "points to a missing target"
+        return f"{why} ({target})"
+    if item.kind == UNREADABLE_DIR:
+        return item.reason
+    return f"{item.reason}; context reads refuse it"
 
 
 def _unreadable(path: Path) -> list[Problem]:

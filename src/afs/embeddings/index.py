@@ -15,11 +15,12 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from afs.context.safe_fs import Skipped, walk_tree
 from afs.embeddings.chunking import (
     DEFAULT_MAX_CHARS,
     DEFAULT_OVERLAP,
@@ -50,6 +51,7 @@ class IndexReport:
     embedded: int
     reused: int
     seconds: float
+    skipped: list[dict[str, str]] = field(default_factory=list)  # refused paths, with reasons
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,11 +61,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def source_files(sources: Sequence[str | Path],
-                 suffixes: Iterable[str] = DEFAULT_SUFFIXES) -> tuple[Path, dict[str, Path]]:
+def source_files(sources: Sequence[str | Path], suffixes: Iterable[str] = DEFAULT_SUFFIXES,
+                 skipped: list[Skipped] | None = None) -> tuple[Path, dict[str, Path]]:
     """(root, {document id: file}): every file under the ``sources`` (folders or files) whose
     suffix is one of ``suffixes``; a file named directly is always taken. A document's id is
-    its POSIX path relative to the sources' common folder. Hidden folders are skipped."""
+    its POSIX path relative to the sources' common folder. Hidden files and folders are left
+    out; symlinks are followed only while they stay inside their source folder (the others,
+    and loops, go to ``skipped`` with the reason, path relative to that root)."""
     if not sources:
         raise ValueError("give at least one source folder or file")
     paths = [Path(source).expanduser().resolve() for source in sources]
@@ -74,19 +78,15 @@ def source_files(sources: Sequence[str | Path],
     wanted = {suffix.lower() for suffix in suffixes}
     files: dict[str, Path] = {}
     for path in paths:
-        found = [path] if path.is_file() else _walk(path, wanted)
+        found = [path] if path.is_file() else walk_tree(path, wanted, skipped, ignore=_ignored,
+                                                        base=root)
         for file in found:
             files.setdefault(file.relative_to(root).as_posix(), file)
     return root, dict(sorted(files.items()))
 
 
-def _walk(folder: Path, suffixes: set[str]) -> Iterable[Path]:
-    for current, folders, names in os.walk(folder):
-        folders[:] = sorted(name for name in folders
-                            if not name.startswith(".") and name not in SKIPPED_FOLDERS)
-        for name in sorted(names):
-            if not name.startswith(".") and Path(name).suffix.lower() in suffixes:
-                yield Path(current) / name
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name in SKIPPED_FOLDERS
 
 
 def index_directory(sources: str | Path | Sequence[str | Path], store_path: str | Path,
@@ -102,7 +102,8 @@ def index_directory(sources: str | Path | Sequence[str | Path], store_path: str 
     started = time.perf_counter()
     if isinstance(sources, (str, Path)):
         sources = [sources]
-    root, files = source_files(sources, suffixes)
+    skipped: list[Skipped] = []
+    root, files = source_files(sources, suffixes, skipped)
     settings = {"provider": provider.name if provider else "none",
                 "model": provider.model if provider else "",
                 "max_chars": max_chars, "overlap": overlap}
@@ -140,7 +141,8 @@ def index_directory(sources: str | Path | Sequence[str | Path], store_path: str 
         added=sum(1 for doc_id, _, _ in todo if doc_id not in known),
         updated=sum(1 for doc_id, _, _ in todo if doc_id in known), unchanged=unchanged,
         removed=len(removed), chunks=chunks, embedded=writer.embedded, reused=writer.reused,
-        seconds=round(time.perf_counter() - started, 3))
+        seconds=round(time.perf_counter() - started, 3),
+        skipped=[{"path": item.path, "reason": item.reason} for item in skipped])
 
 
 class _GroupWriter:

@@ -1,27 +1,20 @@
-"""Reading real source trees without falling over: files in a stable order, symlink loops,
-unreadable files, other encodings, CRLF and huge files are handled here, once, for every
-generator. A file that cannot be used is *skipped with a reason* (``Skipped``), never a crash.
+"""Reading real source trees without falling over or leaving them: files in a stable order,
+symlinks that leave the tree or loop, unreadable files, other encodings, CRLF and huge files
+are handled here, once, for every generator. A file that cannot be used is *skipped with a
+reason* (``Skipped``), never a crash.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+# the tree rule and the skip record live with the context reader, in one place
+from afs.context.safe_fs import Skipped, walk_tree
+
+__all__ = ["DEFAULT_MAX_BYTES", "SkipFile", "Skipped", "read_source", "walk_files"]
+
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024  # a source file larger than this is not hand-written code
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file a generator could not use, and why (shown to the user, counted in reports)."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
 
 
 class SkipFile(Exception):
@@ -35,47 +28,12 @@ class SkipFile(Exception):
 def walk_files(root: Path, suffixes: Iterable[str], skipped: list[Skipped] | None = None
                ) -> Iterator[Path]:
     """Files under ``root`` whose suffix is one of ``suffixes`` (case-insensitive), in sorted
-    order, following symlinked folders but never into a loop. Unreadable folders and loops go
-    to ``skipped``. Streams: memory does not grow with the number of files."""
-    wanted = {s.lower() for s in suffixes}
-    seen: set[tuple[int, int]] = set()
-    yield from _walk(Path(root), wanted, seen, skipped if skipped is not None else [], root)
-
-
-def _walk(folder: Path, wanted: set[str], seen: set, skipped: list[Skipped], root: Path
-          ) -> Iterator[Path]:
-    try:
-        identity = os.stat(folder)
-        key = (identity.st_dev, identity.st_ino)
-        if key in seen:
-            skipped.append(Skipped(_relative(folder, root), "symlink loop (folder already read)"))
-            return
-        seen.add(key)
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as error:
-        skipped.append(Skipped(_relative(folder, root), f"unreadable folder ({error.strerror})"))
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        try:
-            is_dir = entry.is_dir()  # follows symlinks
-            is_file = not is_dir and entry.is_file()
-        except OSError as error:
-            skipped.append(Skipped(_relative(path, root), f"unreadable ({error.strerror})"))
-            continue
-        if is_dir:
-            yield from _walk(path, wanted, seen, skipped, root)
-        elif is_file and path.suffix.lower() in wanted:
-            yield path
-        elif entry.is_symlink() and not is_file and path.suffix.lower() in wanted:
-            skipped.append(Skipped(_relative(path, root), "broken symlink"))
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    order, streamed. The tree rule of every reader (``afs.context.safe_fs.walk_tree``): a
+    symlink is followed only while it stays inside ``root``; one that leads outside, loops or
+    is broken, and unreadable folders, go to ``skipped`` with the reason. A cloned repository
+    may hold a symlink to ``~/.ssh`` or an agent's memory, and what is read here ends up in a
+    dataset that gets shared."""
+    return walk_tree(root, suffixes, skipped)
 
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

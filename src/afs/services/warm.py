@@ -28,9 +28,13 @@ class WarmResult:
 
 
 def context_store_path(context: Path) -> Path:
-    """Where a context keeps its rebuildable index: ``<context>/embeddings/index.sqlite``."""
+    """Where a context keeps its rebuildable index: ``<context>/embeddings/index.sqlite``
+    (a ContextEscapeError when ``embeddings`` is a symlink out of the context: the index
+    holds the context's text and must not be written elsewhere)."""
+    from afs.context.safe_fs import ContextFS
     from afs.embeddings.store import STORE_FILE
 
+    ContextFS(context).resolve(f"{INDEX_FOLDER}/{STORE_FILE}")
     return context / INDEX_FOLDER / STORE_FILE
 
 
@@ -45,11 +49,28 @@ def embedding_provider(config):
                          config.embeddings.ollama_url)
 
 
+def indexed_folders(context: Path, log: Log) -> list[Path]:
+    """The context's ``knowledge/`` and ``memory/`` folders that exist; one that is a symlink
+    out of the context is logged and left out (the walk inside each is bounded by it)."""
+    from afs.context.safe_fs import ContextEscapeError, ContextFS
+
+    fs, folders = ContextFS(context), []
+    for name in INDEXED_FOLDERS:
+        try:
+            folder = fs.resolve(name)
+        except ContextEscapeError as error:
+            log(f"{context}: skipped {name}: {error}")
+            continue
+        if folder.is_dir():
+            folders.append(folder)
+    return folders
+
+
 def warm_contexts(root: Path, config, log: Log) -> list[WarmResult]:
     """Refresh the index of every context under ``root`` (discovery honours
     ``general.discovery_ignore`` and ``general.discovery_max_depth``). A context that fails
     is logged and the round goes on with the next one."""
-    from afs.context.discovery import discover_contexts
+    from afs.context.discovery import discover_contexts, outside_root
     from afs.embeddings.chunking import DEFAULT_SUFFIXES
     from afs.embeddings.index import index_directory
 
@@ -62,7 +83,12 @@ def warm_contexts(root: Path, config, log: Log) -> list[WarmResult]:
     results = []
     for found in contexts:
         context = Path(found.path)
-        sources = [context / name for name in INDEXED_FOLDERS if (context / name).is_dir()]
+        outside = outside_root(found, root)
+        if outside:
+            results.append(WarmResult(context, note=f"skipped: {outside}"))
+            log(f"{context}: skipped ({outside})")
+            continue
+        sources = indexed_folders(context, log)
         if not sources:
             results.append(WarmResult(context, note="no knowledge/ or memory/ folder"))
             log(f"{context}: skipped (no knowledge/ or memory/ folder)")
@@ -78,4 +104,6 @@ def warm_contexts(root: Path, config, log: Log) -> list[WarmResult]:
         log(f"{context}: {report.files} files (added {report.added}, updated {report.updated}, "
             f"unchanged {report.unchanged}, removed {report.removed}), {report.chunks} chunks, "
             f"{report.seconds:g} s")
+        for item in report.skipped:
+            log(f"{context}: skipped {item['path']}: {item['reason']}")
     return results
