@@ -21,6 +21,7 @@ from typing import Any
 
 from afs.agents.base import AgentResult, write_text_atomic
 from afs.agents.model import ModelAgent
+from afs.context.safe_fs import outside_reason, real_path
 from afs.errors import AfsError, ConfigError, DataError
 
 DEFAULT_QUESTION = ("What does this file do? Summarize its purpose, key routines/sections, "
@@ -68,9 +69,12 @@ def state_path_for(report: Path) -> Path:
     return report.with_name(report.name + STATE_SUFFIX)
 
 
-def collect_files(input_dir: Path, pattern: str, exclude: set[Path]) -> list[Path]:
+def collect_files(input_dir: Path, pattern: str, exclude: set[Path],
+                  refused: dict[str, str] | None = None) -> list[Path]:
     """Files under ``input_dir`` matching ``pattern``, sorted; paths with a hidden component
-    (``.git/…``, ``.cache``) and the ``exclude``d files are left out."""
+    (``.git/…``, ``.cache``) and the ``exclude``d files are left out. A file whose real
+    location is outside ``input_dir`` (a symlink out, a ``..`` pattern) is not read: it goes
+    to ``refused`` (relative path -> reason), as its text would be sent to the model."""
     if not input_dir.is_dir():
         raise ConfigError(f"{input_dir}: no such directory")
     try:
@@ -78,12 +82,16 @@ def collect_files(input_dir: Path, pattern: str, exclude: set[Path]) -> list[Pat
     except (ValueError, NotImplementedError) as exc:
         raise ConfigError(f"--glob {pattern!r}: {exc} (give a pattern relative to the "
                           "input folder, e.g. '**/*.asm')") from None
-    files = []
+    files, real_root = [], real_path(input_dir)
     for path in matches:
         rel = path.relative_to(input_dir)
         if (path.is_file() and not any(part.startswith(".") for part in rel.parts)
                 and path.resolve() not in exclude):
-            files.append(path)
+            reason = outside_reason(path, real_root)
+            if reason is None:
+                files.append(path)
+            elif refused is not None:
+                refused[rel.as_posix()] = reason
     return sorted(files, key=lambda path: path.relative_to(input_dir).as_posix())
 
 
@@ -159,9 +167,10 @@ def research_directory(input_dir: str | Path, report: str | Path,
         raise ConfigError(f"--limit must be at least 0, got {limit}")
     input_dir, report = Path(input_dir).expanduser(), Path(report).expanduser()
     state_path = state_path_for(report)
-    paths = collect_files(input_dir, pattern, {report.resolve(), state_path.resolve()})
+    refused: dict[str, str] = {}
+    paths = collect_files(input_dir, pattern, {report.resolve(), state_path.resolve()}, refused)
     earlier = load_state(state_path)
-    summary = ResearchSummary(report, state_path, total=0)
+    summary = ResearchSummary(report, state_path, total=0, unreadable=refused)
     sources: list[SourceFile] = []
     for path in paths:
         rel = path.relative_to(input_dir).as_posix()
@@ -236,7 +245,7 @@ class ResearcherAgent(ModelAgent):
         if result.remaining:
             parts.append(f"{result.remaining} left (rerun to continue)")
         if result.unreadable:
-            parts.append(f"{len(result.unreadable)} skipped as not text")
+            parts.append(f"{len(result.unreadable)} skipped (reasons in the report)")
         return AgentResult(
             summary=f"{result.total} files: {', '.join(parts)} -> {result.report}",
             outputs=[result.report, result.state],

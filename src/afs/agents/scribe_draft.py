@@ -10,6 +10,7 @@ from pathlib import Path
 
 from afs.agents.base import AgentResult, write_text_atomic
 from afs.agents.model import ModelAgent
+from afs.context.safe_fs import ContextFS, Skipped
 from afs.errors import AfsError, ConfigError
 
 DEFAULT_COMMITS = 30
@@ -29,6 +30,7 @@ class DraftMaterial:
     git_note: str = ""  # why there are no commits, when there are none
     memory: list[tuple[str, str]] = field(default_factory=list)  # (path, snippet)
     memory_left_out: int = 0
+    memory_skipped: list[Skipped] = field(default_factory=list)  # refused paths, with reasons
 
 
 def git_log(repo: Path, count: int) -> tuple[list[str], str]:
@@ -63,11 +65,12 @@ def find_context(repo: Path, context: Path | None) -> Path | None:
     return context
 
 
-def memory_snippets(context: Path, budget: int) -> tuple[list[tuple[str, str]], int]:
+def memory_snippets(context: Path, budget: int, skipped: list[Skipped] | None = None
+                    ) -> tuple[list[tuple[str, str]], int]:
     """(path, text) of the memory files (sorted), each cut to a share of ``budget``
-    characters in all; and how many files did not fit."""
-    files = sorted(path for path in (context / "memory").rglob("*")
-                   if path.is_file() and path.suffix in MEMORY_SUFFIXES)
+    characters in all; and how many files did not fit. Only files inside the context are
+    read (symlinks out of it, loops: in ``skipped`` with the reason)."""
+    files = list(ContextFS(context).walk("memory", MEMORY_SUFFIXES, skipped))
     snippets: list[tuple[str, str]] = []
     for path in files:
         room = min(budget, MAX_CHARS_PER_MEMORY_FILE)
@@ -90,7 +93,8 @@ def gather_material(repo: Path, context: Path | None, commits: int,
     material.commits, material.git_note = git_log(repo, commits)
     found = find_context(repo, context)
     if found is not None and memory_chars > 0:
-        material.memory, material.memory_left_out = memory_snippets(found, memory_chars)
+        material.memory, material.memory_left_out = memory_snippets(
+            found, memory_chars, material.memory_skipped)
     return material
 
 
@@ -140,6 +144,9 @@ class ScribeDraftAgent(ModelAgent):
         sources += f", {len(material.memory)} memory files"
         if material.memory_left_out:
             sources += f" ({material.memory_left_out} left out for --memory-chars)"
+        if material.memory_skipped:
+            shown = "; ".join(map(str, material.memory_skipped[:3]))
+            sources += f"; {len(material.memory_skipped)} memory paths not read ({shown})"
         data = {"commits": len(material.commits), "memory_files": len(material.memory),
                 "chars": len(draft)}
         if args.output is None:

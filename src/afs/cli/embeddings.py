@@ -129,6 +129,8 @@ def index_command(project: str, provider: str | None, model: str | None,
     report = index_directory(list(sources), store_path(project, cache_dir), embedder,
                              max_chars=max_chars, overlap=overlap, progress=show_progress(),
                              executor=config if config.is_ray else None)
+    for item in report.skipped:  # symlinks out of a source, loops: refused, never silently
+        click.echo(f"warning: {item['path']}: not indexed: {item['reason']}", err=True)
     model_note = f" {report.model}" if report.model else ""
     echo_summary(f"{project}: {report.files} files ({report.added} added, {report.updated} "
                  f"updated, {report.unchanged} unchanged, {report.removed} removed), "
