@@ -162,3 +162,30 @@ def test_walk_refuses_a_folder_that_is_itself_a_link_out(context, tmp_path):
     (context / "knowledge").symlink_to(tmp_path, target_is_directory=True)
     with pytest.raises(ContextEscapeError, match="symlink leads outside"):
         list(ContextFS(context).walk("knowledge"))
+
+
+_TARGETS = st.sampled_from(["..", ".", "../..", "notes", "notes/dma.md", "../../../secret.txt",
+                            "missing", "l0", "l1", "l2", "notes/l0", "/"])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(links=st.lists(st.tuples(st.sampled_from(["l0", "l1", "l2", "notes/l0", "notes/l3.md"]),
+                                _TARGETS), min_size=1, max_size=5, unique_by=lambda t: t[0]))
+def test_a_walk_never_yields_a_file_outside_its_root_and_always_ends(context, links):
+    """Whatever symlinks a memory folder holds, the walk ends, every file it yields really
+    lies inside the folder, and what it refuses is refused for a reason of the rule."""
+    memory = context / "memory"
+    for name, _ in links:
+        if os.path.lexists(memory / name):
+            (memory / name).unlink()
+    for name, target in links:
+        (memory / name).symlink_to(target)
+    real_root = Path(os.path.realpath(memory))
+    skipped = []
+    files = list(ContextFS(memory).walk(skipped=skipped))
+    for path in files:
+        real = Path(os.path.realpath(path))
+        assert real.is_file() and (real_root in real.parents)
+    assert {item.kind for item in skipped} <= {"escaping_symlink", "broken_symlink",
+                                               "symlink_loop"}
