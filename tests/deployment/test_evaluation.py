@@ -143,7 +143,7 @@ def test_sampling_is_deterministic_and_keeps_file_order():
 
 
 @pytest.mark.parametrize(("line", "problem"), [
-    ('{"prompt": "x", "check": "exact", "expect": ["a"]', "not JSON"),
+    ('{"prompt": "x", "check": "exact", "expect": ["a"]', "malformed JSON"),
     ('{"input": "LDA #$01", "check": "none"}', "missing prompt"),
     ('{"prompt": "x", "check": "fuzzy"}', "unknown check 'fuzzy'"),
     ('{"prompt": "x", "check": "contains"}', "needs an 'expect' list"),
@@ -160,7 +160,7 @@ def test_a_bad_suite_line_is_an_error_naming_file_and_line(tmp_path, line, probl
 
 
 def test_an_empty_suite_is_an_error(tmp_path):
-    with pytest.raises(DataError, match="holds no items"):
+    with pytest.raises(DataError, match="empty.jsonl: empty input"):
         load_eval_suite(write_lines(tmp_path / "empty.jsonl", ""))
 
 

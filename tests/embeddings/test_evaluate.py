@@ -64,7 +64,7 @@ def test_load_queries_reads_jsonl_and_names_the_bad_line(tmp_path):
     with pytest.raises(DataError, match=r"q.jsonl:3: expected must be"):
         load_queries(path)
     path.write_text('{"query": "dma", "expected": "docs/dma.md"}\nnot json\n')
-    with pytest.raises(DataError, match=r"q.jsonl:2: not JSON"):
+    with pytest.raises(DataError, match=r"q.jsonl:2: malformed JSON"):
         load_queries(path)
     path.write_text('{"query": "dma", "expected": ["docs/dma.md"]}\n')
     assert load_queries(path) == [EvalQuery("dma", ("docs/dma.md",), 1)]

@@ -102,7 +102,10 @@ def test_no_duplicates_means_no_rejects_file(tmp_path):
     assert not (tmp_path / "rejects.jsonl").exists()
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
-    report = dedup_files([empty], tmp_path / "none.jsonl", tmp_path / "none.rejects.jsonl")
+    with pytest.raises(DataError, match="empty.jsonl: empty input"):
+        dedup_files([empty], tmp_path / "none.jsonl", tmp_path / "none.rejects.jsonl")
+    report = dedup_files([empty], tmp_path / "none.jsonl", tmp_path / "none.rejects.jsonl",
+                         allow_empty=True)
     assert report.rows == 0 and (tmp_path / "none.jsonl").read_bytes() == b""
 
 

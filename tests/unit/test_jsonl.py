@@ -32,7 +32,8 @@ def write_lines(path, *lines: bytes):
          "field 'quality_score' must be a number, got boolean"),
         (b'{"instruction": "i", "output": "o", "_metadata": [1]}\n',
          "field '_metadata' must be an object, got array"),
-        (b'{"instruction": "i\xff\xfe", "output": "o"}\n', "invalid UTF-8 at byte 18"),
+        # the byte is counted from the start of the file: lines 1-3 take 36 + 1 + 36 bytes
+        (b'{"instruction": "i\xff\xfe", "output": "o"}\n', "invalid UTF-8 at byte 91"),
     ],
 )
 def test_bad_line_names_file_line_and_problem(tmp_path, bad_line, problem):

@@ -12,6 +12,7 @@ import click
 
 from afs.cli.group import AfsGroup
 from afs.cli.options import (
+    allow_empty_option,
     echo_summary,
     executor_config,
     executor_options,
@@ -103,9 +104,10 @@ PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # sc
 @click.option("--profile", type=PROFILE_CHOICE, default="asm", show_default=True,
               help="Weights and length bounds of the composite score.")
 @executor_options("scoring")
+@allow_empty_option()
 def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_size: int,
           device: str, profile: str, executor: str, ray_address: str | None,
-          workers: int | None) -> None:
+          workers: int | None, allow_empty: bool) -> None:
     """Score samples: ELECTRA, asar validity, entity coverage and length, combined."""
     from contextlib import nullcontext
 
@@ -122,7 +124,8 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
     chunk_rows = shard_size(config) if config.is_ray else CHUNK_ROWS
     with ray_session(config) if config.is_ray else nullcontext():
         report = score_jsonl(input_path, output_path, scorer=scorer, chunk_rows=chunk_rows,
-                             batch_size=batch_size, progress=show_progress())
+                             batch_size=batch_size, progress=show_progress(),
+                             allow_empty=allow_empty)
     echo_summary(f"{report.summary()} -> {output_path}")
 
 
@@ -135,11 +138,13 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
               help="Lowest quality_score kept, in [0, 1].")
 @click.option("--keep-invalid-asm", is_flag=True,
               help="Keep samples whose asm fails validation when their score is high enough.")
+@allow_empty_option()
 def filter_samples(input_path: Path, output_path: Path, rejected_path: Path, min_score: float,
-                   keep_invalid_asm: bool) -> None:
+                   keep_invalid_asm: bool, allow_empty: bool) -> None:
     """Keep samples scoring at least --min-score; write the others with their reason."""
     from afs.training.quality_io import filter_jsonl
 
     report = filter_jsonl(input_path, output_path, rejected_path, min_score=min_score,
-                          reject_invalid_asm=not keep_invalid_asm, progress=show_progress())
+                          reject_invalid_asm=not keep_invalid_asm, progress=show_progress(),
+                          allow_empty=allow_empty)
     echo_summary(f"{report.summary()} -> {output_path}; rejected -> {rejected_path}")

@@ -174,7 +174,7 @@ def search_command(project: str, provider: str | None, model: str | None,
 
 @embeddings.command("eval")
 @index_options
-@click.option("--query-file", type=UserPath(dir_okay=False), required=True,
+@click.option("--query-file", type=UserPath(), required=True,
               help='JSONL, one {"query": …, "expected": [document paths]} a line.')
 @k_option(5, "Cut-off for hit@k, MRR and nDCG@k.")
 @mode_option

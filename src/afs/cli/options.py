@@ -63,6 +63,13 @@ def rejects_option(what: str = DROPPED):
         help=f"{what} [default: <output without .jsonl>{REJECTS_SUFFIX}; written only if any].")
 
 
+def allow_empty_option():
+    """``--allow-empty``: an input without records is fine (else an error naming the file)."""
+    return click.option("--allow-empty", is_flag=True,
+                        help="Accept an input without records (empty, or blank lines only) and "
+                             "write empty outputs, instead of stopping with an error.")
+
+
 def ratio_option(flag: str, default: float | None, help: str):  # noqa: A002
     """A float option for a ratio; the library checks its range (the rule lives there)."""
     return click.option(flag, type=float, default=default, show_default=default is not None,

@@ -14,6 +14,7 @@ import click
 from afs.cli.group import AfsGroup
 from afs.cli.options import (
     UserPath,
+    allow_empty_option,
     echo_summary,
     executor_config,
     executor_options,
@@ -193,10 +194,11 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
               help="Drop exact duplicates only (same normalised instruction and output).")
 @seed_option("the MinHash permutations")
 @executor_options("deduplication", work_dir=True)
+@allow_empty_option()
 def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | None,
           threshold: float, num_perm: int, shingle_size: int, exact_only: bool, seed: int,
           executor: str, ray_address: str | None, workers: int | None, work_dir: Path | None,
-          shard_rows: int) -> None:
+          shard_rows: int, allow_empty: bool) -> None:
     """Drop exact then near duplicates across the inputs, keeping each cluster's best sample.
 
     The best sample has the highest quality_score, then the smallest sample_id. Kept samples
@@ -215,7 +217,7 @@ def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | 
     executor_settings = executor_config(executor, ray_address, workers, work_dir=work_dir,
                                         shard_rows=shard_rows)
     report = dedup_files(input_path, output_path, rejects, config, executor_settings,
-                         progress=show_progress())
+                         progress=show_progress(), allow_empty=allow_empty)
     echo_summary(f"{len(input_path)} inputs, {report.rows} samples -> {report.kept} kept, "
                  f"{report.clusters} clusters -> {output_path}"
                  + rejects_note(report.reasons, rejects if report.rejected else None)
@@ -235,8 +237,9 @@ def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | 
               show_default=True,
               help="Keep this field's mix the same in every split, or none.")
 @seed_option("which samples go to which split")
+@allow_empty_option()
 def prepare(input_path: Path, output_path: Path, train_ratio: float, val_ratio: float,
-            test_ratio: float | None, stratify_by: str, seed: int) -> None:
+            test_ratio: float | None, stratify_by: str, seed: int, allow_empty: bool) -> None:
     """Split a dataset into train/val/test files without leaks.
 
     Samples with the same instruction and output (ignoring case and spacing) always land in
@@ -245,7 +248,7 @@ def prepare(input_path: Path, output_path: Path, train_ratio: float, val_ratio: 
     from afs.samples import read_jsonl_frame
     from afs.training.split import split_dataset, write_splits
 
-    frame, _ = read_jsonl_frame(input_path, progress=show_progress())
+    frame, _ = read_jsonl_frame(input_path, progress=show_progress(), allow_empty=allow_empty)
     splits = split_dataset(frame, train_ratio, val_ratio, test_ratio, stratify_by, seed)
     write_splits(splits, output_path, progress=show_progress())
     sizes = ", ".join(f"{name} {len(samples)}" for name, samples in splits.items())
@@ -269,8 +272,10 @@ def prepare(input_path: Path, output_path: Path, train_ratio: float, val_ratio: 
               help="On a bad input line: stop with an error naming the line, or skip it (the "
                    "skipped lines go to the rejects file and are counted in the summary).")
 @rejects_option("With --on-error skip: where skipped lines go, each with its file, line and error")
+@allow_empty_option()
 def convert(input_path: Path, output_path: Path, fmt: str, thinking: str,
-            system_prompt: str | None, on_error: str, rejects_path: Path | None) -> None:
+            system_prompt: str | None, on_error: str, rejects_path: Path | None,
+            allow_empty: bool) -> None:
     """Convert samples to the record format a trainer reads.
 
     Formats: alpaca, sharegpt, openai, chatml. Thinking is never dropped (see --thinking).
@@ -280,7 +285,7 @@ def convert(input_path: Path, output_path: Path, fmt: str, thinking: str,
     result = convert_jsonl(input_path, output_path, fmt, thinking=thinking,
                            system_prompt=system_prompt, on_error=on_error,
                            rejects_path=rejects_path_for(output_path, rejects_path),
-                           progress=show_progress())
+                           progress=show_progress(), allow_empty=allow_empty)
     report, written = result.report, result.written
     note = ""
     if on_error == "skip":

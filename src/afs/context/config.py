@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from afs.errors import ConfigError
+from afs.jsonl_input import DEFAULT_MAX_RECORD_BYTES
 
 CONFIG_PATH_ENV = "AFS_CONFIG_PATH"  # location of the global file; not itself a setting
 GLOBAL_CONFIG_FILE = "~/.config/afs/config.toml"
@@ -40,6 +41,8 @@ class GeneralConfig:
         default_factory=lambda: [Path("~/.config/afs/plugins"), Path("~/.afs/plugins")])
     enabled_plugins: list[str] = field(default_factory=list)
     discovery_max_depth: int = 6
+    # the longest JSONL line (one record) any reader accepts; longer is an error, not 7 GB
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
 
 @dataclass(frozen=True)

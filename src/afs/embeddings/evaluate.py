@@ -8,13 +8,13 @@ matches too, so ``context_format.md`` finds ``docs/context_format.md``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from afs.errors import DataError
+from afs.jsonl_input import iter_json_lines
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,11 @@ class EvalReport:
 
 
 def load_queries(path: str | Path) -> list[EvalQuery]:
-    """The queries of a JSONL query file; a bad line is a DataError naming ``path:line``."""
-    path = Path(path)
+    """The queries of a JSONL query file; a bad line is a DataError naming ``path:line``, a
+    file without queries one naming the file (afs.jsonl_input)."""
+    path = Path(path).expanduser()
     queries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise DataError(f"not JSON ({exc.msg})", path, number) from None
+    for number, record in iter_json_lines(path):
         if not isinstance(record, dict):
             raise DataError("expected an object with query and expected", path, number)
         query, expected = record.get("query"), record.get("expected")
@@ -71,8 +66,6 @@ def load_queries(path: str | Path) -> list[EvalQuery]:
             raise DataError("expected must be a document path or a non-empty list of them",
                             path, number)
         queries.append(EvalQuery(query, tuple(expected), number))
-    if not queries:
-        raise DataError("no queries in the file", path)
     return queries
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from afs.atomic_dir import atomic_write
 from afs.errors import ConfigError, DataError
+from afs.jsonl_input import LineBlock, iter_line_blocks, line_problem
 from afs.samples.frame import (
     EXTRA_COLUMN,
     FRAME_COLUMNS,
@@ -89,19 +90,6 @@ def record_problem(record: Any) -> str | None:
     return None
 
 
-def _parse_problem(line: bytes) -> str:
-    """Explain why orjson refused a line (invalid UTF-8 is named as such)."""
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"invalid UTF-8 at byte {exc.start}"
-    try:
-        orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return f"malformed JSON: {exc}"
-    return "unreadable line"
-
-
 def _short_reason(problem: str) -> str:
     return problem.split(":")[0].split(",")[0]
 
@@ -132,18 +120,18 @@ class _Rejects:
             report.rejects_path = str(self.path)
 
 
-def _parse_lines(lines: list[bytes], first_line: int, rejects: _Rejects) -> tuple[list, list[int]]:
-    """Parsed values of the non-blank lines, and each one's offset in ``lines``."""
-    records, offsets = [], []
-    for offset, line in enumerate(lines):
+def _parse_lines(block: LineBlock, rejects: _Rejects) -> tuple[list, list[int]]:
+    """Parsed values of the block's non-blank lines, and each one's index in the block."""
+    records, indexes = [], []
+    for index, line in enumerate(block.lines):
         if not line.strip():
             continue
         try:
             records.append(orjson.loads(line))
-            offsets.append(offset)
+            indexes.append(index)
         except orjson.JSONDecodeError:
-            rejects.add(first_line + offset, _parse_problem(line), line)
-    return records, offsets
+            rejects.add(block.first_line + index, line_problem(line, block.offset(index)), line)
+    return records, indexes
 
 
 class _NeedsRowCheck(Exception):
@@ -189,16 +177,16 @@ def _records_to_table(records: list[Any]) -> pa.Table:
     return pa.table(columns)
 
 
-def _chunk_table(lines: list[bytes], first_line: int, rejects: _Rejects) -> pa.Table | None:
-    records, offsets = _parse_lines(lines, first_line, rejects)
+def _chunk_table(block: LineBlock, rejects: _Rejects) -> pa.Table | None:
+    records, indexes = _parse_lines(block, rejects)
     try:
         return _records_to_table(records) if records else None
     except (_NeedsRowCheck, pa.ArrowInvalid, pa.ArrowTypeError):
         good = []
-        for record, offset in zip(records, offsets, strict=True):
+        for record, index in zip(records, indexes, strict=True):
             problem = record_problem(record)
             if problem:
-                rejects.add(first_line + offset, problem, lines[offset])
+                rejects.add(block.first_line + index, problem, block.lines[index])
             else:
                 good.append(record)
         return _records_to_table(good) if good else None
@@ -214,24 +202,29 @@ def _progress(total: int, desc: str, enabled: bool, unit: str = "B"):
 
 def iter_jsonl_tables(path: str | Path, on_error: str = "raise",
                       rejects_path: str | Path | None = None, progress: bool = False,
-                      report: LoadReport | None = None) -> Iterator[pa.Table]:
+                      report: LoadReport | None = None, *, allow_empty: bool = False,
+                      max_record_bytes: int | None = None) -> Iterator[pa.Table]:
     """The samples of a JSONL file as Arrow tables of a few MB each (canonical columns), for
     files too big to hold at once. Bad lines raise (or, ``on_error="skip"``, go to the
-    rejects file once the file is read; ``report`` then counts them)."""
+    rejects file once the file is read; ``report`` then counts them). The rules of
+    :mod:`afs.jsonl_input` hold: a file without records is an error unless ``allow_empty``,
+    a line over ``max_record_bytes`` always is."""
     path = Path(path).expanduser()
     rejects = _Rejects(path, on_error, rejects_path)
-    if not path.is_file():
-        raise DataError("no such file", path)
-    line_number = 1
-    with open(path, "rb") as handle, _progress(path.stat().st_size, path.name, progress) as bar:
-        while lines := handle.readlines(CHUNK_BYTES):
+    blocks = iter_line_blocks(path, max_record_bytes=max_record_bytes, allow_empty=allow_empty,
+                              block_bytes=CHUNK_BYTES)
+    with _progress(_size(path), path.name, progress) as bar:
+        for block in blocks:
             with _gc_paused():
-                table = _chunk_table(lines, line_number, rejects)
-            line_number += len(lines)
-            bar.update(sum(map(len, lines)))
+                table = _chunk_table(block, rejects)
+            bar.update(block.size)
             if table is not None:
                 yield table
     rejects.finish(report or LoadReport(path=str(path)))
+
+
+def _size(path: Path) -> int | None:
+    return path.stat().st_size if path.is_file() else None
 
 
 def table_to_frame(table: pa.Table | None) -> pd.DataFrame:
@@ -244,10 +237,15 @@ def read_jsonl_frame(
     on_error: str = "raise",
     rejects_path: str | Path | None = None,
     progress: bool = False,
+    *,
+    allow_empty: bool = False,
+    max_record_bytes: int | None = None,
 ) -> tuple[pd.DataFrame, LoadReport]:
-    """Read a JSONL file of samples into a frame (canonical columns) and a LoadReport."""
+    """Read a JSONL file of samples into a frame (canonical columns) and a LoadReport.
+    A file without records is an error unless ``allow_empty`` (see :mod:`afs.jsonl_input`)."""
     report = LoadReport(path=str(Path(path).expanduser()))
-    tables = list(iter_jsonl_tables(path, on_error, rejects_path, progress, report))
+    tables = list(iter_jsonl_tables(path, on_error, rejects_path, progress, report,
+                                    allow_empty=allow_empty, max_record_bytes=max_record_bytes))
     with _gc_paused():
         frame = table_to_frame(pa.concat_tables(tables) if tables else None)
     report.rows = len(frame)
@@ -290,19 +288,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed value) of each non-blank line of a JSONL file; a line that is not
-    JSON is a :class:`DataError` naming the file and line."""
-    path = Path(path)
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise DataError(f"not JSON: {exc}", path=path, line=number) from None
 
 
 def write_jsonl_frame(frame: pd.DataFrame, path: str | Path, progress: bool = False) -> Path:
@@ -366,12 +351,16 @@ def load_jsonl(
     on_error: str = "raise",
     rejects_path: str | Path | None = None,
     progress: bool = False,
+    *,
+    allow_empty: bool = False,
+    max_record_bytes: int | None = None,
 ):
     """Read samples from a JSONL file as a ``SampleList`` (``.report`` says what was skipped)."""
     from afs.samples.collection import SampleList
 
     frame, report = read_jsonl_frame(path, on_error=on_error, rejects_path=rejects_path,
-                                     progress=progress)
+                                     progress=progress, allow_empty=allow_empty,
+                                     max_record_bytes=max_record_bytes)
     return SampleList(frame, report=report)
 
 

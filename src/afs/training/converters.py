@@ -177,10 +177,15 @@ def convert_jsonl(
     on_error: str = "raise",
     rejects_path: str | Path | None = None,
     progress: bool = False,
+    *,
+    allow_empty: bool = False,
+    max_record_bytes: int | None = None,
 ) -> ConvertResult:
-    """Read samples from ``input_path`` and write them to ``output_path`` in format ``fmt``."""
+    """Read samples from ``input_path`` and write them to ``output_path`` in format ``fmt``
+    (an input without records is an error unless ``allow_empty``)."""
     converter = get_converter(fmt, thinking, system_prompt)
     frame, report = read_jsonl_frame(input_path, on_error=on_error, rejects_path=rejects_path,
-                                     progress=progress)
+                                     progress=progress, allow_empty=allow_empty,
+                                     max_record_bytes=max_record_bytes)
     written = write_records_jsonl(_iter_converted(frame, converter), Path(output_path).expanduser())
     return ConvertResult(written, report)

@@ -106,12 +106,14 @@ class Keepers:
 def dedup_files(inputs: Sequence[str | Path], output_path: str | Path,
                 rejects_path: str | Path, config: DedupConfig | None = None,
                 executor: ExecutorConfig | dict | str | None = None, *,
-                work_dir: str | Path | None = None, progress: bool = False) -> DedupFilesReport:
+                work_dir: str | Path | None = None, progress: bool = False,
+                allow_empty: bool = False) -> DedupFilesReport:
     """Drop exact then near duplicates across the JSONL ``inputs`` (read in order) into
     ``output_path`` (kept rows) and ``rejects_path`` (dropped rows with their reasons), as
     ``deduplicate`` would, without holding the set in memory. ``work_dir`` (default: the
     executor's ``work_dir``; on a multi-node cluster a folder every node reads) keeps the
-    shards and clusters between runs."""
+    shards and clusters between runs. An input without records is an error unless
+    ``allow_empty`` (afs.jsonl_input)."""
     started = time.perf_counter()
     config = config or DedupConfig()
     executor = ExecutorConfig.from_params(executor)
@@ -120,7 +122,7 @@ def dedup_files(inputs: Sequence[str | Path], output_path: str | Path,
         raise ConfigError("dedup needs at least one input file")
     report = DedupFilesReport(inputs=[str(path) for path in paths])
     with _work_folder(work_dir or executor.work_dir) as work:
-        source = source_shards(paths, work, executor.shard_rows, progress)
+        source = source_shards(paths, work, executor.shard_rows, progress, allow_empty)
         exact, labels, report.labels_reused = shard_labels(source, config, executor, work)
         keepers = find_keepers(source, labels)
         with jsonl_frame_writer(output_path, progress, source.rows) as write_kept, \
@@ -155,7 +157,7 @@ def _inputs_key(paths: list[Path], shard_rows: int) -> str:
 
 
 def source_shards(paths: list[Path], work: Path, shard_rows: int,
-                  progress: bool = False) -> SourceShards:
+                  progress: bool = False, allow_empty: bool = False) -> SourceShards:
     """The inputs as numbered Parquet shards under ``work/shards``, reused when the manifest
     says they were cut from these very inputs; a bad line is an error naming its file and
     line, before any output is written."""
@@ -177,7 +179,7 @@ def source_shards(paths: list[Path], work: Path, shard_rows: int,
     pending: list[pa.Table] = []
     pending_rows = 0
     for path in paths:
-        for table in iter_jsonl_tables(path, progress=progress):
+        for table in iter_jsonl_tables(path, progress=progress, allow_empty=allow_empty):
             pending.append(table)
             pending_rows += len(table)
             if pending_rows >= shard_rows:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.errors import DataError
-from afs.samples.jsonl import iter_json_lines
+from afs.jsonl_input import iter_json_lines
 
 IGNORE_INDEX = -100
 ROLES = ("system", "user", "assistant", "tool")
@@ -38,8 +38,6 @@ def read_chat_jsonl(path: str | Path) -> list[list[dict[str, Any]]]:
     """The conversations of an OpenAI-format JSONL file (blank lines skipped); a line that is
     not such a conversation is a :class:`DataError` naming the file and line."""
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataError("no such file", path=path)
     return [_check_messages(record, path, number) for number, record in iter_json_lines(path)]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from afs.errors import ConfigError, DataError
+from afs.jsonl_input import input_file, iter_json_lines
 from afs.samples.jsonl import atomic_write, record_problem
 from afs.samples.model import METADATA_KEY
 
@@ -52,30 +53,24 @@ class QualityReport:
             return (f"kept {self.accepted} of {self.rows} samples, rejected {self.rejected}"
                     + (f" ({kinds})" if kinds else ""))
         used = ", ".join(f"{k} {v}" for k, v in sorted(self.components.items()))
-        return (f"scored {self.rows} samples, mean quality {self.mean_score:.3f}"
+        mean = f"{self.mean_score:.3f}" if self.scored else "n/a"
+        return (f"scored {self.rows} samples, mean quality {mean}"
                 + (f"; components used: {used}" if used else ""))
 
 
-def _records(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    """(line number, record) chunks of a JSONL file; a bad line is a DataError naming it."""
-    if not path.is_file():
-        raise DataError("no such file", path)
+def _records(path: Path, chunk_rows: int, read_options: dict[str, Any]
+             ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """(line number, record) chunks of a JSONL file; a bad line is a DataError naming it.
+    ``read_options``: ``allow_empty`` and ``max_record_bytes`` (afs.jsonl_input)."""
     chunk: list[tuple[int, dict[str, Any]]] = []
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                raise DataError(f"invalid JSON ({error})", path, number) from None
-            problem = record_problem(record)
-            if problem:
-                raise DataError(problem, path, number)
-            chunk.append((number, record))
-            if len(chunk) >= chunk_rows:
-                yield chunk
-                chunk = []
+    for number, record in iter_json_lines(path, **read_options):
+        problem = record_problem(record)
+        if problem:
+            raise DataError(problem, path, number)
+        chunk.append((number, record))
+        if len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
@@ -91,25 +86,28 @@ def _progress(path: Path, enabled: bool, desc: str):
 def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = None,
                 device: str = "auto", model_path: str | Path | None = None,
                 batch_size: int = 32, scorer: Any = None, chunk_rows: int = CHUNK_ROWS,
-                progress: bool = False) -> QualityReport:
+                progress: bool = False, *, allow_empty: bool = False,
+                max_record_bytes: int | None = None) -> QualityReport:
     """Score every sample of ``input_path`` into ``output_path``.
 
     ``config`` is a ``ScoringConfig`` (default: the "asm" profile); ``model_path`` names the
     ELECTRA directory (default: ``config.electra_model`` when it exists; without a model the
     ELECTRA component is left out and the others renormalised). ``scorer`` replaces all of
-    these with a ready ``QualityScorer``.
+    these with a ready ``QualityScorer``. An input without records is an error unless
+    ``allow_empty``; a line over ``max_record_bytes`` always is (afs.jsonl_input).
     """
     from afs.training.scoring import QualityScorer, ScoringConfig
 
-    input_path, output_path = Path(input_path).expanduser(), Path(output_path).expanduser()
+    input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     if scorer is None:
         scorer = QualityScorer(config or ScoringConfig.from_profile("asm"), device=device,
                                batch_size=batch_size, model_path=model_path)
+    read_options = {"allow_empty": allow_empty, "max_record_bytes": max_record_bytes}
     report = QualityReport(str(input_path))
     with atomic_write(output_path) as handle, _progress(input_path, progress, "scoring") as bar:
-        for chunk in _records(input_path, chunk_rows):
+        for chunk in _records(input_path, chunk_rows, read_options):
             records = [record for _, record in chunk]
             scores = scorer.score_outputs([record["output"] for record in records])
             lines = []
@@ -154,20 +152,23 @@ def reject_reason(record: dict[str, Any], min_score: float, reject_invalid_asm: 
 def filter_jsonl(input_path: str | Path, output_path: str | Path,
                  rejected_path: str | Path | None = None, min_score: float = 0.6,
                  reject_invalid_asm: bool = True, chunk_rows: int = CHUNK_ROWS,
-                 progress: bool = False) -> QualityReport:
+                 progress: bool = False, *, allow_empty: bool = False,
+                 max_record_bytes: int | None = None) -> QualityReport:
     """Split a scored JSONL file: records with ``quality_score >= min_score`` (and, unless
     ``reject_invalid_asm`` is False, valid asm) go to ``output_path``, the others to
-    ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason."""
+    ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason. Input rules
+    (``allow_empty``, ``max_record_bytes``) as for :func:`score_jsonl`."""
     if not 0.0 <= min_score <= 1.0:
         raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
-    input_path, output_path = Path(input_path).expanduser(), Path(output_path).expanduser()
+    input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     rejected_path = (Path(rejected_path).expanduser() if rejected_path is not None
                      else output_path.with_name(output_path.name.removesuffix(".jsonl")
                                                 + ".rejects.jsonl"))
+    read_options = {"allow_empty": allow_empty, "max_record_bytes": max_record_bytes}
     report = QualityReport(str(input_path))
     with atomic_write(output_path) as kept, atomic_write(rejected_path) as dropped, \
             _progress(input_path, progress, "filtering") as bar:
-        for chunk in _records(input_path, chunk_rows):
+        for chunk in _records(input_path, chunk_rows, read_options):
             for _, record in chunk:
                 report.rows += 1
                 reason = reject_reason(record, min_score, reject_invalid_asm)

@@ -24,7 +24,7 @@ from typing import Any
 
 from afs.atomic_dir import atomic_directory
 from afs.errors import ConfigError, DataError
-from afs.samples.jsonl import iter_json_lines
+from afs.jsonl_input import iter_json_lines
 
 log = logging.getLogger(__name__)
 

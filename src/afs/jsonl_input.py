@@ -1,0 +1,167 @@
+"""The rules every JSONL reader follows, in one place.
+
+- A path that is a folder is ``FILE: is a folder, not a file``; a missing one ``no such file``.
+- A UTF-8 byte order mark at the start of the file is dropped (editors on Windows write one).
+- A file without a record (empty, or blank lines only) is ``FILE: empty input (no records)``,
+  unless the caller says empty is fine (``allow_empty``).
+- A line longer than ``max_record_bytes`` is ``FILE:LINE: record is N bytes, over the limit
+  of M (max_record_bytes)``, found in bounded memory: the file is read in blocks and a line is
+  never held whole past the limit.
+- A line that is not UTF-8 is ``FILE:LINE: invalid UTF-8 at byte N``, N counted from the start
+  of the file; one that is not JSON is ``FILE:LINE: malformed JSON: …``.
+
+The limit comes from the call, else the ``general.max_record_bytes`` setting
+(``AFS_GENERAL_MAX_RECORD_BYTES``, afs.toml), else ``DEFAULT_MAX_RECORD_BYTES``.
+Only light imports here: readers of every kind use this module.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from afs.errors import ConfigError, DataError
+
+DEFAULT_MAX_RECORD_BYTES = 16 << 20  # 16 MiB: far above a real sample (a few KB), far below RAM
+READ_BLOCK_BYTES = 8 << 20
+EMPTY_INPUT = "empty input (no records)"
+IS_A_FOLDER = "is a folder, not a file"
+NO_SUCH_FILE = "no such file"
+
+
+def input_file(path: str | Path) -> Path:
+    """``path`` (``~`` expanded) when it names something to read; else a DataError that says
+    whether it is missing or a folder."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise DataError(IS_A_FOLDER, path)
+    if not path.exists():
+        raise DataError(NO_SUCH_FILE, path)
+    return path
+
+
+def record_limit(max_record_bytes: int | None = None) -> int:
+    """The longest line a reader accepts: ``max_record_bytes``, else the setting."""
+    if max_record_bytes is None:
+        from afs.context.config import load_config
+
+        max_record_bytes = load_config().general.max_record_bytes
+    if type(max_record_bytes) is not int or max_record_bytes < 1:
+        raise ConfigError(f"max_record_bytes must be a positive number of bytes, "
+                          f"got {max_record_bytes!r}")
+    return max_record_bytes
+
+
+def oversize_problem(size: int, limit: int) -> str:
+    return f"record is {size} bytes, over the limit of {limit} (max_record_bytes)"
+
+
+@dataclass
+class LineBlock:
+    """Consecutive lines of a file (without their ``\\n``): ``lines[0]`` is line number
+    ``first_line`` and starts at byte ``start`` of the file."""
+
+    lines: list[bytes]
+    first_line: int
+    start: int
+
+    @property
+    def size(self) -> int:
+        """Bytes of the file these lines cover (newlines included)."""
+        return sum(map(len, self.lines)) + len(self.lines)
+
+    def offset(self, index: int) -> int:
+        """Byte offset in the file of ``lines[index]``."""
+        return self.start + sum(len(line) + 1 for line in self.lines[:index])
+
+
+def iter_line_blocks(path: str | Path, *, max_record_bytes: int | None = None,
+                     allow_empty: bool = False, block_bytes: int = READ_BLOCK_BYTES,
+                     ) -> Iterator[LineBlock]:
+    """The lines of a JSONL file in blocks of about ``block_bytes``, following the module's
+    rules (folder, BOM, empty input, record size). Blank lines are kept, so that line
+    numbers stay right; parsing is the caller's."""
+    path = input_file(path)
+    limit = record_limit(max_record_bytes)
+    saw_record = False
+    line_number, start = 1, 0
+    with open(path, "rb") as handle:
+        pending = handle.read(len(codecs.BOM_UTF8))
+        if pending == codecs.BOM_UTF8:
+            pending, start = b"", len(codecs.BOM_UTF8)
+        while True:
+            data = handle.read(block_bytes)
+            buffer = pending + data if pending else data
+            if not data:  # the end: what is left is the last line (it has no newline)
+                lines, pending = ([buffer] if buffer else []), b""
+            else:
+                cut = buffer.rfind(b"\n")
+                lines, pending = (buffer[:cut].split(b"\n") if cut >= 0 else []), buffer[cut + 1:]
+            if lines:
+                _check_record_sizes(lines, line_number, path, limit)
+                saw_record = saw_record or any(map(bytes.strip, lines))
+                block = LineBlock(lines, line_number, start)
+                yield block
+                line_number, start = line_number + len(lines), start + block.size
+            if len(pending) > limit:  # a line still without its end: measure it, never hold it
+                size = len(pending) + _bytes_to_line_end(handle)
+                raise DataError(oversize_problem(size, limit), path, line_number)
+            if not data:
+                break
+    if not saw_record and not allow_empty:
+        raise DataError(EMPTY_INPUT, path)
+
+
+def _check_record_sizes(lines: list[bytes], first_line: int, path: Path, limit: int) -> None:
+    if max(map(len, lines)) <= limit:
+        return
+    index = next(i for i, line in enumerate(lines) if len(line) > limit)
+    raise DataError(oversize_problem(len(lines[index]), limit), path, first_line + index)
+
+
+def _bytes_to_line_end(handle: Any, block_bytes: int = 1 << 20) -> int:
+    """How many bytes the current line still has (up to its newline or the end of file)."""
+    count = 0
+    while data := handle.read(block_bytes):
+        end = data.find(b"\n")
+        if end >= 0:
+            return count + end
+        count += len(data)
+    return count
+
+
+def line_problem(line: bytes, offset: int) -> str:
+    """Why a line that orjson refused is not a JSON value; ``offset`` is where the line starts
+    in its file, so that the byte named is the file's."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 at byte {offset + exc.start}"
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return f"malformed JSON: {exc}"
+    return "unreadable line"
+
+
+def iter_json_lines(path: str | Path, *, max_record_bytes: int | None = None,
+                    allow_empty: bool = False) -> Iterator[tuple[int, Any]]:
+    """``(line number, parsed value)`` of each non-blank line of a JSONL file; a line that is
+    not JSON is a DataError naming the file and line (and the module's rules hold)."""
+    path = Path(path).expanduser()
+    for block in iter_line_blocks(path, max_record_bytes=max_record_bytes,
+                                  allow_empty=allow_empty):
+        for index, line in enumerate(block.lines):
+            if not line.strip():
+                continue
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise DataError(line_problem(line, block.offset(index)), path,
+                                block.first_line + index) from None
+            yield block.first_line + index, value
