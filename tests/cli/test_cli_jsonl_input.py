@@ -104,6 +104,13 @@ def test_allow_empty_accepts_a_blank_input(afs, tmp_path, name):
     assert outputs(tmp_path)
 
 
+@pytest.mark.parametrize("args", [["knowledge", "query", "x", "--db", "in.sym"],
+                                  ["asm", "validate", "in.sym"]])
+def test_other_input_files_that_are_folders_say_so(afs, tmp_path, args):
+    (tmp_path / "in.sym").mkdir()
+    assert assert_user_error(afs(*args)) == "error: in.sym: is a folder, not a file"
+
+
 def test_a_50_mb_line_fails_fast_with_the_default_limit(afs, tmp_path):
     """The default limit (16 MiB) stops a 50 MB line at once (it used to take 7 GB and more
     than 300 s in `afs training dedup`)."""

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from afs.errors import AfsError, AfsWarning
+from afs.jsonl_input import IS_A_FOLDER
 
 DEBUG_ENV = "AFS_DEBUG"  # set to 1 to see the traceback behind an `error:` line
 
@@ -44,7 +45,9 @@ def user_error_for(exc: BaseException) -> UserError | None:
     if isinstance(exc, AfsError):
         return UserError(str(exc))
     if isinstance(exc, OSError) and exc.filename:  # a user path: missing, unreadable, a folder…
-        return UserError(f"{exc.filename}: {exc.strerror or exc}")
+        # a folder in the words of the readers' own check (afs.jsonl_input)
+        why = IS_A_FOLDER if isinstance(exc, IsADirectoryError) else exc.strerror or exc
+        return UserError(f"{exc.filename}: {why}")
     return None
 
 
