@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from afs.errors import AfsError
+from afs.processes import die_with_parent
 
 _MESSAGE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::\d+)?: (?P<kind>error|warning): "
                       r"\((?P<id>[EW][a-z0-9_]+)\): (?P<message>.*?)(?: \[.*\])?$")
@@ -69,7 +70,7 @@ def validate_with_asar(text: str, asar_path: str | None = None,
         command = [binary, "--no-title-check", *[f"-I{d}" for d in include_dirs or []],
                    str(patch), str(Path(scratch) / "out.sfc")]
         completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                   cwd=scratch, errors="replace")
+                                   cwd=scratch, errors="replace", preexec_fn=die_with_parent())
     errors, warnings = parse_asar_output(completed.stdout + "\n" + completed.stderr)
     if completed.returncode != 0 and not errors and not warnings:
         from afs.asm.validator import ValidationIssue

@@ -62,13 +62,14 @@ def serve(model: Path, port: int, host: str, n_ctx: int | None, threads: int | N
     """Serve MODEL (a .gguf file) with llama-cpp-python's OpenAI-compatible server until
     Ctrl-C. Clients use http://HOST:PORT/v1, e.g. `afs deploy chat --port PORT "…"`, the
     `openai` package, or LMStudioClient(port=PORT)."""
-    from afs.deployment.server import check_gguf_file, serve_gguf
+    from afs.deployment.server import serve_gguf
 
-    model = check_gguf_file(model)
-    click.echo(f"serving {model} as {alias or model.stem} on http://{host}:{port}/v1 "
-               "(Ctrl-C stops)", err=True)
+    def announce() -> None:  # only once the port is held and the model loaded
+        click.echo(f"serving {model} as {alias or model.stem} on http://{host}:{port}/v1 "
+                   "(Ctrl-C stops)", err=True)
+
     serve_gguf(model, host=host, port=port, n_ctx=n_ctx, n_threads=threads,
-               model_alias=alias, n_gpu_layers=gpu_layers)
+               model_alias=alias, n_gpu_layers=gpu_layers, on_ready=announce)
 
 
 @deploy.command("chat")

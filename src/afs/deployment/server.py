@@ -10,6 +10,7 @@ afs.deployment.server`` is that child.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import signal
@@ -20,11 +21,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.errors import ConfigError
+from afs.processes import die_with_parent
 
 GGUF_MAGIC = b"GGUF"
 LOOPBACK = "127.0.0.1"
@@ -46,7 +48,42 @@ def check_gguf_file(path: str | Path) -> Path:
     if magic != GGUF_MAGIC:
         raise ConfigError(f"{model}: not a GGUF file (starts with {magic!r}, expected "
                           f"{GGUF_MAGIC!r}); convert a model with convert_lora_to_gguf")
+    problem = gguf_damage(model)
+    if problem:
+        raise ConfigError(f"{model}: incomplete or damaged GGUF file ({problem}); convert or "
+                          "copy it again")
     return model
+
+
+def gguf_damage(path: Path) -> str | None:
+    """What is wrong with a GGUF file's header or tensor layout (a truncated copy, an
+    interrupted download), or None when every tensor's data lies inside the file."""
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(str(path))
+    except Exception as exc:  # noqa: BLE001 - a cut header fails in numpy with many types
+        return f"unreadable header: {exc}"
+    size = path.stat().st_size
+    end = max((int(t.data_offset) + int(t.n_bytes) for t in reader.tensors), default=0)
+    if end > size:
+        return f"its tensors need {end} bytes, the file has {size}"
+    return None
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` for the server (bound here, before the model is
+    loaded, so a busy port is one clear error instead of uvicorn's exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; another "
+                          "server may use the port: choose another --port") from None
+    return sock
 
 
 def gguf_context_length(path: str | Path) -> int | None:
@@ -83,23 +120,32 @@ def free_port(host: str = LOOPBACK) -> int:
 def serve_gguf(model_path: str | Path, *, host: str = LOOPBACK, port: int = DEFAULT_SERVE_PORT,
                n_ctx: int | None = None, n_threads: int | None = None,
                model_alias: str | None = None, n_gpu_layers: int = 0,
-               verbose: bool = False) -> None:
+               verbose: bool = False, on_ready: Callable[[], None] | None = None) -> None:
     """Serve ``model_path`` on ``host:port`` until interrupted (blocks). The model is listed
     under ``model_alias`` (default: the file's stem); its chat template comes from the GGUF.
-    ``n_ctx`` None: the model's own context, at most ``DEFAULT_CONTEXT``."""
+    ``n_ctx`` None: the model's own context, at most ``DEFAULT_CONTEXT``. A damaged file, a
+    busy port or a model llama.cpp cannot load is a ConfigError before anything is served;
+    ``on_ready`` is called once the port is held and the model loaded."""
     import uvicorn
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
     model = check_gguf_file(model_path)
+    sock = listening_socket(host, port)
     settings = ModelSettings(model=str(model), model_alias=model_alias or model.stem,
                              n_ctx=serving_context(model, n_ctx), n_gpu_layers=n_gpu_layers, verbose=verbose,
                              **({"n_threads": n_threads, "n_threads_batch": n_threads}
                                 if n_threads else {}))
-    app = create_app(server_settings=ServerSettings(host=host, port=port),
-                     model_settings=[settings])
+    try:
+        app = create_app(server_settings=ServerSettings(host=host, port=port),
+                         model_settings=[settings])
+    except (ValueError, RuntimeError, OSError) as exc:
+        sock.close()
+        raise ConfigError(f"{model}: llama.cpp could not load the model ({exc})") from None
     config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning")
-    _stop_quietly_server_class()(config).run()
+    if on_ready:
+        on_ready()
+    _stop_quietly_server_class()(config).run(sockets=[sock])
 
 
 def _stop_quietly_server_class() -> type:
@@ -119,7 +165,7 @@ def _stop_quietly_server_class() -> type:
     return StopQuietlyServer
 
 
-@dataclass
+@dataclass(eq=False)  # identity: kept in a set of live servers
 class ServerProcess:
     """A llama.cpp server in a child process; stop it with :meth:`stop` (or use ``with``)."""
 
@@ -149,13 +195,15 @@ class ServerProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL if the server is still up after ``timeout_s``."""
+        """SIGTERM to the server's process group, then SIGKILL if it is still up after
+        ``timeout_s``."""
+        _LIVE_SERVERS.discard(self)
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            _signal_group(self.process, signal.SIGTERM)
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                _signal_group(self.process, signal.SIGKILL)
                 self.process.wait()
         if self._owned_log:
             self.log_path.unlink(missing_ok=True)
@@ -188,15 +236,35 @@ def start_server(model_path: str | Path, *, host: str = LOOPBACK, port: int | No
     if n_threads:
         command += ["--n-threads", str(n_threads)]
     with open(log_path, "wb") as log:
+        # its own process group (stop() ends the whole group; a Ctrl-C meant for the parent
+        # reaches the parent, which stops it), and it dies with the parent even on SIGKILL
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, start_new_session=True,
+                                   preexec_fn=die_with_parent())
     server = ServerProcess(process, host, port, alias, Path(log_path), owned_log)
+    _LIVE_SERVERS.add(server)
     try:
         wait_until_ready(server, ready_timeout_s)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+_LIVE_SERVERS: set[ServerProcess] = set()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+@atexit.register
+def _stop_live_servers() -> None:
+    """A parent that exits without stopping its servers (an exception that skipped a
+    ``with``, sys.exit from a signal handler) still stops them."""
+    for server in list(_LIVE_SERVERS):
+        server.stop(timeout_s=5.0)
 
 
 def wait_until_ready(server: ServerProcess, timeout_s: float) -> None:
