@@ -4,7 +4,6 @@ twice changes nothing, and ordinary 65816/asar text and prose are left exactly a
 from __future__ import annotations
 
 import re
-import string
 from collections import Counter
 
 import pytest
@@ -12,110 +11,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afs.context.redact import KINDS, is_secret_key, marker, redact_text, redact_value
+from tests import secret_kinds
+from tests.secret_kinds import RECIPES
 
-ALNUM = string.ascii_letters + string.digits
-UPPER_DIGITS = string.ascii_uppercase + string.digits
 MARKERS = re.compile(r"\[REDACTED:[a-z_]+\]")
-BASE64 = ALNUM + "+/"
 
 # Ordinary content: asm, hex addresses, prose, and words that merely look like secret names.
 ORDINARY_WORDS = (
     "LDA #$00", "STA.w $0DD0, X", "LDA.l $7EF36C", "JSL $0DBA71", "REP #$20", "SEP #$30",
     "$7E0DD0", "$1F8000", "0xDEADBEEF", "db $FF, $00", "dw Init", "org $208000", "lorom",
     "!KEY_COUNT = $05", "keyboard", "tokenizer", "Tokenizer", "max_tokens=512", "secretary",
-    "passwords", "PWD=/home/agent/src", "KEYBOARD_LAYOUT=us", "key", "token", "the", "sprite",
+    "PWD=/home/agent/src", "KEYBOARD_LAYOUT=us", "key", "token", "the", "sprite",
     "Link's", "DMA", "VRAM", "HUD", "a", "skill", "task-list", "sk", "desk", "(", ")", ";",
     "https://example.com/docs", "git@github.com:org/hack.git", "http://localhost:8080/",
     "LDA.b $01, S : AND.b #$FE : STA.b $01, S", "Authorization", "Bearer", "bearer tokens",
+    "PasswordScreen:", "token_count: 12", "the password screen", "Password: LDA #$00",
+    "key: press A", "!SECRET_ROOM = $0127", "public_key: none", "password: required",
 )
 SEPARATORS = (" ", "\n", "\t", " (", ") ", ", ", "; ", " '", "' ", ' "', '" ', " = ", ": ")
-
-
-def _chars(alphabet: str, size: int, max_size: int | None = None) -> st.SearchStrategy[str]:
-    return st.text(alphabet=alphabet, min_size=size, max_size=size if max_size is None else max_size)
-
-
-def _joined(*parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.tuples(*parts).map("".join)
-
-
-_KEPT: list[str] = [*ORDINARY_WORDS, *SEPARATORS]  # text that redaction rightly leaves
-
-
-def _named(*names: str) -> st.SearchStrategy[str]:
-    """One of fixed ``names`` (a header, variable or user name: kept by redaction)."""
-    _KEPT.extend(names)
-    return st.sampled_from(names)
-
-
-def _value(alphabet: str, size: int, max_size: int) -> st.SearchStrategy[str]:
-    """A secret value that is no part of the text redaction keeps: hypothesis would otherwise
-    find `password` as a value and `password` as a key, and call that a survivor."""
-    return _chars(alphabet, size, max_size).filter(lambda value: value not in KEPT_TEXT)
-
-
-PEM_TYPES = st.sampled_from(["", "RSA ", "EC ", "OPENSSH ", "ENCRYPTED ", "DSA "])
-PEM_BODY = st.lists(_chars(BASE64, 1, 64), min_size=1, max_size=5).map("\n".join)
-
-
-@st.composite
-def private_keys(draw) -> str:
-    kind = draw(PEM_TYPES)
-    return f"-----BEGIN {kind}PRIVATE KEY-----\n{draw(PEM_BODY)}\n-----END {kind}PRIVATE KEY-----"
-
-
-# kind -> strategy for a secret of that kind, as it would appear in text
-SECRETS: dict[str, st.SearchStrategy[str]] = {
-    "private_key": private_keys(),
-    "aws_access_key": _joined(st.sampled_from(["AKIA", "ASIA", "AROA"]), _chars(UPPER_DIGITS, 16)),
-    "aws_secret_key": _joined(
-        st.sampled_from(["aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey",
-                         "aws_secret_key"]),
-        st.sampled_from([" = ", "=", ": ", '": "']), _chars(BASE64, 40)),
-    "github_token": st.one_of(
-        _joined(st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]), _chars(ALNUM, 36, 40)),
-        _joined(st.just("github_pat_"), _chars(ALNUM + "_", 22, 82))),
-    "slack_token": _joined(st.sampled_from(["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]),
-                           _chars(string.digits, 10, 13), st.just("-"), _chars(ALNUM, 12, 24)),
-    "openai_key": st.one_of(
-        _joined(st.just("sk-"), _chars(ALNUM, 48)),
-        _joined(st.sampled_from(["sk-proj-", "sk-svcacct-"]), _chars(ALNUM + "_-", 40, 120))),
-    "anthropic_key": _joined(st.just("sk-ant-api03-"), _chars(ALNUM + "_-", 80, 100)),
-    "google_api_key": _joined(st.just("AIza"), _chars(ALNUM + "_-", 35)),
-    "authorization_header": _joined(
-        _named("Authorization: Bearer ", "authorization: bearer ", '"Authorization": "Bearer ',
-               "Authorization: Basic ", "Authorization: token "),
-        _value(ALNUM + "._~+/=-", 16, 64)),
-    "url_password": _joined(
-        _named("https://", "postgres://", "ftp://", "redis://"),
-        _named("agent", "ci", "deploy", "romtester"),
-        st.just(":"), _chars(ALNUM + "!$%^*()_+~-", 1, 30), st.just("@"),
-        _named("db.example.invalid", "10.0.0.7:5432", "roms.example.invalid/upload")),
-    "env_secret": _joined(
-        _named("DB_PASSWORD=", "API_TOKEN=", "SENTRY_AUTH_TOKEN=", "NPM_TOKEN=", "STRIPE_SECRET=",
-               "SMTP_PASSWD=", "GOOGLE_CREDENTIALS=", "MY_API_KEY=", "export ROM_SERVER_KEY="),
-        _value(ALNUM + ".", 8, 40)),
-    "url_query_secret": _joined(
-        _named("https://api.example.invalid/v1/roms?api_key=",
-               "https://ci.example.invalid/hook?page=2&token=",
-               "http://localhost:9000/upload?access_token="),
-        _value(ALNUM + "-._~", 8, 40)),
-}
-assert set(SECRETS) | {"secret_field"} == set(KINDS)  # every kind has a property test
-
-
-def _secret_part(kind: str, secret: str) -> str:
-    """The part of a planted secret that must not survive (a header name, user name or
-    variable name may stay)."""
-    if kind == "url_password":
-        return ":" + secret.split("://", 1)[1].rsplit("@", 1)[0].split(":", 1)[1] + "@"
-    if kind == "aws_secret_key":
-        return secret[-40:]
-    if kind == "authorization_header":
-        return secret.split()[-1]
-    if kind in ("env_secret", "url_query_secret"):
-        return secret.rsplit("=", 1)[1]
-    return secret
+assert set(RECIPES) | {"secret_field"} == set(KINDS)  # every kind has a property test
 
 
 ordinary_text = st.lists(st.sampled_from(ORDINARY_WORDS), max_size=8).map(" ".join)
@@ -124,12 +38,12 @@ ordinary_text = st.lists(st.sampled_from(ORDINARY_WORDS), max_size=8).map(" ".jo
 @st.composite
 def texts_with_secrets(draw) -> tuple[str, Counter, list[str]]:
     """Ordinary text with 1-4 secrets of random kinds planted at random places."""
-    kinds = draw(st.lists(st.sampled_from(sorted(SECRETS)), min_size=1, max_size=4))
+    kinds = draw(st.lists(st.sampled_from(sorted(RECIPES)), min_size=1, max_size=4))
     pieces, secrets = [draw(ordinary_text)], []
     for kind in kinds:
-        secret = draw(SECRETS[kind])
-        secrets.append(_secret_part(kind, secret))
-        pieces += [draw(st.sampled_from(SEPARATORS)), secret,
+        planted, secret = draw(secret_kinds.secrets(kind))
+        secrets.append(secret)
+        pieces += [draw(st.sampled_from(SEPARATORS)), planted,
                    draw(st.sampled_from(SEPARATORS)), draw(ordinary_text)]
     return "".join(pieces), Counter(kinds), secrets
 
@@ -146,14 +60,14 @@ def test_no_planted_secret_survives_and_each_is_counted_once(case):
         assert marker(kind) in redacted
 
 
-@pytest.mark.parametrize("kind", sorted(SECRETS))
+@pytest.mark.parametrize("kind", sorted(RECIPES))
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_each_kind_alone_is_redacted_with_its_marker(kind, data):
-    secret = data.draw(SECRETS[kind])
-    redacted, counts = redact_text(f"before {secret} after")
+    planted, secret = data.draw(secret_kinds.secrets(kind))
+    redacted, counts = redact_text(f"before {planted} after")
     assert counts == {kind: 1}
-    assert _secret_part(kind, secret) not in _without_markers(redacted)
+    assert secret not in _without_markers(redacted)
     assert redacted.startswith("before ") and redacted.endswith(" after")
 
 
@@ -189,7 +103,11 @@ def test_redacting_twice_changes_nothing_the_second_time(text):
     ("api_key", True), ("apiKey", True), ("x-api-key", True), ("DB_PASSWORD", True),
     ("passwd", True), ("SecretAccessKey", True), ("accessToken", True), ("credentials", True),
     ("Private-Key", True), ("keyboard", False), ("tokenizer", False), ("max_tokens", False),
-    ("path", False), ("monkey", False), ("secretary", False),
+    ("path", False), ("monkey", False), ("secretary", False), ("db_password", True),
+    ("dbpassword", True), ("X-Auth-Token", True), ("client_secret", True), ("Cookie", True),
+    ("SECRET_KEY_BASE", True), ("token_count", False), ("KEY_COUNT", False),
+    ("public_key", False), ("private_key_id", False), ("PasswordScreen", False),
+    ("session", False), ("passwords", True), ("num_keys", False),
 ])
 def test_secret_key_names(key, secret):
     assert is_secret_key(key) is secret
@@ -199,7 +117,6 @@ SECRET_KEYS = ("api_key", "apiKey", "password", "DB_PASSWORD", "secret", "token"
                "accessToken", "credentials", "private_key", "x-api-key", "passwd")
 ORDINARY_KEYS = ("path", "command", "tool", "max_tokens", "tokenizer", "keyboard", "notes",
                  "args", "lines")
-KEPT_TEXT = "\n".join([*_KEPT, *SECRET_KEYS, *ORDINARY_KEYS, *map(marker, KINDS)])
 
 
 def _without_markers(text: str) -> str:
