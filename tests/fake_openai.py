@@ -5,6 +5,8 @@ answers they choose (a "perfect" model, one that fails, one that is slow): real 
 ``answer(request, number)`` gives the reply to the ``number``-th chat request (1-based): a
 string is the assistant's text (usage counts its words as tokens), a ``(status, payload)``
 pair is sent as it is (an error, say). Every request body is kept in ``server.requests``.
+A model is an id, or a dict of the fields its ``/v1/models`` entry has (an ``id`` and, say, the
+``meta`` llama.cpp's server adds).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name; /v1/models
         self._send(200, {"object": "list", "data": [
-            {"id": model, "object": "model", "created": 0, "owned_by": "tests"}
+            {"object": "model", "created": 0, "owned_by": "tests",
+             **(model if isinstance(model, dict) else {"id": model})}
             for model in self.server.models]})
 
     def do_POST(self) -> None:  # noqa: N802
@@ -68,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeOpenAIServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, answer: Callable[[dict, int], Reply], models: Sequence[str],
+    def __init__(self, answer: Callable[[dict, int], Reply], models: Sequence[str | dict],
                  delay_s: float):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.answer, self.models, self.delay_s = answer, tuple(models), delay_s
@@ -86,7 +89,7 @@ class FakeOpenAIServer(ThreadingHTTPServer):
 
 @contextmanager
 def fake_openai_server(answer: Callable[[dict, int], Reply] = lambda request, n: f"answer {n}",
-                       *, models: Sequence[str] = ("fake-model",),
+                       *, models: Sequence[str | dict] = ("fake-model",),
                        delay_s: float = 0.0) -> Iterator[FakeOpenAIServer]:
     """A running FakeOpenAIServer for the block's duration."""
     server = FakeOpenAIServer(answer, models, delay_s)

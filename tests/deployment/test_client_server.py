@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from afs.deployment.client import (
+    ContextLengthError,
     LMStudioClient,
     ModelNotFoundError,
     ServerResponseError,
@@ -69,6 +70,37 @@ def test_a_model_the_server_does_not_have_is_named_with_what_it_has(tiny_server)
     client = LMStudioClient.from_url(tiny_server.url, model="majora-7b")
     with pytest.raises(ModelNotFoundError, match=r"'majora-7b'.*serves: afs-tiny"):
         client.resolve_model()
+
+
+def test_asking_for_a_model_the_server_lacks_fails_instead_of_answering(tiny_server):
+    # llama.cpp's server answers any model name with its own model: the client checks first
+    client = LMStudioClient(port=tiny_server.port, host=tiny_server.host, model="nope")
+    for ask in (lambda: client.chat(PROMPT, max_tokens=4),
+                lambda: client.complete(PROMPT, max_tokens=4),
+                lambda: "".join(client.chat(PROMPT, max_tokens=4, stream=True))):
+        with pytest.raises(ModelNotFoundError, match=r"does not serve model 'nope'; it serves: "
+                                                     r"afs-tiny$"):
+            ask()
+
+
+def test_a_prompt_longer_than_the_context_is_a_context_length_error(tiny_server):
+    client = LMStudioClient.from_url(tiny_server.url, max_retries=0)
+    assert client.context_length() is None  # llama-cpp-python's /v1/models does not say
+    with pytest.raises(ContextLengthError, match="does not fit the model's context of 512 "
+                                                 "tokens") as caught:
+        client.chat("LDA $7E0010\n" * 400, max_tokens=4)
+    assert caught.value.context_length == 512 and caught.value.prompt_tokens > 512
+    assert client.context_length() == 512  # learned for the next prompt
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ({"id": "m", "meta": {"n_ctx_train": 4096, "n_vocab": 151936}}, 4096),  # llama.cpp server
+    ({"id": "m", "max_model_len": 8192}, 8192),  # vLLM
+    ({"id": "m"}, None),
+])
+def test_context_length_comes_from_the_model_list(entry, expected):
+    with fake_openai_server(models=[entry]) as server:
+        assert LMStudioClient.from_url(server.url).context_length() == expected
 
 
 # ------------------------------------------------------------------ failing servers

@@ -8,8 +8,9 @@ server was tried, how often, and what to do about it.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,26 @@ class ModelNotFoundError(AfsError):
 
 class ServerResponseError(AfsError):
     """The server answered with an error that retrying will not fix (bad request, …)."""
+
+
+class ContextLengthError(ServerResponseError):
+    """The prompt and answer do not fit the served model's context. ``context_length`` is the
+    model's context in tokens; ``prompt_tokens`` what the prompt took (None when unsaid)."""
+
+    def __init__(self, message: str, context_length: int, prompt_tokens: int | None):
+        super().__init__(message)
+        self.context_length = context_length
+        self.prompt_tokens = prompt_tokens
+
+
+# Where servers report a model's context in /v1/models, most telling first: llama.cpp's server
+# (meta.n_ctx_train), vLLM (max_model_len), LM Studio (loaded_/max_context_length).
+CONTEXT_KEYS = ("n_ctx", "loaded_context_length", "max_model_len", "context_length",
+                "max_context_length", "n_ctx_train")
+# OpenAI's wording, which llama-cpp-python and vLLM copy: "This model's maximum context length
+# is 512 tokens. However, you requested 900 tokens (644 in the messages, 256 in the completion)"
+CONTEXT_MESSAGE = re.compile(r"maximum context length is (\d+) tokens"
+                             r"(?:.*?\((\d+) in the messages)?", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,9 @@ class LMStudioClient:
             raise ValueError(f"max_retries must be >= 0, got {max_retries}")
         self.base_url = normalize_base_url(base_url) if base_url else base_url_for(host, port)
         self.model = model
+        self._checked: tuple[str | None, str] | None = None  # (model asked, id the server has)
+        self._entries: dict[str, dict[str, Any]] = {}  # /v1/models entries by id
+        self._context_length: int | None = None  # learned from a context-length error
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.backoff_s = backoff_s
@@ -108,12 +132,28 @@ class LMStudioClient:
     def models(self) -> list[str]:
         """The ids of the models the server serves."""
         page = self._with_retries(lambda: self._client.models.list())
-        return [model.id for model in page.data]
+        self._entries = {model.id: model.model_dump() for model in page.data}
+        return list(self._entries)
+
+    def context_length(self) -> int | None:
+        """The served model's context in tokens: what ``/v1/models`` says of it (llama.cpp's
+        server, vLLM, LM Studio), else what the server's last context-length error said, else
+        None (llama-cpp-python and Ollama do not say until a prompt is too long)."""
+        if self._context_length is not None:
+            return self._context_length
+        model = self.resolve_model()  # lists the models first
+        return context_length_of(self._entries.get(model, {}))
 
     def resolve_model(self) -> str:
         """The model id requests use: ``model`` if the server has it, else the server's first
-        model. A ModelNotFoundError lists what the server has."""
-        available = self.models()
+        model. A ModelNotFoundError lists what the server has. Asked once per client: some
+        servers (llama.cpp's) answer a request for any model name with the one they serve, so
+        the name is checked against ``/v1/models`` before the first request."""
+        if self._checked is None or self._checked[0] != self.model:
+            self._checked = (self.model, self._pick_model(self.models()))
+        return self._checked[1]
+
+    def _pick_model(self, available: list[str]) -> str:
         if self.model is None:
             if not available:
                 raise ModelNotFoundError(f"{self.base_url} serves no model; load one first")
@@ -137,7 +177,7 @@ class LMStudioClient:
     def complete(self, prompt: str, temperature: float = 0.7, max_tokens: int = 512,
                  system: str | None = None, *, seed: int | None = None) -> ChatResult:
         """Like :meth:`chat`, with the latency, token counts and finish reason."""
-        model = self.resolve_model() if self.model is None else self.model
+        model = self.resolve_model()
         request = self._request(model, prompt, temperature, max_tokens, system, seed)
         started = time.perf_counter()
         response = self._with_retries(lambda: self._client.chat.completions.create(**request))
@@ -156,7 +196,7 @@ class LMStudioClient:
         a stream cut off halfway raises ServerUnavailableError (never a silent short text)."""
         from openai import APIConnectionError
 
-        model = self.resolve_model() if self.model is None else self.model
+        model = self.resolve_model()
         request = self._request(model, prompt, temperature, max_tokens, system, None)
         chunks = self._with_retries(
             lambda: self._client.chat.completions.create(**request, stream=True))
@@ -199,9 +239,30 @@ class LMStudioClient:
                     f"{self.base_url}: not found ({_detail(exc)}); check the model name "
                     f"({self.model or 'the server default'}) and the URL") from exc
             except openai.APIStatusError as exc:
+                too_long = self._context_length_error(exc)
+                if too_long is not None:
+                    raise too_long from exc
                 raise ServerResponseError(
                     f"{self.base_url}: HTTP {exc.status_code}: {_detail(exc)}") from exc
         raise AssertionError("unreachable")
+
+    def _context_length_error(self, exc: Any) -> ContextLengthError | None:
+        """A ContextLengthError for a server's "prompt too long" answer (and the context it
+        names, remembered for :meth:`context_length`), else None."""
+        body = getattr(exc, "body", None)
+        error = body.get("error", body) if isinstance(body, Mapping) else None
+        if isinstance(error, Mapping) and isinstance(error.get("n_ctx"), int):  # llama-server
+            context, prompt = error["n_ctx"], error.get("n_prompt_tokens")
+        else:
+            found = CONTEXT_MESSAGE.search(_detail(exc))
+            if found is None:
+                return None
+            context = int(found.group(1))
+            prompt = int(found.group(2)) if found.group(2) else None
+        self._context_length = context
+        return ContextLengthError(
+            f"{self.base_url}: HTTP {exc.status_code}: the prompt does not fit the model's "
+            f"context of {context} tokens: {_detail(exc)}", context, prompt)
 
     def _final_error(self, exc: Exception, tries: int) -> AfsError:
         import openai
@@ -217,6 +278,16 @@ class LMStudioClient:
                 "server, `ollama serve`) or fix the host/port")
         return ServerUnavailableError(
             f"{self.base_url}: {_detail(exc)} after {tries} tries")
+
+
+def context_length_of(entry: Mapping[str, Any]) -> int | None:
+    """The context length a ``/v1/models`` entry states (also under its ``meta``), or None."""
+    for source in (entry, entry.get("meta") or {}):
+        for key in CONTEXT_KEYS:
+            value = source.get(key) if isinstance(source, Mapping) else None
+            if isinstance(value, int) and value > 0:
+                return value
+    return None
 
 
 def _detail(exc: Any) -> str:
