@@ -125,3 +125,41 @@ def test_researcher_runs_against_the_llama_cpp_server(tiny_server, input_dir, tm
     assert sections(report) == ORDER[:2]
     assert json.loads((tmp_path / "tiny.md.state.json").read_text())["files"]["a.asm"]["model"] \
         == "afs-tiny"
+
+
+LONG_ASM = "".join(f"Routine_{i:03d}:\n  LDA ${i:04X}\n  STA $7E0010\n  RTL\n"
+                   for i in range(300))  # about 10,000 characters: far beyond 512 tokens
+
+
+def test_a_file_too_long_for_the_served_context_is_cut_to_fit(tiny_server, tmp_path):
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "bank.asm").write_text(LONG_ASM)
+    report = tmp_path / "long.md"
+    args = [str(folder), str(report), "--endpoint", tiny_server.url, "--max-tokens", "8",
+            "--retries", "0"]  # --max-chars 8000 by default: the server's n_ctx is 512
+    result = run_agent(get_agent("researcher"), args)
+
+    assert result.data["asked"] == ["bank.asm"]
+    entry = json.loads((tmp_path / "long.md.state.json").read_text())["files"]["bank.asm"]
+    assert entry["truncated"] and entry["read_chars"] == 8000
+    assert 100 < entry["sent_chars"] < 2000  # cut to what 512 tokens hold
+    assert (f"_Only the first {entry['sent_chars']} of {len(LONG_ASM)} characters were sent "
+            "to the model._") in report.read_text()
+    assert run_agent(get_agent("researcher"), args).data["reused"] == 1  # not asked again
+
+
+def test_a_context_the_server_states_is_met_before_the_first_request(tmp_path):
+    from tests.fake_openai import fake_openai_server
+
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "bank.asm").write_text(LONG_ASM)
+    served = {"id": "llama-server-model", "meta": {"n_ctx_train": 1000}}
+    with fake_openai_server(models=[served]) as server:
+        run_agent(get_agent("researcher"), [str(folder), str(tmp_path / "r.md"), "--endpoint",
+                                            server.url, "--max-tokens", "2000"])
+    [request] = server.requests  # no failed try first
+    assert request["max_tokens"] == 500  # half of a context too small for --max-tokens
+    sent = sum(len(message["content"]) for message in request["messages"])
+    assert 900 < sent <= (1000 - 500) * 2  # the room left, at 2 characters a token

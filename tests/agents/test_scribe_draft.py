@@ -3,6 +3,7 @@ recording loopback server), a folder that is not a git repository, and llama.cpp
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -78,3 +79,10 @@ def test_scribe_draft_runs_against_the_llama_cpp_server(tiny_server, repo, tmp_p
                    "--memory-chars", "200", "--output", output)  # the server's n_ctx is 512
     assert output.read_text().strip()
     assert result.data["commits"] == 2 and result.data["memory_files"] == 2
+
+
+def test_scribe_draft_fits_its_material_to_the_served_context(tiny_server, repo, tmp_path):
+    # the default --memory-chars (4000) quotes far more than the server's 512 tokens hold
+    result = draft(tiny_server.url, "--repo", repo, "--max-tokens", "8")
+    assert result.stdout.strip()
+    assert re.search(r"cut to \d+ characters to fit the model's context$", result.summary)

@@ -9,10 +9,12 @@ llama.cpp's server, `afs deploy serve`, Ollama), ``--model``, ``--temperature``,
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from afs.agents.base import Agent
-from afs.errors import ConfigError
+from afs.errors import AfsError, ConfigError
 
 if TYPE_CHECKING:
     from afs.deployment.client import LMStudioClient
@@ -23,6 +25,13 @@ DEFAULT_TEMPERATURE = 0.2
 DEFAULT_MAX_TOKENS = 512
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_RETRIES = 3
+# Prompt fitting: characters per token assumed until the server has counted one of our prompts
+# (code and Markdown rarely pack more), the share of a small context an answer may take, a
+# reserve for the chat template's own tokens, and how often a prompt is cut further.
+CHARS_PER_TOKEN_GUESS = 2.0
+ANSWER_SHARE = 0.5
+TEMPLATE_TOKENS = 16
+FIT_TRIES = 4
 
 
 def default_endpoint() -> str:
@@ -91,3 +100,65 @@ class ModelAgent(Agent):
         """The model's answer to ``prompt`` with the run's temperature and token limit."""
         return client.chat(prompt, temperature=args.temperature, max_tokens=args.max_tokens,
                            system=system)
+
+
+@dataclass(frozen=True)
+class FittedAnswer:
+    """A model's answer and how much of the material its prompt held (None: all of it)."""
+
+    text: str
+    material_chars: int | None
+
+
+def ask_within_context(client: LMStudioClient, args: argparse.Namespace, system: str,
+                       render: Callable[[int | None], str]) -> FittedAnswer:
+    """Ask with the longest prompt the served model's context holds.
+
+    ``render(limit)`` builds the prompt with at most ``limit`` characters of its material
+    (None: all of it). The context comes from the server (``client.context_length()``); when it
+    does not say, the full prompt is tried and the server's "too long" answer teaches both the
+    context and how many characters a token holds, and the prompt is cut to fit. The answer
+    gets at most half of a context too small for ``--max-tokens``.
+    """
+    from afs.deployment.client import ContextLengthError
+
+    limit, chars_per_token = None, CHARS_PER_TOKEN_GUESS
+    for _ in range(FIT_TRIES):
+        context = client.context_length()
+        max_tokens = answer_tokens(args.max_tokens, context)
+        if context is not None and limit is None:
+            limit = material_limit(context, max_tokens, chars_per_token, system, render)
+        prompt = render(limit)
+        try:
+            return FittedAnswer(client.chat(prompt, temperature=args.temperature,
+                                            max_tokens=max_tokens, system=system), limit)
+        except ContextLengthError as exc:
+            if exc.prompt_tokens:  # the server counted this prompt: use its ratio, less 10 %
+                chars_per_token = 0.9 * (len(system) + len(prompt)) / exc.prompt_tokens
+            else:
+                chars_per_token *= 0.7
+            context = exc.context_length
+            limit = material_limit(context, answer_tokens(args.max_tokens, context),
+                                   chars_per_token, system, render)
+    raise AfsError(f"the prompt still does not fit the model's context of {context} tokens "
+                   f"after {FIT_TRIES} tries; use a model with a larger context")
+
+
+def answer_tokens(max_tokens: int, context: int | None) -> int:
+    """``max_tokens``, or half the context when the context is too small for it."""
+    if context is None:
+        return max_tokens
+    return max(1, min(max_tokens, int(context * ANSWER_SHARE)))
+
+
+def material_limit(context: int, max_tokens: int, chars_per_token: float, system: str,
+                   render: Callable[[int | None], str]) -> int:
+    """Characters of material that fit beside the prompt's fixed text and the answer."""
+    fixed = len(system) + len(render(0))
+    room = int((context - max_tokens - TEMPLATE_TOKENS) * chars_per_token) - fixed
+    if room <= 0:
+        raise AfsError(f"the model's context of {context} tokens holds no material: the answer "
+                       f"({max_tokens} tokens) and the prompt's fixed text ({fixed} characters) "
+                       "fill it; lower --max-tokens, shorten the prompt or use a model with a "
+                       "larger context")
+    return room

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.agents.base import AgentResult, write_text_atomic
-from afs.agents.model import ModelAgent
+from afs.agents.model import FittedAnswer, ModelAgent, ask_within_context
 from afs.context.safe_fs import outside_reason, real_path
 from afs.errors import AfsError, ConfigError, DataError
 
@@ -50,6 +50,12 @@ class SourceFile:
     @property
     def truncated(self) -> bool:
         return self.chars > len(self.text)
+
+    def cut(self, limit: int | None) -> SourceFile:
+        """This file with at most ``limit`` characters of its text (None: as it is)."""
+        if limit is None or limit >= len(self.text):
+            return self
+        return SourceFile(self.rel, self.sha256, self.text[:limit], self.chars)
 
 
 @dataclass
@@ -154,13 +160,17 @@ def render_report(input_dir: Path, question: str, order: list[str],
     return "\n".join(lines)
 
 
+Ask = Callable[[str, Callable[[int | None], str]], FittedAnswer]
+
+
 def research_directory(input_dir: str | Path, report: str | Path,
-                       ask: Callable[[str, str], str], *, question: str = DEFAULT_QUESTION,
+                       ask: Ask, *, question: str = DEFAULT_QUESTION,
                        pattern: str = DEFAULT_GLOB, max_chars: int = DEFAULT_MAX_CHARS,
                        limit: int | None = None, model: str = "") -> ResearchSummary:
-    """Ask ``ask(system, prompt)`` about each file of ``input_dir`` (sorted) that the state
+    """Ask ``ask(system, render)`` about each file of ``input_dir`` (sorted) that the state
     beside ``report`` does not hold yet with the same content and question; at most ``limit``
-    new questions. Returns what was asked, reused and left."""
+    new questions. ``render(chars)`` is the prompt with at most ``chars`` of the file (the
+    asker cuts the file to fit the model's context). Returns what was asked, reused and left."""
     if max_chars < 1:
         raise ConfigError(f"--max-chars must be at least 1, got {max_chars}")
     if limit is not None and limit < 0:
@@ -196,14 +206,17 @@ def research_directory(input_dir: str | Path, report: str | Path,
     save()
     for source in todo[:limit] if limit is not None else todo:
         try:
-            answer = ask(SYSTEM_PROMPT, build_prompt(source, question))
+            fitted = ask(SYSTEM_PROMPT,
+                         lambda chars, source=source: build_prompt(source.cut(chars), question))
         except AfsError as exc:
             raise ResearchStopped(
                 f"{input_dir / source.rel}: {exc} -- {len(done)} of {len(order)} files done, "
                 f"progress saved in {state_path}; rerun the same command to resume") from exc
+        sent = len(source.cut(fitted.material_chars).text)
         done[source.rel] = {"sha256": source.sha256, "question": question, "model": model,
-                            "chars": source.chars, "sent_chars": len(source.text),
-                            "truncated": source.truncated, "answer": answer}
+                            "chars": source.chars, "read_chars": len(source.text),
+                            "sent_chars": sent, "truncated": sent < source.chars,
+                            "answer": fitted.text}
         summary.asked.append(source.rel)
         summary.remaining -= 1
         save()
@@ -212,7 +225,8 @@ def research_directory(input_dir: str | Path, report: str | Path,
 
 def _still_valid(entry: dict[str, Any] | None, source: SourceFile, question: str) -> bool:
     return (isinstance(entry, dict) and entry.get("sha256") == source.sha256
-            and entry.get("question") == question and entry.get("sent_chars") == len(source.text)
+            and entry.get("question") == question
+            and entry.get("read_chars", entry.get("sent_chars")) == len(source.text)
             and isinstance(entry.get("answer"), str))
 
 
@@ -237,7 +251,8 @@ class ResearcherAgent(ModelAgent):
     def run(self, args: argparse.Namespace) -> AgentResult:
         client = self.client(args)
         result = research_directory(args.input_dir, args.output_file,
-                                    lambda system, prompt: self.ask(client, args, prompt, system),
+                                    lambda system, render: ask_within_context(
+                                        client, args, system, render),
                                     question=args.question, pattern=args.glob,
                                     max_chars=args.max_chars, limit=args.limit,
                                     model=args.model or "")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.agents.base import AgentResult, write_text_atomic
-from afs.agents.model import ModelAgent
+from afs.agents.model import ModelAgent, ask_within_context
 from afs.context.safe_fs import ContextFS, Skipped
 from afs.errors import AfsError, ConfigError
 
@@ -17,6 +17,7 @@ DEFAULT_COMMITS = 30
 DEFAULT_MEMORY_CHARS = 4000
 MAX_CHARS_PER_MEMORY_FILE = 1500
 MEMORY_SUFFIXES = (".md", ".jsonl", ".json")
+CUT_NOTE = "\n[…cut to fit the model's context]"
 SYSTEM_PROMPT = ("You are the technical writer of a software project. Draft the text the user "
                  "asks for from the project's recent commits and notes given with the request. "
                  "Write Markdown. Do not invent changes that the commits and notes do not show.")
@@ -98,15 +99,25 @@ def gather_material(repo: Path, context: Path | None, commits: int,
     return material
 
 
-def build_user_prompt(prompt: str, repo: Path, material: DraftMaterial) -> str:
-    """The request followed by the commits and the memory snippets."""
-    parts = [prompt.strip(), "", f"## Recent commits of {repo.name or repo}"]
+def material_text(repo: Path, material: DraftMaterial) -> str:
+    """The commits and the memory snippets as the prompt quotes them."""
+    parts = [f"## Recent commits of {repo.name or repo}"]
     parts += material.commits or [f"({material.git_note})"]
     if material.memory:
         parts += ["", "## Project memory (excerpts)"]
         for rel, text in material.memory:
             parts += ["", f"### {rel}", text]
     return "\n".join(parts)
+
+
+def build_user_prompt(prompt: str, repo: Path, material: DraftMaterial,
+                      limit: int | None = None) -> str:
+    """The request followed by the material, cut to ``limit`` characters (None: all) so that
+    the prompt fits the model's context."""
+    body = material_text(repo, material)
+    if limit is not None and len(body) > limit:
+        body = body[:limit].rstrip() + CUT_NOTE
+    return f"{prompt.strip()}\n\n{body}"
 
 
 class ScribeDraftAgent(ModelAgent):
@@ -135,8 +146,10 @@ class ScribeDraftAgent(ModelAgent):
             raise ConfigError("--prompt is empty: say what to draft")
         repo = args.repo.expanduser().resolve()
         material = gather_material(repo, args.context, args.commits, args.memory_chars)
-        draft = self.ask(self.client(args), args,
-                         build_user_prompt(args.prompt, repo, material), SYSTEM_PROMPT).strip()
+        fitted = ask_within_context(
+            self.client(args), args, SYSTEM_PROMPT,
+            lambda limit: build_user_prompt(args.prompt, repo, material, limit))
+        draft = fitted.text.strip()
         if not draft:
             raise AfsError("the model gave an empty draft; try a larger --max-tokens or "
                            "another --model")
@@ -147,6 +160,9 @@ class ScribeDraftAgent(ModelAgent):
         if material.memory_skipped:
             shown = "; ".join(map(str, material.memory_skipped[:3]))
             sources += f"; {len(material.memory_skipped)} memory paths not read ({shown})"
+        if fitted.material_chars is not None and fitted.material_chars < len(
+                material_text(repo, material)):
+            sources += f", cut to {fitted.material_chars} characters to fit the model's context"
         data = {"commits": len(material.commits), "memory_files": len(material.memory),
                 "chars": len(draft)}
         if args.output is None:
