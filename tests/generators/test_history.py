@@ -118,17 +118,17 @@ def test_response_field_wins_over_messages_and_messages_may_end_with_the_user(tm
     ("[1]", "expected a JSON object, got array"),
     (event(9, "model", MODEL, id=None), "missing field 'id'"),
     (event(9, "model", MODEL, timestamp=None), "missing field 'timestamp'"),
-    (event(9, "thought", MODEL), "unknown event type 'thought' (expected model, tool, fs, cli)"),
+    (event(9, "thought", MODEL), "unknown event type (expected model, tool, fs, cli)"),
     (event(9, "model"), "missing field 'payload' (or payload_ref)"),
     (event(9, "model", "text"), "payload must be a JSON object, got string"),
     (event(9, "model", MODEL, payload_ref="payloads/x.json"),
      "has both 'payload' and 'payload_ref'"),
     (event(9, "model", payload_ref="payloads/missing.json"),
-     "payload_ref 'payloads/missing.json': no such file"),
+     "payload_ref: no such file"),
     (event(9, "model", payload_ref="../secrets.json"),
-     "payload_ref '../secrets.json' points outside the history folder"),
+     "payload_ref points outside the history folder"),
     (event(9, "model", payload_ref="payloads/broken.json"),
-     "payload_ref 'payloads/broken.json': malformed JSON: Expecting property name enclosed "
+     "payload_ref: malformed JSON: Expecting property name enclosed "
      "in double quotes (line 1)"),
     (event(9, "model", {"prompt": "q"}), "missing field 'response' (or output, completion, "
      "assistant)"),
@@ -141,7 +141,7 @@ def test_response_field_wins_over_messages_and_messages_may_end_with_the_user(tm
     (event(9, "tool", {"tool": "grep", "input": "x"}), "tool event has no 'output' (or result)"),
     (event(9, "tool", {"input": "x", "output": "y"}), "missing field 'tool' (or name)"),
     (event(9, "fs", {"op": "edit"}, tags=7), "field 'tags' must be a list of strings, got number"),
-    (event(1, "model", MODEL), "duplicate event id 'e1' (first at events_20250314.jsonl:1)"),
+    (event(1, "model", MODEL), "duplicate event id (first at events_20250314.jsonl:1)"),
 ])
 def test_bad_lines_are_skipped_with_file_line_and_reason(tmp_path, line, reason):
     root = tmp_path / "history"

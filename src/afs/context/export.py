@@ -3,7 +3,8 @@
 The functions behind `afs training memory-export` and `history-export`. The samples are
 written with afs.samples' JSONL writer (temp file + rename); input that could not be used is
 listed in the report and, when asked, in a rejects file (file, line and reason, never the raw
-line: a bad line may hold a secret that redaction never saw).
+line: a bad line may hold a secret that redaction never saw; file names and reasons are
+redacted too).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import orjson
 
 from afs.context.history import HistoryGenerator
 from afs.context.memory import MemoryGenerator
-from afs.context.records import ContextGenerator
+from afs.context.records import ContextGenerator, redacted_skipped
 from afs.generators.files import Skipped
 from afs.samples.jsonl import atomic_write, save_jsonl
 
@@ -43,7 +44,7 @@ class ExportReport:
             parts[0] += " (stopped at the limit)"
         skipped = f"skipped {len(self.skipped)}"
         if self.skipped:
-            shown = "; ".join(map(str, self.skipped[:SHOWN_REASONS]))
+            shown = "; ".join(map(str, redacted_skipped(self.skipped[:SHOWN_REASONS])))
             more = f"; {len(self.skipped) - SHOWN_REASONS} more" \
                 if len(self.skipped) > SHOWN_REASONS else ""
             where = f" -> {self.rejects_path}" if self.rejects_path else ""
@@ -85,10 +86,10 @@ def export_samples(generator: ContextGenerator, output: str | Path,
 
 def write_rejects(skipped: Iterable[Skipped], path: str | Path) -> Path:
     """One JSON line per skipped input: ``{"file", "line", "error"}`` (line null for a whole
-    file)."""
+    file), with any secret in a file name or reason redacted."""
     path = Path(path).expanduser()
     with atomic_write(path) as handle:
-        for item in skipped:
+        for item in redacted_skipped(skipped):
             file, _, line = item.path.rpartition(":")
             row = {"file": file, "line": int(line), "error": item.reason} if line.isdigit() \
                 else {"file": item.path, "line": None, "error": item.reason}

@@ -70,16 +70,21 @@ class HistoryGenerator(ContextGenerator):
             raise event
         if not isinstance(event, dict):
             raise EntryError(f"expected a JSON object, got {json_type(event)}")
-        event_id = text_field(event, ("id",))
-        if event_id in first_seen:
-            raise EntryError(f"duplicate event id {event_id!r} (first at {first_seen[event_id]})")
-        first_seen[event_id] = where
-        timestamp = text_field(event, ("timestamp",))
+        # Reasons name the field, never its value: an id or a type may be a pasted secret.
+        raw_id = text_field(event, ("id",))
+        if raw_id in first_seen:
+            raise EntryError(f"duplicate event id (first at {first_seen[raw_id]})")
+        first_seen[raw_id] = where
+        text_field(event, ("timestamp",))
         kind = text_field(event, ("type",))
         if kind not in EVENT_TYPES:
-            raise EntryError(f"unknown event type {kind!r} (expected {', '.join(EVENT_TYPES)})")
+            raise EntryError(f"unknown event type (expected {', '.join(EVENT_TYPES)})")
+        payload = self._payload(event)  # by the raw payload_ref: a redacted one names no file
+        event, redactions = redact_value(event)  # every field that reaches the sample
+        payload = event["payload"] if "payload" in event else \
+            redact_value(payload, redactions)[0]
+        event_id, timestamp = text_field(event, ("id",)), text_field(event, ("timestamp",))
         tags = parse_tags(event.get("tags"))
-        payload, redactions = redact_value(self._payload(event))
         build = {"model": _model_fields, "tool": _tool_fields}.get(kind)
         fields = build(payload) if build else None  # checks the payload before any filtering
         left_out = None
@@ -113,15 +118,15 @@ class HistoryGenerator(ContextGenerator):
         try:
             path = ContextFS(self.root).resolve(ref)
         except ContextEscapeError:  # absolute, '..', or a symlink that leaves the folder
-            raise EntryError(f"payload_ref {ref!r} points outside the history folder") from None
+            raise EntryError("payload_ref points outside the history folder") from None
         if not path.is_file():
-            raise EntryError(f"payload_ref {ref!r}: no such file")
+            raise EntryError("payload_ref: no such file")
         try:
             return json.loads(read_source(path))
         except SkipFile as error:
-            raise EntryError(f"payload_ref {ref!r}: {error.reason}") from None
+            raise EntryError(f"payload_ref: {error.reason}") from None
         except json.JSONDecodeError as error:
-            raise EntryError(f"payload_ref {ref!r}: malformed JSON: {error.msg} (line "
+            raise EntryError(f"payload_ref: malformed JSON: {error.msg} (line "
                              f"{error.lineno})") from None
 
 

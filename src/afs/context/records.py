@@ -8,15 +8,19 @@ A record that cannot become a sample raises `EntryError`; the generator records 
 from __future__ import annotations
 
 import json
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from afs.context.redact import redact_text, redact_value
+from afs.context.redact import redact_text, redact_value, redacted
 from afs.errors import ConfigError, DataError
 from afs.generators.base import BaseGenerator, TrainingSample
-from afs.generators.files import SkipFile, read_source
+from afs.generators.files import Skipped, SkipFile, read_source
+
+REDACTIONS_KEY = "redactions"  # _metadata key: replacements by kind
+_TEXT_FIELDS = ("instruction", "input", "output", "thinking", "domain", "source")
 
 _JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
                     bool: "boolean", type(None): "null"}
@@ -143,17 +147,27 @@ class ContextGenerator(BaseGenerator):
         if self.limit == 0:
             self.limited = True
             return
-        for count, sample in enumerate(self._candidates(), start=1):
-            yield sample
-            if self.limit is not None and count >= self.limit:
-                self.limited = True
-                return
+        try:
+            for count, sample in enumerate(self._candidates(), start=1):
+                yield sample
+                if self.limit is not None and count >= self.limit:
+                    self.limited = True
+                    return
+        finally:  # the file walk appends to ``skipped`` directly, bypassing skip()
+            self.skipped[:] = redacted_skipped(self.skipped)
 
     def _candidates(self) -> Iterator[TrainingSample]:
         raise NotImplementedError
 
     def relative(self, path: Path) -> str:
+        """The path relative to the root, as ``source`` and skip messages show it (both
+        redact a secret-shaped part, such as a key id as a file's stem: sample, skip)."""
         return path.relative_to(self.root).as_posix()
+
+    def skip(self, path: str, reason: str) -> None:
+        """Record bad input by where it is and why, redacted: a reason never quotes the
+        record, but a path or a parser's message could still hold a secret."""
+        super().skip(redacted(str(path)), redacted(reason))
 
     def read(self, path: Path) -> str | None:
         """The file's text, or None (skipped with the reason) when it cannot be read."""
@@ -178,16 +192,50 @@ class ContextGenerator(BaseGenerator):
                input: str = "", thinking: str | None = None,  # noqa: A002
                domain: str | None = None, metadata: dict[str, Any] | None = None
                ) -> TrainingSample:
-        """A sample whose every text field went through redaction, with the counts (those of
-        its record, ``redactions``, plus any found here) in ``_metadata["redactions"]``."""
-        counts = Counter(redactions)
-        fields = {name: redact_text(text, counts)[0] if text else text
-                  for name, text in (("instruction", instruction), ("input", input),
-                                     ("output", output), ("thinking", thinking))}
-        metadata = redact_value({k: v for k, v in (metadata or {}).items() if v is not None},
-                                counts)[0]
-        if counts:
-            metadata["redactions"] = dict(sorted(counts.items()))
-            self.redactions.update(counts)
-        return TrainingSample(**fields, domain=domain or self.domain, source=source,
-                              _metadata=metadata)
+        """A sample whose every field went through redaction (see redact_sample), with the
+        counts (those of its record, ``redactions``, plus any found here) in
+        ``_metadata["redactions"]``."""
+        sample = TrainingSample(
+            instruction=instruction, output=output, input=input, thinking=thinking,
+            domain=domain or self.domain, source=source,
+            _metadata={k: v for k, v in (metadata or {}).items() if v is not None})
+        sample = redact_sample(sample, redactions)
+        self.redactions.update(sample._metadata.get(REDACTIONS_KEY, {}))
+        return sample
+
+
+def redact_sample(sample: TrainingSample, redactions: Counter | None = None) -> TrainingSample:
+    """``sample`` with every field that reaches an output redacted: instruction, input,
+    output, thinking, domain, source, ``_metadata`` (tags, ids, paths …) and unknown
+    top-level keys. The replacements (plus ``redactions``, those of the record it came from)
+    are added to ``_metadata["redactions"]``; a sample with nothing to redact comes back as
+    it was. Redacting a redacted sample changes nothing."""
+    counts = Counter(redactions or {})
+    fields = {name: redact_text(getattr(sample, name), counts)[0]
+              for name in _TEXT_FIELDS if getattr(sample, name)}
+    metadata = redact_value({k: v for k, v in sample._metadata.items() if k != REDACTIONS_KEY},
+                            counts)[0]
+    shadowed = redact_value(sample._shadowed, counts)[0]
+    if not counts:
+        return sample
+    earlier = sample._metadata.get(REDACTIONS_KEY)
+    total = counts + Counter(earlier if isinstance(earlier, dict) else {})
+    metadata[REDACTIONS_KEY] = dict(sorted(total.items()))
+    return dataclasses.replace(sample, **fields, _metadata=metadata, _shadowed=shadowed)
+
+
+def redact_samples(samples: Iterable[TrainingSample], totals: Counter | None = None
+                   ) -> Iterator[TrainingSample]:
+    """Each sample redacted (redact_sample): what every generator's output passes through
+    before it is written, whichever generator made it. ``totals`` adds up the samples'
+    ``_metadata["redactions"]`` (those their generator made included)."""
+    for sample in samples:
+        sample = redact_sample(sample)
+        if totals is not None:
+            totals.update(sample._metadata.get(REDACTIONS_KEY) or {})
+        yield sample
+
+
+def redacted_skipped(skipped: Iterable[Skipped]) -> list[Skipped]:
+    """Skipped inputs with any secret in their path or reason redacted."""
+    return [Skipped(redacted(item.path), redacted(item.reason)) for item in skipped]

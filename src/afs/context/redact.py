@@ -31,7 +31,8 @@ from typing import Any
 from afs.context.secret_rules import NAME_WORDS, SHAPES, secret_name, secret_value
 
 MARKER = "[REDACTED:{kind}]"
-_NOT_A_MARKER = r"(?!\[REDACTED:)"
+# in any case: tags are compared lower-case, so a marker in a tag is "[redacted:…]"
+_NOT_A_MARKER = r"(?!\[(?i:redacted):)"
 # a name starts at a word boundary, also right after an escaped newline or tab (``\nKEY=``)
 _NAME_START = r"(?:(?<![A-Za-z0-9_.!$@/-])|(?<=\\[nrt]))"
 # a value: quoted (JSON and shell escapes kept inside), or up to white space, without the
@@ -213,7 +214,7 @@ def redact_value(value: Any, counts: Counter | None = None, _secret: bool = Fals
     are redacted as text too (a secret can be a key)."""
     counts = Counter() if counts is None else counts
     if isinstance(value, str):
-        if _secret and value and not value.startswith("[REDACTED:"):
+        if _secret and value and not value[:10].lower().startswith("[redacted:"):
             counts["secret_field"] += 1
             return marker("secret_field"), counts
         return redact_text(value, counts)[0], counts

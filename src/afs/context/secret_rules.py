@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-START = r"(?<![A-Za-z0-9_-])"  # a token starts at a word boundary (not inside another token)
+START = r"(?<![A-Za-z0-9])"  # a token is not the tail of a word (it may follow _ or -: a_ghp_…)
 END = r"(?![A-Za-z0-9_-])"
 
 # kind -> (keywords, pattern). Order matters: a shape that contains another comes first
@@ -31,7 +31,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
     "anthropic_key": (("sk-ant-",), START + r"sk-ant-[A-Za-z0-9_-]{20,}"),
     "openai_key": (("sk-",), START + r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}"),
     "github_token": (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-                     r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
+                     r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
     "gitlab_token": (("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glimt-",
                       "glagent-", "gloas-", "glcbt-", "glffct-", "gr1348941"),
                      START + r"(?:gl(?:pat|dt|rt|ptt|ft|soat|imt|agent|oas|cbt|ffct)-"
@@ -46,7 +46,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
     "discord_webhook": (("/webhooks/",),
                         r"(?:https?://)?(?:[a-z]+\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/"
                         r"\d+/[A-Za-z0-9_-]{20,}"),
-    "discord_token": ((), r"[MNO](?<![A-Za-z0-9_-][MNO])[A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\."
+    "discord_token": ((), r"[MNO](?<![A-Za-z0-9][MNO])[A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\."
                                      r"[A-Za-z0-9_-]{27,40}" + END),
     "teams_webhook": (("webhook.office.com",),
                       r"https://[A-Za-z0-9.-]+\.webhook\.office\.com/webhookb2/[^\s\"'<>]+"),
@@ -71,7 +71,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
                        r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA"
                        r"|AROA|ASCA|A3T[A-Z0-9])[A-Z0-9]{16}"),
     "azure_storage_key": (("accountkey", "sharedaccesskey"),
-                          r"(?i)(?:AccountKey|SharedAccessKey)=(?P<secret>(?!\[REDACTED:)"
+                          r"(?i)(?:AccountKey|SharedAccessKey)=(?P<secret>(?!\[(?i:redacted):)"
                           r"[A-Za-z0-9+/]{40,}={0,2})"),
     "azure_client_secret": (("q~",), r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~"
                                      r"[A-Za-z0-9_~.-]{31,34}"),
@@ -182,7 +182,7 @@ def secret_value(strength: str, value: str) -> bool:
     """Whether ``value``, found after a name of ``strength`` (see secret_name), is a secret
     rather than a placeholder, a number in asm, a path or prose."""
     value = value.strip()
-    if len(value) < 3 or "[REDACTED:" in value or value.lower() in NOT_SECRET_VALUES \
+    if len(value) < 3 or "[redacted:" in value.lower() or value.lower() in NOT_SECRET_VALUES \
             or _PLACEHOLDER.fullmatch(value) or _NOT_A_VALUE.fullmatch(value):
         return False
     return strength == "strong" or looks_random(value)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from afs.context.records import redact_samples, redacted_skipped
 from afs.errors import ConfigError
 from afs.generators.registry import create_generator
 from afs.samples.frame import concat_frames, samples_to_frame, with_metadata
@@ -26,16 +27,22 @@ def check_source(name: str, spec: Any) -> None:
 
 def run_source(name: str, spec: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Samples of one source as a table (each stamped with ``_metadata.origin = name``), and
-    what happened: count, domains, skipped inputs (with reasons) and seconds."""
+    what happened: count, domains, skipped inputs (with reasons), secrets redacted by kind
+    and seconds. Whatever the generator (a built-in or a plugin), its samples and skip
+    messages are redacted here, before anything is written."""
     check_source(name, spec)
     generator = create_generator(str(spec["generator"]), **dict(spec.get("params") or {}))
     start = time.perf_counter()
-    frame = with_metadata(samples_to_frame(generator.generate()), ORIGIN_KEY, name)
+    redactions: Counter = Counter()
+    frame = with_metadata(samples_to_frame(redact_samples(generator.generate(), redactions)),
+                          ORIGIN_KEY, name)
     report = {
         "generator": spec["generator"],
         "samples": len(frame),
         "domains": dict(sorted(Counter(frame["domain"]).items())) if len(frame) else {},
-        "skipped": [{"path": item.path, "reason": item.reason} for item in generator.skipped],
+        "skipped": [{"path": item.path, "reason": item.reason}
+                    for item in redacted_skipped(generator.skipped)],
+        "redactions": dict(sorted(redactions.items())),
         "seconds": round(time.perf_counter() - start, 3),
     }
     return frame, report
