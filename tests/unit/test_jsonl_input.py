@@ -112,3 +112,18 @@ def test_the_limit_comes_from_the_call_else_the_setting(tmp_path, monkeypatch):
     assert record_limit() == 100 and len(list(iter_json_lines(path))) == 1
     with pytest.raises(ConfigError, match="max_record_bytes must be a positive"):
         record_limit(0)
+
+
+def test_on_error_skip_rejects_bad_utf8_with_its_offset_but_never_an_oversize_record(tmp_path):
+    from afs.samples import load_jsonl
+
+    good = b'{"instruction": "i", "output": "o"}\n'
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(good + b'{"instruction": "\xff", "output": "o"}\n' + good)
+    samples = load_jsonl(path, on_error="skip", rejects_path=tmp_path / "r.jsonl")
+    at = len(good) + len(b'{"instruction": "')  # the bad byte, counted from the file's start
+    assert len(samples) == 2 and samples.report.reasons == {f"invalid UTF-8 at byte {at}": 1}
+    big = b'{"instruction": "' + b"x" * 200 + b'", "output": "o"}'
+    path.write_bytes(good + big + b"\n")
+    with pytest.raises(DataError, match=f"d.jsonl:2: record is {len(big)} bytes, over the limit"):
+        load_jsonl(path, on_error="skip", max_record_bytes=100)
