@@ -29,8 +29,19 @@ def context() -> None:
 
 def root_option(func):
     return click.option(
-        "--path", "root", type=UserPath(), default=".", show_default=True,
-        help="A `.context` folder, or a folder to search for them (e.g. ~/src).")(func)
+        "--path", "root", type=UserPath(), default=None, callback=_workspace_root,
+        help="A `.context` folder, or a folder to search for them (e.g. ~/src) [default: "
+             "~/<project.workspace_name> when the AFS config sets it, else .].")(func)
+
+
+def _workspace_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """--path, else the home folder's ``project.workspace_name`` folder, else here."""
+    if value is not None:
+        return value
+    from afs.context.config import load_config
+
+    workspace = load_config().project.workspace_name
+    return Path("~", workspace).expanduser() if workspace else Path(".")
 
 
 def discovery_options(func):

@@ -53,11 +53,17 @@ def discriminator() -> None:
              "An .asm file, a folder (every *.asm under it) or a JSONL of samples whose outputs "
              "hold asm; repeat for more.", multiple=True)
 @path_option("--output", "output_dir", "Folder to write the model to (replaced atomically).")
-@click.option("--epochs", type=int, default=DEFAULT_EPOCHS, show_default=True)
-@click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True)
+@click.option("--epochs", type=int, default=None,
+              help=f"[default: training.default_epochs of the AFS config when set, else "
+                   f"{DEFAULT_EPOCHS}]")
+@click.option("--batch-size", type=int, default=None,
+              help=f"[default: training.default_batch_size of the AFS config when set, else "
+                   f"{DEFAULT_BATCH_SIZE}]")
 @click.option("--max-length", type=int, default=DEFAULT_MAX_LENGTH, show_default=True,
               help="Longest input in tokens (longer snippets are truncated).")
-@click.option("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE, show_default=True)
+@click.option("--learning-rate", type=float, default=None,
+              help=f"[default: training.default_learning_rate of the AFS config when set, else "
+                   f"{DEFAULT_LEARNING_RATE:g}]")
 @click.option("--layers", type=int, default=DEFAULT_LAYERS, show_default=True,
               help="Transformer blocks.")
 @click.option("--hidden", type=int, default=DEFAULT_HIDDEN, show_default=True,
@@ -66,11 +72,21 @@ def discriminator() -> None:
 @device_option()
 @click.option("--no-mlflow", is_flag=True,
               help="Do not log to MLflow even when MLFLOW_TRACKING_URI is set.")
-def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: int,
-          max_length: int, learning_rate: float, layers: int, hidden: int, seed: int,
-          device: str, no_mlflow: bool) -> None:
+def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None,
+          batch_size: int | None, max_length: int, learning_rate: float | None, layers: int,
+          hidden: int, seed: int, device: str, no_mlflow: bool) -> None:
     """Train a discriminator on real asm and corrupted twins of it, from scratch."""
+    from afs.context.config import load_config
     from afs.discriminator.train import train_discriminator
+
+    # the config's [training] defaults act where the user set them; the built-in ones there
+    # are a LoRA fine-tune's, not a from-scratch ELECTRA's
+    config = load_config()
+    epochs = _first(epochs, config.chosen("training.default_epochs"), DEFAULT_EPOCHS)
+    batch_size = _first(batch_size, config.chosen("training.default_batch_size"),
+                        DEFAULT_BATCH_SIZE)
+    learning_rate = _first(learning_rate, config.chosen("training.default_learning_rate"),
+                           DEFAULT_LEARNING_RATE)
 
     report = train_discriminator(
         list(inputs), output_dir, epochs=epochs, batch_size=batch_size,
@@ -89,13 +105,19 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int, batch_size: i
 
 
 
+def _first(*values):
+    """The first value that is not None."""
+    return next(value for value in values if value is not None)
+
+
 PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # scoring_config.BUILTIN_PROFILES
 
 
 @discriminator.command("score")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
-              help="ELECTRA model folder [default: the profile's electra_model when it exists; "
-                   "without a model the ELECTRA component is left out].")
+              help="ELECTRA model folder [default: discriminator.model_path of the AFS config "
+                   "(AFS_DISCRIMINATOR_MODEL_PATH) when set, else the profile's electra_model "
+                   "when it exists; without a model the ELECTRA component is left out].")
 @path_option("--input", "input_path", "JSONL samples to score.")
 @path_option("--output", "output_path", "JSONL to write: each sample with quality_score and "
              "_metadata.quality (components, weights, what was skipped and why).")

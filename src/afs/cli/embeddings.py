@@ -60,10 +60,25 @@ def store_path(project: str, cache_dir: Path | None) -> Path:
     return project_store_path(project, cache_dir or embedding_settings().cache_dir)
 
 
+def _project_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """--project, else ``project.name`` of the AFS config; one of them is needed."""
+    if value:
+        return value
+    from afs.context.config import load_config
+
+    name = load_config().project.name
+    if not name:
+        raise click.BadParameter("give a project name (or set project.name in afs.toml)",
+                                 ctx=ctx, param=param)
+    return name
+
+
 def index_options(func):
     """--project, --provider, --model, --ollama-url and --cache-dir."""
     for option in reversed([
-        click.option("--project", required=True, help="Project name: one index per project."),
+        click.option("--project", default=None, callback=_project_name,
+                     help="Project name: one index per project [default: project.name of the "
+                          "AFS config (afs.toml)]."),
         click.option("--provider", type=click.Choice(PROVIDERS), default=None,
                      help="none (BM25 keywords only), hf (local sentence-transformers) or "
                           "ollama [index default: embeddings.provider of the AFS config, else "

@@ -22,13 +22,17 @@ DEFAULT_OUTPUT = Path("data/08_reporting/evaluation")
 MODEL_NAME = re.compile(r"^[\w.-]+$")
 
 
-def parse_models(values: tuple[str, ...]) -> dict[str, str]:
+def parse_models(values: tuple[str, ...] | list[str], local_server: str | None = None
+                 ) -> dict[str, str]:
     """``("majora=http://h:1234,nayru=http://h:8000",)`` -> ``{name: url}``, in order; each
-    value may hold several comma-separated pairs."""
+    value may hold several comma-separated pairs. With ``local_server``, a bare NAME is the
+    model NAME on that server (``URL#NAME``)."""
     endpoints: dict[str, str] = {}
     for value in values:
         for pair in filter(None, (part.strip() for part in value.split(","))):
             name, sep, url = (part.strip() for part in pair.partition("="))
+            if not sep and local_server and MODEL_NAME.match(name):
+                sep, url = "=", f"{local_server}#{name}"
             if not sep or not MODEL_NAME.match(name) or not url:
                 raise click.BadParameter(
                     f"{pair!r}: expected NAME=URL with NAME made of letters, digits, '_', '.' "
@@ -73,22 +77,46 @@ def comparison_lines(report: dict) -> list[str]:
                     if model.get("error")]
 
 
+def evaluation_settings(models: tuple[str, ...], timeout_s: float | None,
+                        concurrency: int | None, sample_size: int | None
+                        ) -> tuple[dict[str, str], float, int, int | None]:
+    """Endpoints, timeout, concurrency and sample size: the options when given, else the AFS
+    config (``evaluation.models``/``timeout``/``sample_size``, ``orchestration.workers``; a
+    bare model NAME is that model on ``http://127.0.0.1:<orchestration.port>``)."""
+    from afs.context.config import load_config
+
+    config = load_config()
+    local_server = f"http://127.0.0.1:{config.orchestration.port}"
+    named = models or tuple(config.evaluation.models)
+    if not named:
+        raise click.BadParameter("give at least one NAME=URL (or set evaluation.models in the "
+                                 "AFS config)", param_hint="--models")
+    return (parse_models(named, local_server),
+            config.evaluation.timeout if timeout_s is None else timeout_s,
+            config.orchestration.workers if concurrency is None else concurrency,
+            config.chosen("evaluation.sample_size") if sample_size is None else sample_size)
+
+
 @click.command("evaluate")
-@click.option("--models", "models", multiple=True, required=True, metavar="NAME=URL[,…]",
+@click.option("--models", "models", multiple=True, metavar="NAME=URL[,…]",
               help="Endpoints to compare, e.g. majora=http://localhost:1234,"
                    "nayru=http://localhost:8000 (repeatable). URL is an OpenAI-compatible "
                    "server (…/v1 added when no path is given); URL#MODEL picks a served model, "
-                   "else the one named NAME, else the server's first.")
+                   "else the one named NAME, else the server's first. A bare NAME is model NAME "
+                   "on http://127.0.0.1:<orchestration.port> [default: evaluation.models of the "
+                   "AFS config].")
 @click.option("--suite", "suite_path", type=UserPath(), default=None,
               help=f"Eval suite JSONL (lines with `prompt`, or `instruction` + optional "
                    f"`input`) [default: {DEFAULT_SUITE} of the project].")
 @click.option("--output", "output_dir", type=UserPath(), default=None,
               help=f"Folder for evaluation.json and evaluation.html "
                    f"[default: {DEFAULT_OUTPUT} of the project].")
-@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Requests in flight per endpoint.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Requests in flight per endpoint [default: orchestration.workers of the AFS "
+                   "config, 4].")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
-              default=30.0, show_default=True, help="Seconds one request may take.")
+              default=None, help="Seconds one request may take [default: evaluation.timeout of "
+                                 "the AFS config, 30].")
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
               help="Extra tries of a request after a connection error or a 5xx.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True,
@@ -96,14 +124,15 @@ def comparison_lines(report: dict) -> list[str]:
 @click.option("--temperature", type=float, default=0.0, show_default=True,
               help="Sampling temperature (0: greedy, comparable runs).")
 @click.option("--sample-size", type=click.IntRange(min=1), default=None,
-              help="Ask only this many items, picked with --seed [default: all].")
+              help="Ask only this many items, picked with --seed [default: "
+                   "evaluation.sample_size when the AFS config sets it, else all].")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the sample and of the servers' sampling.")
 @tracking_uri_option
 @click.option("--no-mlflow", is_flag=True, help="Do not log the run to MLflow.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report JSON instead of text.")
 def evaluate(models: tuple[str, ...], suite_path: Path | None, output_dir: Path | None,
-             concurrency: int, timeout_s: float, retries: int, max_tokens: int,
+             concurrency: int | None, timeout_s: float | None, retries: int, max_tokens: int,
              temperature: float, sample_size: int | None, seed: int, tracking_uri: str | None,
              no_mlflow: bool, as_json: bool) -> None:
     """Run an eval suite against OpenAI-compatible endpoints and compare the models.
@@ -121,7 +150,8 @@ def evaluate(models: tuple[str, ...], suite_path: Path | None, output_dir: Path 
         write_evaluation_report,
     )
 
-    endpoints = parse_models(models)
+    endpoints, timeout_s, concurrency, sample_size = evaluation_settings(
+        models, timeout_s, concurrency, sample_size)
     if suite_path is None:
         suite_path = _project_path(DEFAULT_SUITE)
         if not suite_path.is_file():

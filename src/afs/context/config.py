@@ -154,6 +154,12 @@ class AfsConfig:
         section, name = canonical_key(key).split(".")
         return getattr(getattr(self, section), name)
 
+    def chosen(self, key: str) -> Any:
+        """The value of ``key`` when a file, variable or flag set it, else None: for a command
+        whose own default differs from the config's built-in one."""
+        key = canonical_key(key)
+        return None if self.sources.get(key, DEFAULT_SOURCE) == DEFAULT_SOURCE else self.get(key)
+
     def settings(self) -> list[tuple[str, Any, str]]:
         """``(dotted key, value, source)`` for every setting, in declaration order."""
         return [(key, self.get(key), self.sources.get(key, DEFAULT_SOURCE))

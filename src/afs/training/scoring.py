@@ -111,8 +111,9 @@ _PROSE = _CodeVerdict(False, True, (), 0, NO_ENTITIES_COVERAGE)
 
 class QualityScorer:
     """Scores samples with ``config``; ``discriminator`` is any object with
-    ``score_texts(texts, batch_size) -> list[float]`` (default: ``config.electra_model``
-    loaded when that directory exists); ``db`` is the knowledge base for entity coverage
+    ``score_texts(texts, batch_size) -> list[float]`` (default: the model at ``model_path``,
+    else at the AFS config's ``discriminator.model_path`` when set, else
+    ``config.electra_model`` when that directory exists); ``db`` is the knowledge base for entity coverage
     (default: the built-in table)."""
 
     def __init__(self, config: ScoringConfig | None = None,
@@ -270,14 +271,41 @@ def _output_of(sample: Any) -> str:
     return getattr(sample, "output", "") or ""
 
 
+def configured_model_path(model_path: str | Path | None) -> tuple[str | Path | None, str]:
+    """``model_path``, else ``discriminator.model_path`` when the AFS config sets it (a file or
+    ``AFS_DISCRIMINATOR_MODEL_PATH``), else None; and where it came from, for errors."""
+    if model_path is not None:
+        return model_path, "given"
+    from afs.context.config import load_config
+
+    config = load_config()
+    chosen = config.chosen("discriminator.model_path")  # its built-in default is the profiles'
+    source = config.sources.get("discriminator.model_path")
+    return chosen, f"discriminator.model_path from {source}"
+
+
+def discriminator_model_dir(model_path: str | Path | None) -> Path | None:
+    """The model folder ``model_path`` or the configured one names; a ConfigError (saying
+    where the path came from) when it is no folder; None when neither names one."""
+    model_path, source = configured_model_path(model_path)
+    if model_path is None:
+        return None
+    path = Path(model_path).expanduser()
+    if not path.is_dir():
+        where = f" ({source})" if source != "given" else ""
+        raise ConfigError(f"{path}: no discriminator model directory{where}")
+    return path
+
+
 def _load_discriminator(model_path: str | Path | None, default: str, device: str,
                         ) -> TextDiscriminator | None:
-    """The ELECTRA model at ``model_path`` (must exist), else at ``default`` if it exists."""
-    path = Path(model_path if model_path is not None else default).expanduser()
-    if not path.is_dir():
-        if model_path is not None:
-            raise ConfigError(f"{path}: no discriminator model directory")
-        return None
+    """The ELECTRA model at ``model_path`` or the configured one (must exist), else at
+    ``default`` if it exists."""
+    path = discriminator_model_dir(model_path)
+    if path is None:
+        path = Path(default).expanduser()
+        if not path.is_dir():
+            return None
     try:
         from afs.discriminator.model import ElectraDiscriminator
     except ImportError as error:
@@ -294,7 +322,9 @@ class OutputScoring:
 
     def __init__(self, config: ScoringConfig, model_path: str | Path | None = None,
                  device: str = "auto", batch_size: int = 32):
-        self.config, self.model_path = config, model_path
+        # resolved and checked here, where the command runs: a Ray worker has another
+        # environment, and a wrong path should fail before any work
+        self.config, self.model_path = config, discriminator_model_dir(model_path)
         self.device, self.batch_size = device, batch_size
 
     def __call__(self):
