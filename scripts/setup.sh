@@ -12,10 +12,37 @@ fi
 # pip's notes about this machine's unused local indexes are noise; real errors still show
 pip_install() { .venv/bin/python -m pip --disable-pip-version-check -q install "$@" 2> >(grep -v "is ignored" >&2); }
 pip_install --upgrade pip
+
+# llama-cpp-python ships only as source. pip's own wheel cache would reuse a build made for
+# another CPU, and a -march=native build segfaults on some CPUs (seen here: AVX512/AMX Xeons),
+# so set-up builds a portable wheel once (AVX2, no multimodal/tools/examples/tests), keeps it
+# in a cache keyed by version and build flags, and installs that. A GPU user sets CMAKE_ARGS
+# (e.g. -DGGML_CUDA=on) and gets a wheel of their own under another key.
+LLAMA_CPP_VERSION=0.3.36
+LLAMA_CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF"}
+install_llama_cpp() {
+  local key wheels built
+  key=$(printf '%s %s' "$LLAMA_CPP_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-16)
+  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/afs/wheels/llama-cpp-python-$key"
+  if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    echo "setup: building llama-cpp-python $LLAMA_CPP_VERSION once (5-10 minutes on 2 cores; cached in $wheels)"
+    mkdir -p "$wheels.partial"
+    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" .venv/bin/python -m pip --disable-pip-version-check -q wheel \
+      --no-deps --no-cache-dir --no-binary llama-cpp-python -w "$wheels.partial" \
+      "llama-cpp-python==$LLAMA_CPP_VERSION" 2> >(grep -v "is ignored" >&2)
+    rm -rf "$wheels" && mv "$wheels.partial" "$wheels"   # a killed build leaves no wheel behind
+  fi
+  built=$(cat .venv/.afs-llama-cpp 2>/dev/null || true)
+  if [ "$built" != "$key" ]; then
+    pip_install --no-deps --force-reinstall "$wheels"/llama_cpp_python-*.whl
+    echo "$key" > .venv/.afs-llama-cpp
+  fi
+}
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   echo "setup: installing torch 2.13.0 (CPU build)"
   pip_install "torch==2.13.0"
 fi
+install_llama_cpp
 echo "setup: installing afs and its dependencies into .venv"
 pip_install -e ".[dev,ray]"
 .venv/bin/python -c "import afs, kedro, torch, ray" || { echo "setup: install failed" >&2; exit 1; }
