@@ -217,6 +217,9 @@ def atomic_directory(output_dir: str | Path,
     was. ``members``: the folder is shared, and only entries of these names make the set
     being written; the old folder's other entries are kept."""
     output_dir = Path(output_dir).expanduser()
+    if output_dir.exists() and not output_dir.is_dir():
+        # never swap a user's file for a folder
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(output_dir))
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(output_dir)
     staging = Path(tempfile.mkdtemp(prefix=temp_prefix(output_dir), dir=output_dir.parent))

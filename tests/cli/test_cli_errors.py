@@ -78,6 +78,7 @@ def test_output_path_problem_is_one_line(afs, write_samples, tmp_path):
     (tmp_path / "splits").write_text("not a folder")
     assert_user_error(afs("training", "prepare", "--input", "in.jsonl", "--output", "splits"),
                       "splits")
+    assert (tmp_path / "splits").read_text() == "not a folder"  # the user's file is kept
 
 
 def test_afs_debug_shows_the_traceback(afs):
