@@ -143,7 +143,8 @@ def test_a_sample_overlapping_an_eval_item_is_dropped_naming_the_item(shipped):
 
 def test_decontamination_switched_off_keeps_the_overlapping_sample(tmp_path):
     raw = pd.concat([synthetic_samples(30, seed=8), special_samples()], ignore_index=True)
-    catalog = run_pipeline(tmp_path, raw, raw.iloc[:0], EVAL_SUITE, decontaminate=False)
+    seen = synthetic_samples(1, seed=99)  # the last model's data: one unrelated sample
+    catalog = run_pipeline(tmp_path, raw, seen, EVAL_SUITE, decontaminate=False)
     contaminated = special_samples().iloc[0]
     assert catalog.load("decontamination_rejects").empty
     assert contaminated["sample_id"] in set(catalog.load("filtered_samples")["sample_id"])
@@ -154,7 +155,7 @@ def test_decontamination_switched_off_keeps_the_overlapping_sample(tmp_path):
 
 def test_a_missing_eval_suite_fails_naming_the_file(tmp_path):
     with pytest.raises(DatasetError, match=r"eval_suite.*eval_suite\.jsonl: no such file"):
-        run_pipeline(tmp_path, synthetic_samples(10, seed=2), synthetic_samples(0), None)
+        run_pipeline(tmp_path, synthetic_samples(10, seed=2), synthetic_samples(1, seed=99), None)
 
 
 def test_an_empty_eval_suite_is_an_error_unless_decontamination_is_off():
