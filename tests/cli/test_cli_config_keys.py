@@ -194,3 +194,18 @@ def test_keys_without_an_offline_effect_are_still_read(afs, key):
     variable = "AFS_" + key.replace(".", "_").upper()
     shown = afs("config", "show", "--json", **{variable: "/tmp/cache-x"})
     assert json.loads(shown.stdout)["sources"][key] == f"env:{variable}"
+
+
+@pytest.mark.parametrize("kind", ["memory", "history"])
+def test_project_context_root_is_where_the_exports_read_by_default(afs, tmp_path, kind):
+    """`afs training memory-export` / `history-export` without --*-root read the configured
+    context root, as the services do (not always ~/.context)."""
+    line = ('{"instruction": "What is $2100?", "output": "INIDISP"}' if kind == "memory" else
+            '{"id": "e1", "type": "model", "timestamp": "2026-01-01T00:00:00Z", '
+            '"payload": {"prompt": "What is $2100?", "response": "INIDISP"}}')
+    name = "notes.jsonl" if kind == "memory" else "events_20260101.jsonl"
+    write(tmp_path / "ctx" / kind / name, line + "\n")
+    write(tmp_path / "afs.toml", f'[project]\ncontext_root = "{tmp_path / "ctx"}"\n')
+    result = afs("training", f"{kind}-export", "--output", "out.jsonl")
+    assert result.returncode == 0, result.stderr
+    assert [r["output"] for r in read_records(tmp_path / "out.jsonl")] == ["INIDISP"]

@@ -310,10 +310,18 @@ LIMIT_HELP = "Stop after this many samples [default: no limit]."
 SKIPPED_INPUT = "Where skipped input goes, each with its file, line and reason"
 
 
+def context_folder(name: str) -> Path:
+    """``name`` under the configured project.context_root, as the services read it."""
+    from afs.context.config import load_config
+
+    return load_config().project.context_folder(name)
+
+
 @training.command("memory-export")
 @output_option("JSONL file to write the samples to.")
-@click.option("--memory-root", type=UserPath(), default="~/.context/memory", show_default=True,
+@click.option("--memory-root", type=UserPath(), default=None,
               help="The agent's memory folder: *.jsonl, *.json and *.md entries "
+                   "[default: memory/ under project.context_root, ~/.context]"
                    "(docs/context_format.md).")
 @click.option("--limit", type=int, default=None, help=LIMIT_HELP)
 @_tag_options("entries")
@@ -321,7 +329,7 @@ SKIPPED_INPUT = "Where skipped input goes, each with its file, line and reason"
               help="Keep only entries whose confidence is at least this, in [0, 1]; entries "
                    "without one are left out [default: keep all].")
 @rejects_option(SKIPPED_INPUT)
-def memory_export(output_path: Path, memory_root: Path, limit: int | None,
+def memory_export(output_path: Path, memory_root: Path | None, limit: int | None,
                   include_tags: tuple[str, ...], exclude_tags: tuple[str, ...],
                   min_confidence: float | None, rejects_path: Path | None) -> None:
     """Export an agent's memory entries as training samples.
@@ -332,8 +340,9 @@ def memory_export(output_path: Path, memory_root: Path, limit: int | None,
     """
     from afs.context.export import export_memory
 
-    report = export_memory(memory_root, output_path, limit=limit, include_tags=include_tags,
-                           exclude_tags=exclude_tags, min_confidence=min_confidence,
+    report = export_memory(memory_root or context_folder("memory"), output_path, limit=limit,
+                           include_tags=include_tags, exclude_tags=exclude_tags,
+                           min_confidence=min_confidence,
                            rejects_path=rejects_path_for(output_path, rejects_path),
                            progress=show_progress())
     echo_summary(report.summary())
@@ -341,15 +350,16 @@ def memory_export(output_path: Path, memory_root: Path, limit: int | None,
 
 @training.command("history-export")
 @output_option("JSONL file to write the samples to.")
-@click.option("--history-root", type=UserPath(), default="~/.context/history", show_default=True,
+@click.option("--history-root", type=UserPath(), default=None,
               help="The agent's history folder: events_YYYYMMDD.jsonl files and payloads/ "
+                   "[default: history/ under project.context_root, ~/.context]"
                    "(docs/context_format.md).")
 @click.option("--include-tools", is_flag=True,
               help="Also turn tool calls into samples (tool and input -> the tool's output).")
 @_tag_options("events")
 @click.option("--limit", type=int, default=None, help=LIMIT_HELP)
 @rejects_option(SKIPPED_INPUT)
-def history_export(output_path: Path, history_root: Path, include_tools: bool,
+def history_export(output_path: Path, history_root: Path | None, include_tools: bool,
                    include_tags: tuple[str, ...], exclude_tags: tuple[str, ...],
                    limit: int | None, rejects_path: Path | None) -> None:
     """Export an agent's event history as training samples.
@@ -360,8 +370,9 @@ def history_export(output_path: Path, history_root: Path, include_tools: bool,
     """
     from afs.context.export import export_history
 
-    report = export_history(history_root, output_path, include_tools=include_tools,
-                            include_tags=include_tags, exclude_tags=exclude_tags, limit=limit,
+    report = export_history(history_root or context_folder("history"), output_path,
+                            include_tools=include_tools, include_tags=include_tags,
+                            exclude_tags=exclude_tags, limit=limit,
                             rejects_path=rejects_path_for(output_path, rejects_path),
                             progress=show_progress())
     echo_summary(report.summary())

@@ -95,6 +95,10 @@ class ProjectConfig:
     context_root: Path = Path("~/.context")
     workspace_name: str | None = None
 
+    def context_folder(self, name: str) -> Path:
+        """A folder of the context root (``memory``, ``history`` …), ``~`` expanded."""
+        return Path(self.context_root).expanduser() / name
+
 
 @dataclass(frozen=True)
 class EvaluationConfig:

@@ -42,7 +42,7 @@ class MemoryExportService(Service):
         """``$AFS_MEMORY_ROOT``, else ``<project.context_root>/memory``."""
         if os.environ.get(MEMORY_ROOT_ENV):
             return Path(os.environ[MEMORY_ROOT_ENV]).expanduser()
-        return Path(self.config.project.context_root).expanduser() / "memory"
+        return self.config.project.context_folder("memory")
 
     def output(self) -> Path:
         """``services.memory_export_output`` ($AFS_MEMORY_EXPORT_OUTPUT)."""
