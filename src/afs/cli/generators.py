@@ -81,18 +81,19 @@ def run_command(name: str, output: Path, params: tuple[str, ...], limit: int | N
     from tqdm import tqdm
 
     from afs.context.plugins import load_configured_plugins
+    from afs.context.records import redact_samples, redacted_skipped
     from afs.generators.registry import create_generator
     from afs.samples.jsonl import write_samples
 
     load_configured_plugins()
     generator = create_generator(name, **_parse_params(params))
-    samples = generator.generate()
+    samples = redact_samples(generator.generate())  # as in data_generation: no secret written
     if limit is not None:
         samples = islice(samples, limit)
     with tqdm(samples, desc=name, unit=" samples", disable=not show_progress(),
               leave=False) as progress:
         written = write_samples(progress, output)
-    skipped = generator.skipped
+    skipped = redacted_skipped(generator.skipped)
     click.echo(f"{name}: {written} samples -> {output}"
                + (f" ({len(skipped)} skipped)" if skipped else ""))
     for item in skipped[:_SHOWN_SKIPS]:

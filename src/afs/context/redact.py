@@ -126,6 +126,12 @@ def _rules() -> tuple[Rule, ...]:
 
 RULES = _rules()
 KINDS = (*dict.fromkeys(rule.kind for rule in RULES), "secret_field")
+_RULES_OF: dict[str, list[int]] = {}  # keyword -> the rules (by index) it lets run
+for _index, _rule in enumerate(RULES):
+    for _word in _rule.keywords:
+        _RULES_OF.setdefault(_word, []).append(_index)
+_KEYWORDS = tuple(_RULES_OF)
+_ALWAYS = tuple(index for index, rule in enumerate(RULES) if not rule.keywords)
 _NAME_WORD = re.compile("|".join(NAME_WORDS))
 
 
@@ -179,10 +185,13 @@ def redact_text(text: str, counts: Counter | None = None) -> tuple[str, Counter]
     Pass ``counts`` to add to an existing tally (it is also returned)."""
     counts = Counter() if counts is None else counts
     lowered = text.lower()
+    # the rules that can match: those without keywords and those whose keyword is here
+    applicable = set(_ALWAYS)
+    for word in _KEYWORDS:
+        if word in lowered:
+            applicable.update(_RULES_OF[word])
     lines_of: tuple[str, list[tuple[int, int]]] | None = None  # the text and its secret lines
-    for rule in RULES:
-        if rule.keywords and not any(word in lowered for word in rule.keywords):
-            continue
+    for rule in map(RULES.__getitem__, sorted(applicable)):
         if not rule.line_local:
             text = _apply(rule, text, counts, [(0, len(text))])
             continue
