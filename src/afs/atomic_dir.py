@@ -8,6 +8,12 @@ Light on purpose (stdlib only): everything that writes imports it.
 Names of temporaries: ``.<name>.tmp-<pid>-<random>`` beside ``<name>`` (the pid tells a later
 run whether the writer is gone), ``.<name>.old-<pid>-<random>`` for an old folder being set
 aside where the filesystem cannot swap two folders in one step.
+
+Outputs in different folders (a kept file and its rejects file) are committed as one unit by
+:func:`atomic_outputs`: a commit journal ``.<name>.afs-commit`` beside each target lists the
+set's temp -> target renames, and the journal written last is the commit point. Every writer
+and every reader first calls :func:`complete_pending_commit`, which finishes a committed set
+(or drops one whose writer died before its commit point), so nobody sees a mix.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import json
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -29,6 +37,7 @@ from typing import IO
 TEMP_TAG = "tmp"
 OLD_TAG = "old"
 KILL_POINT_ENV = "AFS_KILL_AT"
+JOURNAL_TAG = "afs-commit"
 
 
 def current_umask() -> int:
@@ -90,8 +99,10 @@ def _remove(path: Path) -> None:
 def remove_stale_temporaries(target: str | Path) -> None:
     """Clean up after a writer of ``target`` that was killed: remove its temporaries, and put
     back an old folder it had set aside when ``target`` itself is missing. Temporaries of a
-    writer that is still running are left alone."""
+    writer that is still running are left alone. A committed set of outputs the killed
+    writer was renaming into place is finished first (its temporaries are the new files)."""
     target = Path(target)
+    complete_pending_commit(target)
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
@@ -315,3 +326,118 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
         Path(temp).unlink(missing_ok=True)
         raise
     kill_point(f"wrote:{path.name}")
+
+
+# ------------------------------------------------------------------ sets of outputs
+def commit_journal(target: str | Path) -> Path:
+    """The commit journal beside ``target`` while a set of outputs it belongs to is renamed
+    into place."""
+    target = Path(target)
+    return target.with_name(f".{target.name}.{JOURNAL_TAG}")
+
+
+@contextmanager
+def atomic_outputs(paths: Iterable[str | Path]) -> Iterator[dict]:
+    """Write several files, in any folders (a kept file and its rejects file), as one unit.
+    Yields ``{path as given: temp path to write}``. When the block ends without an error the
+    files written replace their targets all at once, and a target whose temp path was never
+    written is removed (a rejects file of an earlier run does not belong to a set without
+    rejects); on an error nothing changes. A kill leaves the old set or the new one."""
+    given = list(paths)
+    targets = [Path(path).expanduser().absolute() for path in given]
+    if len(set(targets)) != len(targets):
+        raise ValueError(f"a set of outputs names a file twice: {', '.join(map(str, targets))}")
+    for target in targets:
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
+    folders = [Path(tempfile.mkdtemp(prefix=temp_prefix(t), dir=t.parent)) for t in targets]
+    staged = {target: folder / target.name for target, folder in zip(targets, folders)}
+    try:
+        yield dict(zip(given, staged.values()))
+    except BaseException:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    commit_outputs(staged)
+    for folder in folders:  # empty now; kept on a failed commit, whose journals name them
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def commit_outputs(staged: dict[Path, Path]) -> None:
+    """Publish ``{target: written temp}`` as one unit: flush the temps, write a journal beside
+    every target (the last one written is the commit point), rename, drop the journals."""
+    members = []
+    for target, temp in staged.items():
+        written = temp.exists() or temp.is_symlink()
+        if written:
+            give_default_mode(temp)
+            _fsync(temp)
+            _fsync(temp.parent, directory=True)
+        members.append({"target": str(target), "temp": str(temp) if written else None})
+    kill_point("outputs:staged")
+    journals = [commit_journal(target) for target in staged]
+    record = {"id": secrets.token_hex(8), "pid": os.getpid(), "mark": str(journals[-1]),
+              "members": members}
+    for target, journal in zip(staged, journals):
+        _write_journal(target, journal, record)
+        kill_point(f"outputs:journal:{target.name}")
+    roll_forward(record)
+
+
+def _write_journal(target: Path, journal: Path, record: dict) -> None:
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".journal", dir=target.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(json.dumps(record).encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, journal)
+    _fsync(journal.parent, directory=True)
+
+
+def roll_forward(record: dict) -> None:
+    """Finish a committed set: move the temps that are still there into place (an earlier try
+    may have moved some), remove the targets left unwritten, then drop the journals, the
+    commit point first (a journal whose commit point is gone changes no file)."""
+    targets = [Path(member["target"]) for member in record["members"]]
+    for target, member in zip(targets, record["members"]):
+        if member["temp"] is None:
+            target.unlink(missing_ok=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(member["temp"], target)
+        kill_point(f"outputs:renamed:{target.name}")
+    for folder in {target.parent for target in targets}:
+        _fsync(folder, directory=True)
+    Path(record["mark"]).unlink(missing_ok=True)
+    for target in targets:
+        commit_journal(target).unlink(missing_ok=True)
+
+
+def _read_journal(journal: Path) -> dict | None:
+    try:
+        text = journal.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise OSError(errno.EIO, "unreadable commit journal (not written by afs?)",
+                      str(journal)) from None
+
+
+def complete_pending_commit(path: str | Path) -> None:
+    """Before ``path`` is read or written: if a set of outputs it belongs to was committed but
+    not all renamed into place (its writer was killed), finish it, so that ``path`` and its
+    partners are all new; a journal of a set never committed whose writer is gone is dropped
+    (its files are still the old ones). One failed open when there is no journal."""
+    journal = commit_journal(Path(path).expanduser())
+    record = _read_journal(journal)
+    if record is None:
+        return
+    mark = _read_journal(Path(record["mark"]))
+    if mark is not None and mark.get("id") == record["id"]:
+        roll_forward(record)
+    elif not process_alive(int(record["pid"])):
+        journal.unlink(missing_ok=True)

@@ -88,8 +88,8 @@ def rehearsal_build(input_path: Path, version: str | None, output_path: Path, to
         max_per_domain=max_per_domain, seed=seed))
     buffer.load_from_jsonl(input_path, version=version, progress=show_progress())
     buffer.select_top_samples()
-    buffer.save(output_path, progress=show_progress())
-    written_rejects = buffer.save_rejects(rejects_path_for(output_path, rejects_path))
+    written_rejects = buffer.save_with_rejects(
+        output_path, rejects_path_for(output_path, rejects_path), progress=show_progress())
     stats = buffer.stats()
     versions = ", ".join(stats["loaded_by_version"])
     echo_summary(f"{stats['loaded']} samples ({versions}) -> {stats['selected']} kept -> "
@@ -117,16 +117,16 @@ def rehearsal_mix(buffer_path: Path, new_data_path: Path, rehearsal_ratio: float
     Buffer samples already in the new data are skipped, never doubled; buffer samples not
     needed go to the rejects file as rehearsal_surplus.
     """
-    from afs.samples import read_jsonl_frame, write_jsonl_frame
+    from afs.samples import read_jsonl_frame
+    from afs.samples.jsonl import write_kept_and_rejects
     from afs.training.rehearsal import mix_rehearsal
 
     buffer, _ = read_jsonl_frame(buffer_path, progress=show_progress())
     new, _ = read_jsonl_frame(new_data_path, progress=show_progress())
     mixed, rejects = mix_rehearsal(buffer, new, rehearsal_ratio, shuffle=shuffle, seed=seed)
-    write_jsonl_frame(mixed, output_path, progress=show_progress())
-    written_rejects = None
-    if len(rejects):
-        written_rejects = write_jsonl_frame(rejects, rejects_path_for(output_path, rejects_path))
+    written_rejects = write_kept_and_rejects(mixed, output_path, rejects,
+                                             rejects_path_for(output_path, rejects_path),
+                                             progress=show_progress())
     echo_summary(f"{len(new)} new + {len(mixed) - len(new)} rehearsal = {len(mixed)} samples -> "
                  f"{output_path}"
                  + rejects_note(reason_counts(rejects.get("reject_reason", ())), written_rejects))
@@ -164,18 +164,19 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     Samples are drawn without repeats (unless --allow-oversample); each one left out goes to
     the rejects file with its reason (low_quality, no_weight:<group>, rebalance_cap:<group>).
     """
-    from afs.samples import write_jsonl_frame
+    from afs.samples.jsonl import write_kept_and_rejects
     from afs.training.rebalance import rebalance_datasets
 
-    rejects = rejects_path_for(output_path, rejects_path)
     result = rebalance_datasets(
         input_path, parse_weights(weights), min_quality_score=min_quality_score,
         shuffle=not no_shuffle, seed=seed, group_by=group_by, total=total,
-        allow_oversample=allow_oversample, rejects_path=rejects, progress=show_progress())
-    write_jsonl_frame(result.frame, output_path, progress=show_progress())
+        allow_oversample=allow_oversample, progress=show_progress())
+    written_rejects = write_kept_and_rejects(result.frame, output_path, result.rejects,
+                                             rejects_path_for(output_path, rejects_path),
+                                             progress=show_progress())
     counts = reason_counts(result.rejects.get("reject_reason", ()))
     echo_summary(f"{len(input_path)} inputs -> {len(result)} samples -> {output_path}"
-                 + rejects_note(counts, rejects if counts else None))
+                 + rejects_note(counts, written_rejects))
 
 
 @training.command("dedup")

@@ -27,7 +27,12 @@ from kedro_datasets.pandas import ParquetDataset as _ParquetDataset
 from kedro_datasets.partitions import PartitionedDataset as _PartitionedDataset
 from kedro_datasets.text import TextDataset as _TextDataset
 
-from afs.atomic_dir import atomic_directory, atomic_path, stage_set_member
+from afs.atomic_dir import (
+    atomic_directory,
+    atomic_path,
+    complete_pending_commit,
+    stage_set_member,
+)
 
 LOCAL_PROTOCOLS = ("file", "local")
 
@@ -48,6 +53,12 @@ class AtomicFileSave:
     through :func:`save_atomically`. ``file_set`` is taken by the subclass's ``__init__``."""
 
     _file_set: Sequence[str] | None = None
+
+    def load(self) -> Any:
+        if getattr(self, "_protocol", "file") in LOCAL_PROTOCOLS and \
+                getattr(self, "_version", None) is None:
+            complete_pending_commit(str(self._filepath))  # a killed writer's committed set
+        return super().load()  # type: ignore[misc]
 
     def save(self, data: Any) -> None:
         if getattr(self, "_protocol", "file") not in LOCAL_PROTOCOLS or \

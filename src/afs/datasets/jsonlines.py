@@ -7,6 +7,7 @@ from typing import Any
 
 from kedro.io import AbstractDataset
 
+from afs.atomic_dir import complete_pending_commit
 from afs.datasets.atomic import save_atomically
 from afs.datasets.file_path import not_written_yet
 from afs.jsonl_input import iter_json_lines
@@ -31,6 +32,7 @@ class JSONLinesDataset(AbstractDataset[list[dict[str, Any]], list[dict[str, Any]
         self.metadata = metadata
 
     def load(self) -> list[dict[str, Any]]:
+        complete_pending_commit(self._filepath)  # a killed writer's committed set first
         if self._written_by and not self._filepath.is_file():
             raise not_written_yet(self._filepath, self._written_by)
         return [record for _, record in iter_json_lines(self._filepath, **self._load_args)]

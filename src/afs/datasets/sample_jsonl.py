@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset
 
+from afs.atomic_dir import complete_pending_commit
 from afs.datasets.atomic import save_atomically
 from afs.datasets.file_path import not_written_yet
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
@@ -57,6 +58,7 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def load(self) -> pd.DataFrame:
         """The file's samples as a frame; what the reader saw (and skipped) is logged."""
+        complete_pending_commit(self._filepath)  # a killed writer's committed set first
         if self._written_by and not self._filepath.is_file():
             raise not_written_yet(self._filepath, self._written_by)
         frame, report = read_jsonl_frame(self._filepath, **self._load_args)

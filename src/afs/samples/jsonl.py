@@ -20,7 +20,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from afs.atomic_dir import atomic_write
+from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import LineBlock, iter_line_blocks, line_problem
 from afs.samples.frame import (
@@ -94,6 +94,12 @@ def _short_reason(problem: str) -> str:
     return problem.split(":")[0].split(",")[0]
 
 
+def skipped_lines_path(source: str | Path, rejects_path: str | Path | None = None) -> Path:
+    """Where a read with ``on_error="skip"`` puts the lines it skipped: ``rejects_path``, else
+    ``<source without its suffix>.rejects.jsonl``."""
+    return Path(rejects_path) if rejects_path else Path(source).with_suffix(".rejects.jsonl")
+
+
 class _Rejects:
     """Collects skipped lines; writes them (atomically) only if there are any."""
 
@@ -102,7 +108,7 @@ class _Rejects:
             raise ConfigError(f"on_error must be one of {ON_ERROR_CHOICES}, got {on_error!r}")
         self.source = source
         self.skip = on_error == "skip"
-        self.path = Path(rejects_path) if rejects_path else source.with_suffix(".rejects.jsonl")
+        self.path = skipped_lines_path(source, rejects_path)
         self.rows: list[dict[str, Any]] = []
 
     def add(self, line_number: int, problem: str, raw: bytes) -> None:
@@ -303,6 +309,20 @@ def write_jsonl_frames(frames: Iterable[pd.DataFrame], path: str | Path, progres
         for frame in frames:
             write(frame)
     return Path(path).expanduser()
+
+
+def write_kept_and_rejects(kept: pd.DataFrame, path: str | Path, rejects: pd.DataFrame,
+                           rejects_path: str | Path, progress: bool = False) -> Path | None:
+    """Write the rows a step kept to ``path`` and those it dropped to ``rejects_path`` as one
+    unit (:func:`afs.atomic_dir.atomic_outputs`): a kill leaves both files old or both new.
+    Without rejected rows there is no rejects file (an old one is removed: it belongs to
+    another run). Returns the rejects file written, or None."""
+    with atomic_outputs([path, rejects_path]) as staged:
+        kept_temp, rejects_temp = staged.values()
+        write_jsonl_frame(kept, kept_temp, progress=progress)
+        if len(rejects):
+            write_jsonl_frame(rejects, rejects_temp)
+    return Path(rejects_path).expanduser() if len(rejects) else None
 
 
 @contextmanager

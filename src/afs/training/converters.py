@@ -14,8 +14,9 @@ from typing import Any
 import orjson
 import pandas as pd
 
+from afs.atomic_dir import atomic_outputs
 from afs.errors import ConfigError
-from afs.samples.jsonl import LoadReport, atomic_write, read_jsonl_frame
+from afs.samples.jsonl import LoadReport, atomic_write, read_jsonl_frame, skipped_lines_path
 from afs.samples.model import TrainingSample, is_missing
 
 THINKING_MODES = ("inline", "field")
@@ -182,10 +183,19 @@ def convert_jsonl(
     max_record_bytes: int | None = None,
 ) -> ConvertResult:
     """Read samples from ``input_path`` and write them to ``output_path`` in format ``fmt``
-    (an input without records is an error unless ``allow_empty``)."""
+    (an input without records is an error unless ``allow_empty``). With ``on_error="skip"``
+    the output and the file of skipped lines are committed as one unit (no line skipped: an
+    old file of skipped lines is removed)."""
     converter = get_converter(fmt, thinking, system_prompt)
-    frame, report = read_jsonl_frame(input_path, on_error=on_error, rejects_path=rejects_path,
-                                     progress=progress, allow_empty=allow_empty,
-                                     max_record_bytes=max_record_bytes)
-    written = write_records_jsonl(_iter_converted(frame, converter), Path(output_path).expanduser())
+    output_path = Path(output_path).expanduser()
+    skipped = skipped_lines_path(Path(input_path).expanduser(), rejects_path)
+    outputs = [output_path, skipped] if on_error == "skip" else [output_path]
+    with atomic_outputs(outputs) as staged:
+        frame, report = read_jsonl_frame(input_path, on_error=on_error,
+                                         rejects_path=staged.get(skipped, rejects_path),
+                                         progress=progress, allow_empty=allow_empty,
+                                         max_record_bytes=max_record_bytes)
+        written = write_records_jsonl(_iter_converted(frame, converter), staged[output_path])
+    if report.rejects_path is not None:
+        report.rejects_path = str(skipped)
     return ConvertResult(written, report)

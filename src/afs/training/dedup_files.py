@@ -11,7 +11,8 @@ reasons, the same ``_metadata.dup_cluster`` marks. It never holds the whole set:
    read and ``dedup.cluster_labels`` runs on them;
 3. the driver keeps two integers per row (the labels) and, for rows in a cluster of two or
    more only, the score and sample id that pick each cluster's keeper;
-4. the kept rows and the rejects are streamed out shard by shard, each file atomically.
+4. the kept rows and the rejects are streamed out shard by shard, the two files committed as
+   one unit (a kill leaves both old or both new; no rejects: an old rejects file is removed).
 
 Resume: ``work_folder/manifest.json`` names the inputs (path, size, modification time) and
 the shard size the shards were cut for, so a re-run over unchanged inputs reuses them; the
@@ -38,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from afs.atomic_dir import atomic_write
+from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError
 from afs.executors.config import ExecutorConfig
 from afs.samples.frame import normalize_frame, with_metadata, with_rejects
@@ -125,8 +126,9 @@ def dedup_files(inputs: Sequence[str | Path], output_path: str | Path,
         source = source_shards(paths, work, executor.shard_rows, progress, allow_empty)
         exact, labels, report.labels_reused = shard_labels(source, config, executor, work)
         keepers = find_keepers(source, labels)
-        with jsonl_frame_writer(output_path, progress, source.rows) as write_kept, \
-                jsonl_frame_writer(rejects_path, only_if_rows=True) as write_rejects:
+        with atomic_outputs([output_path, rejects_path]) as staged, \
+                jsonl_frame_writer(staged[output_path], progress, source.rows) as write_kept, \
+                jsonl_frame_writer(staged[rejects_path], only_if_rows=True) as write_rejects:
             for kept, rejects in _decided_shards(source, exact, keepers):
                 write_kept(kept)
                 write_rejects(rejects)

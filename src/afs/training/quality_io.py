@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from afs.atomic_dir import atomic_outputs
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import input_file, iter_json_lines
 from afs.samples.jsonl import atomic_write, record_problem
@@ -156,7 +157,8 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
                  max_record_bytes: int | None = None) -> QualityReport:
     """Split a scored JSONL file: records with ``quality_score >= min_score`` (and, unless
     ``reject_invalid_asm`` is False, valid asm) go to ``output_path``, the others to
-    ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason. Input rules
+    ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason; the two files
+    are committed as one unit (a kill leaves both old or both new). Input rules
     (``allow_empty``, ``max_record_bytes``) as for :func:`score_jsonl`."""
     if not 0.0 <= min_score <= 1.0:
         raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
@@ -166,7 +168,9 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
                                                 + ".rejects.jsonl"))
     read_options = {"allow_empty": allow_empty, "max_record_bytes": max_record_bytes}
     report = QualityReport(str(input_path))
-    with atomic_write(output_path) as kept, atomic_write(rejected_path) as dropped, \
+    with atomic_outputs([output_path, rejected_path]) as staged, \
+            open(staged[output_path], "wb") as kept, \
+            open(staged[rejected_path], "wb") as dropped, \
             _progress(input_path, progress, "filtering") as bar:
         for chunk in _records(input_path, chunk_rows, read_options):
             for _, record in chunk:

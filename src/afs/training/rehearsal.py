@@ -16,7 +16,12 @@ import pandas as pd
 from afs.errors import AfsWarning, ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import METADATA_KEY, concat_frames, with_rejects
-from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
+from afs.samples.jsonl import (
+    as_frame,
+    read_jsonl_frame,
+    write_jsonl_frame,
+    write_kept_and_rejects,
+)
 from afs.training.keys import contains_ids, group_codes, normalize_instruction, normalize_text
 from afs.training.ratios import check_ratio
 from afs.training.rejects import RejectReasons
@@ -280,6 +285,13 @@ class RehearsalBuffer:
 
     def save(self, path: str | Path, progress: bool = False) -> Path:
         return write_jsonl_frame(self._buffer(), Path(path).expanduser(), progress=progress)
+
+    def save_with_rejects(self, path: str | Path, rejects_path: str | Path,
+                          progress: bool = False) -> Path | None:
+        """``save`` and ``save_rejects`` as one unit: a kill leaves both files old or both
+        new (no rejects: an old rejects file is removed). Returns the rejects file or None."""
+        return write_kept_and_rejects(self._buffer(), path, self.rejects, rejects_path,
+                                      progress=progress)
 
     def save_rejects(self, path: str | Path) -> Path | None:
         rejects = self.rejects

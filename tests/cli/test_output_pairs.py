@@ -1,0 +1,155 @@
+"""A kept file and its rejects file, in different folders, are committed as one unit: a real
+`afs` command SIGKILLed at each step of the commit leaves, for every reader, the whole old
+pair or the whole new pair, and the next run leaves no temporary or journal behind."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from afs.samples import read_jsonl_frame, save_jsonl
+
+from .clitools import afs_env, afs_executable, make_samples
+
+KEPT, REJECTS = "out/kept.jsonl", "rejects/dropped.jsonl"
+
+
+def dedup_inputs(folder: Path) -> None:
+    for name, prefix, dups in (("a.jsonl", "a", 10), ("b.jsonl", "b", 5)):
+        samples = make_samples(30, prefix=prefix)
+        save_jsonl(samples + samples[:dups], folder / name)
+
+
+def filter_inputs(folder: Path) -> None:
+    save_jsonl(make_samples(40), folder / "scored.jsonl")
+
+
+def rebalance_inputs(folder: Path) -> None:
+    save_jsonl(make_samples(40, prefix="a"), folder / "a.jsonl")
+    save_jsonl(make_samples(20, prefix="b"), folder / "b.jsonl")
+
+
+# command: (make its inputs, arguments of the old run, arguments of the new run)
+CASES = {
+    "dedup": (dedup_inputs,
+              ["training", "dedup", "--exact-only", "--input", "a.jsonl",
+               "--output", KEPT, "--rejects", REJECTS],
+              ["training", "dedup", "--exact-only", "--input", "b.jsonl",
+               "--output", KEPT, "--rejects", REJECTS]),
+    "filter": (filter_inputs,
+               ["discriminator", "filter", "--input", "scored.jsonl", "--keep-invalid-asm",
+                "--output", KEPT, "--rejected", REJECTS, "--min-score", "0.5"],
+               ["discriminator", "filter", "--input", "scored.jsonl", "--keep-invalid-asm",
+                "--output", KEPT, "--rejected", REJECTS, "--min-score", "0.3"]),
+    "rebalance": (rebalance_inputs,
+                  ["training", "rebalance", "--input", "a.jsonl", "--input", "b.jsonl",
+                   "--weight", "a=1", "--weight", "b=1", "--seed", "1",
+                   "--output", KEPT, "--rejects", REJECTS],
+                  ["training", "rebalance", "--input", "a.jsonl", "--input", "b.jsonl",
+                   "--weight", "a=1", "--weight", "b=1", "--seed", "2",
+                   "--output", KEPT, "--rejects", REJECTS]),
+}
+# where the kill comes -> which pair every reader must see afterwards
+KILL_POINTS = {
+    "outputs:staged": "old",                        # both written, no journal yet
+    "outputs:journal:kept.jsonl": "old",            # a journal, but not the last (commit point)
+    "outputs:renamed:kept.jsonl": "new",            # committed, between the two renames
+    "outputs:renamed:dropped.jsonl": "new",         # both renamed, journals still there
+}
+
+
+def run(folder: Path, args: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(afs_executable()), *args], cwd=folder,
+                          env={**afs_env(folder), **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def pair_bytes(folder: Path) -> tuple[bytes, bytes]:
+    return (folder / KEPT).read_bytes(), (folder / REJECTS).read_bytes()
+
+
+_PAIRS: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+
+
+@pytest.fixture
+def pairs(tmp_path_factory):
+    """The old and the new pair of each command, made once by real runs."""
+
+    def made(command: str) -> dict[str, tuple[bytes, bytes]]:
+        if command not in _PAIRS:
+            folder = tmp_path_factory.mktemp(command)
+            make_inputs, old_args, new_args = CASES[command]
+            make_inputs(folder)
+            found = {}
+            for which, args in (("old", old_args), ("new", new_args)):
+                result = run(folder, args)
+                assert result.returncode == 0, result.stderr
+                found[which] = pair_bytes(folder)
+            assert found["old"][0] != found["new"][0] and found["old"][1] != found["new"][1]
+            _PAIRS[command] = found
+        return _PAIRS[command]
+
+    return made
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for where in ("out", "rejects") for p in (folder / where).iterdir()
+                  if p.name.startswith("."))
+
+
+def read_ids(path: Path) -> list[str]:
+    frame, _ = read_jsonl_frame(path, allow_empty=True)
+    return frame["sample_id"].tolist()
+
+
+@pytest.mark.parametrize("command", CASES)
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_killed_run_leaves_the_old_pair_or_the_new_one(command, point, pairs, tmp_path):
+    expected = pairs(command)[KILL_POINTS[point]]
+    make_inputs, _, new_args = CASES[command]
+    make_inputs(tmp_path)
+    for path, data in zip((KEPT, REJECTS), pairs(command)["old"]):
+        (tmp_path / path).parent.mkdir(exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+
+    killed = run(tmp_path, new_args, AFS_KILL_AT=point)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if point == "outputs:renamed:kept.jsonl":  # on disk a mix, until a reader finishes the set
+        assert pair_bytes(tmp_path) == (pairs(command)["new"][0], pairs(command)["old"][1])
+    # a reader of either file sees the same whole pair: the rejects file is read first here
+    rejected_ids, kept_ids = read_ids(tmp_path / REJECTS), read_ids(tmp_path / KEPT)
+    assert pair_bytes(tmp_path) == expected
+    expected_ids = [read_ids_of(data, tmp_path / "expected.jsonl") for data in expected]
+    assert [kept_ids, rejected_ids] == expected_ids
+
+    again = run(tmp_path, new_args)
+
+    assert again.returncode == 0, again.stderr
+    assert pair_bytes(tmp_path) == pairs(command)["new"]
+    assert leftovers(tmp_path) == []
+
+
+def read_ids_of(data: bytes, scratch: Path) -> list[str]:
+    scratch.write_bytes(data)
+    return read_ids(scratch)
+
+
+def test_a_run_without_rejects_removes_the_old_rejects_file(tmp_path):
+    """The rejects file of an earlier run does not belong beside a new output that rejected
+    nothing: it goes, in the same commit."""
+    rebalance_inputs(tmp_path)
+    assert run(tmp_path, CASES["rebalance"][2]).returncode == 0
+    assert (tmp_path / REJECTS).exists()
+
+    result = run(tmp_path, ["training", "rebalance", "--input", "a.jsonl", "--input", "b.jsonl",
+                            "--weight", "a=2", "--weight", "b=1", "--output", KEPT,
+                            "--rejects", REJECTS])
+
+    assert result.returncode == 0, result.stderr
+    assert len(read_ids(tmp_path / KEPT)) == 60
+    assert not (tmp_path / REJECTS).exists()
+    assert leftovers(tmp_path) == []
