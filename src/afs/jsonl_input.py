@@ -34,6 +34,23 @@ IS_A_FOLDER = "is a folder, not a file"
 NO_SUCH_FILE = "no such file"
 
 
+def invalid_utf8(byte: int) -> str:
+    """The one wording of invalid UTF-8, ``byte`` counted from the start of the file."""
+    return f"invalid UTF-8 at byte {byte}"
+
+
+def decode_utf8(data: bytes, path: str | Path | None = None) -> str:
+    """The text of a whole file's bytes, a leading BOM dropped; invalid UTF-8 is a DataError
+    ``FILE:LINE: invalid UTF-8 at byte N`` (N counted in the file, BOM included)."""
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = bom + exc.start
+        raise DataError(invalid_utf8(byte), path=path, line=data.count(b"\n", 0, byte) + 1) \
+            from None
+
+
 def input_file(path: str | Path) -> Path:
     """``path`` (``~`` expanded) when it names something to read; else a DataError that says
     whether it is missing or a folder."""
@@ -141,7 +158,7 @@ def line_problem(line: bytes, offset: int) -> str:
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"invalid UTF-8 at byte {offset + exc.start}"
+        return invalid_utf8(offset + exc.start)
     try:
         orjson.loads(line)
     except orjson.JSONDecodeError as exc:

@@ -53,7 +53,7 @@ def test_text_is_utf8_with_unix_line_ends(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    (b"LDA #$00 ; caf\xe9\n", "not UTF-8 (byte 0xe9 at offset 14)"),
+    (b"LDA #$00 ; caf\xe9\n", "line 1: invalid UTF-8 at byte 14"),
     (b"\x00\x01\x02binary", "binary file (NUL bytes)"),
     (b"NOP\n" * 100, "too large (400 bytes; limit 100)"),
 ])

@@ -161,7 +161,7 @@ def test_other_jsonl_files_and_unreadable_logs_are_skipped(tmp_path):
     generator = HistoryGenerator(root)
     assert sources(generator) == ["events_20250314.jsonl:1"]
     assert [str(s) for s in generator.skipped] == [
-        "events_20250315.jsonl: not UTF-8 (byte 0xff at offset 8)",
+        "events_20250315.jsonl: line 1: invalid UTF-8 at byte 8",
         "notes.jsonl: not an events_YYYYMMDD.jsonl file"]
 
 

@@ -137,7 +137,7 @@ def test_generation_is_deterministic(memory):
     ("bad.md", "---\ntags: [a\n---\n## Q\nq\n## A\na\n",
      "bad.md:2: front matter is not valid YAML (expected ',' or ']', but got '<stream end>')"),
     ("bad.md", "---\ntags: [a]\n## Q\nq\n", "bad.md:1: front matter has no closing '---'"),
-    ("bad.md", b"## Q\nq\n## A\n\xff\xfe\n", "bad.md: not UTF-8 (byte 0xff at offset 12)"),
+    ("bad.md", b"## Q\nq\n## A\n\xff\xfe\n", "bad.md: line 4: invalid UTF-8 at byte 12"),
 ])
 def test_bad_input_is_skipped_with_file_line_and_reason(tmp_path, name, text, expected):
     root = tmp_path / "memory"

@@ -344,7 +344,7 @@ def test_unusable_files_are_skipped_with_reasons_and_the_rest_still_generates(tm
     unreadable.chmod(0)
     samples, generator = generate(root, max_file_bytes=50_000)
     reasons = {s.path: s.reason for s in generator.skipped}
-    assert reasons["Items/latin1.asm"].startswith("not UTF-8")
+    assert reasons["Items/latin1.asm"].startswith("line 1: invalid UTF-8 at byte ")
     assert reasons["Items/binary.asm"] == "binary file (NUL bytes)"
     assert reasons["Items/huge.asm"].startswith("too large")
     assert reasons["Items/loop"].startswith("symlink loop")

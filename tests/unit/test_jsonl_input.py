@@ -127,3 +127,23 @@ def test_on_error_skip_rejects_bad_utf8_with_its_offset_but_never_an_oversize_re
     path.write_bytes(good + big + b"\n")
     with pytest.raises(DataError, match=f"d.jsonl:2: record is {len(big)} bytes, over the limit"):
         load_jsonl(path, on_error="skip", max_record_bytes=100)
+
+
+def test_whole_file_readers_word_invalid_utf8_alike(tmp_path):
+    """Files read whole (address tables, metadata.json, corpora, generator sources) report
+    invalid UTF-8 as the JSONL readers do: FILE:LINE: invalid UTF-8 at byte N, N counted in
+    the file with its BOM."""
+    from afs.context.layout import load_metadata_file
+    from afs.jsonl_input import decode_utf8
+    from afs.knowledge.loaders import load_entries
+    from afs.tokenizer.training import read_corpus
+
+    data = codecs.BOM_UTF8 + b'{"a": 1,\n "b": "caf\xe9"}\n'
+    assert decode_utf8(codecs.BOM_UTF8 + b"LDA #$00\n") == "LDA #$00\n"
+    for name, read in (("table.json", load_entries), ("metadata.json", load_metadata_file),
+                       ("corpus.asm", lambda path: read_corpus([path]))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(DataError) as error:
+            read(path)
+        assert str(error.value) == f"{path}:2: invalid UTF-8 at byte 22"

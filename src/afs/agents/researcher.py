@@ -23,6 +23,7 @@ from afs.agents.base import AgentResult, write_text_atomic
 from afs.agents.model import FittedAnswer, ModelAgent, ask_within_context
 from afs.context.safe_fs import outside_reason, real_path
 from afs.errors import AfsError, ConfigError, DataError
+from afs.jsonl_input import decode_utf8
 
 DEFAULT_QUESTION = ("What does this file do? Summarize its purpose, key routines/sections, "
                     "and anything surprising.")
@@ -107,9 +108,9 @@ def read_source(path: Path, rel: str, max_chars: int) -> SourceFile | str:
     if b"\0" in data[:8192]:
         return "binary file"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (byte {exc.start})"
+        text = decode_utf8(data)
+    except DataError as error:
+        return f"line {error.line}: {error.problem}"
     return SourceFile(rel, hashlib.sha256(data).hexdigest(), text[:max_chars], len(text))
 
 

@@ -38,13 +38,9 @@ def read_source(source: str) -> str:
     from afs.tokenizer.training import read_corpus
 
     if source == "-":
-        data = sys.stdin.buffer.read()
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            from afs.errors import DataError
+        from afs.jsonl_input import decode_utf8
 
-            raise DataError(f"not UTF-8 text (byte {exc.start})", path="<stdin>") from None
+        return decode_utf8(sys.stdin.buffer.read(), path="<stdin>")
     try:
         is_file = Path(source).expanduser().is_file()
     except OSError:  # e.g. a name too long for a path: it is text

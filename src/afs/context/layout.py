@@ -17,6 +17,7 @@ from typing import Any
 from afs import __version__
 from afs.context.safe_fs import ContextFS
 from afs.errors import ConfigError, DataError
+from afs.jsonl_input import decode_utf8
 
 CONTEXT_DIR_NAME = ".context"
 METADATA_FILE = "metadata.json"
@@ -126,10 +127,9 @@ def load_metadata_file(path: str | Path) -> Any:
     """The parsed JSON of a ``metadata.json`` file; a DataError naming the file and line when
     it is not UTF-8 JSON (an OSError when it cannot be read)."""
     path = Path(path)
+    text = decode_utf8(path.read_bytes(), path)
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8: {exc.reason}", path=path) from None
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"not JSON: {exc.msg}", path=path, line=exc.lineno) from None
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from afs.discriminator.corruptions import KINDS, corrupt, statements
 from afs.errors import DataError
+from afs.jsonl_input import decode_utf8
 
 REAL = "real"
 SPLITS = ("train", "val", "test")
@@ -81,10 +82,7 @@ def read_documents(inputs: Iterable[str | Path]) -> list[Document]:
             documents += _sample_documents(path)
             continue
         for file in _asm_files(path):
-            try:
-                text = file.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataError(f"not UTF-8 text (byte {exc.start})", path=file) from None
+            text = decode_utf8(file.read_bytes(), path=file)
             name = str(file.relative_to(path)) if path.is_dir() else file.name
             documents.append(Document(name, text))
     if not documents:

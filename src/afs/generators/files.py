@@ -11,6 +11,8 @@ from pathlib import Path
 
 # the tree rule and the skip record live with the context reader, in one place
 from afs.context.safe_fs import Skipped, walk_tree
+from afs.errors import DataError
+from afs.jsonl_input import decode_utf8
 
 __all__ = ["DEFAULT_MAX_BYTES", "SkipFile", "Skipped", "read_source", "walk_files"]
 
@@ -50,8 +52,7 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     if b"\0" in data:
         raise SkipFile("binary file (NUL bytes)")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SkipFile(f"not UTF-8 (byte {data[error.start]:#04x} at offset {error.start})") \
-            from None
+        text = decode_utf8(data)
+    except DataError as error:
+        raise SkipFile(f"line {error.line}: {error.problem}") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")

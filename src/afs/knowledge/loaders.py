@@ -16,7 +16,7 @@ from typing import Any
 
 from afs.asm.expressions import BAD_NUMBER, ExpressionError, evaluate
 from afs.errors import DataError
-from afs.jsonl_input import input_file
+from afs.jsonl_input import decode_utf8, input_file
 from afs.knowledge.entries import MAX_ADDRESS, AddressEntry, parse_number
 
 COLUMNS = ("address", "name", "description", "size", "category", "access")
@@ -45,10 +45,7 @@ def load_entries(path: str | Path) -> list[AddressEntry]:
 
 def _read_text(path: Path) -> str:
     path = input_file(path)  # a folder or a missing file, in the words every reader uses
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", path) from exc
+    return decode_utf8(path.read_bytes(), path)
 
 
 # --- asar symbol files ---------------------------------------------------------------------

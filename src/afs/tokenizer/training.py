@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from afs.errors import ConfigError, DataError
+from afs.jsonl_input import decode_utf8
 from afs.tokenizer.pieces import SEED_PIECES, piece_splitter
 
 PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<|pad|>", "<|startoftext|>", "<|endoftext|>", "<|unk|>"
@@ -66,12 +67,7 @@ def read_corpus(files: Iterable[str | Path]) -> list[str]:
     """The text of each file, exactly as stored (CRLF kept); one-line errors for bad files."""
     texts = []
     for file in files:
-        data = Path(file).read_bytes()  # OSError names the file
-        try:
-            texts.append(data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise DataError(f"not UTF-8 text (byte {exc.start})", path=file, line=line) from None
+        texts.append(decode_utf8(Path(file).read_bytes(), path=file))  # OSError names the file
     return texts
 
 
