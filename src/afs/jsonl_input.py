@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from afs.atomic_dir import complete_pending_commit
 from afs.errors import ConfigError, DataError
 
 DEFAULT_MAX_RECORD_BYTES = 16 << 20  # 16 MiB: far above a real sample (a few KB), far below RAM
@@ -53,8 +54,10 @@ def decode_utf8(data: bytes, path: str | Path | None = None) -> str:
 
 def input_file(path: str | Path) -> Path:
     """``path`` (``~`` expanded) when it names something to read; else a DataError that says
-    whether it is missing or a folder."""
+    whether it is missing or a folder. A set of outputs ``path`` belongs to that a killed
+    writer committed but left half renamed is finished first, so no reader sees a mix."""
     path = Path(path).expanduser()
+    complete_pending_commit(path)
     if path.is_dir():
         raise DataError(IS_A_FOLDER, path)
     if not path.exists():
