@@ -29,6 +29,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -272,18 +273,25 @@ def stage_set_member(target: str | Path, members: Iterable[str],
         folder.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(folder)
         staging.mkdir()
-    try:
-        write(staging / target.name)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    kill_point(f"wrote:{target.name}")
+    write_staged(staging, target.name, write)
     if all((staging / name).exists() for name in members):
         try:
             carry_over_entries(folder, staging, frozenset(members))
             install_directory(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_staged(folder: Path, name: str, write: Callable[[Path], None]) -> Path:
+    """``write(folder / name)``, one file of a set being staged; on an error the folder
+    goes."""
+    try:
+        write(folder / name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    kill_point(f"wrote:{name}")
+    return folder / name
 
 
 @contextmanager
@@ -329,6 +337,14 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
 
 
 # ------------------------------------------------------------------ sets of outputs
+def temp_folder_beside(target: Path) -> Path:
+    """A new private folder for this process's temp of ``target``, beside it (what a killed
+    writer of ``target`` left is cleaned up first)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
+
+
 def commit_journal(target: str | Path) -> Path:
     """The commit journal beside ``target`` while a set of outputs it belongs to is renamed
     into place."""
@@ -350,9 +366,7 @@ def atomic_outputs(paths: Iterable[str | Path]) -> Iterator[dict]:
     for target in targets:
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(target)
-    folders = [Path(tempfile.mkdtemp(prefix=temp_prefix(t), dir=t.parent)) for t in targets]
+    folders = [temp_folder_beside(target) for target in targets]
     staged = {target: folder / target.name for target, folder in zip(targets, folders)}
     try:
         yield dict(zip(given, staged.values()))
@@ -363,6 +377,37 @@ def atomic_outputs(paths: Iterable[str | Path]) -> Iterator[dict]:
     commit_outputs(staged)
     for folder in folders:  # empty now; kept on a failed commit, whose journals name them
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# members staged by this process, per set of outputs saved one at a time (Kedro datasets)
+_STAGED_OUTPUTS: dict[tuple[Path, ...], dict[Path, Path]] = {}
+_STAGED_LOCK = threading.Lock()  # a runner may save a node's outputs from several threads
+
+
+def stage_output(target: str | Path, members: Iterable[str | Path],
+                 write: Callable[[Path], None]) -> None:
+    """Write ``target``, one file of a set of outputs in any folders (``members``: their
+    paths, e.g. a Kedro node's outputs saved one at a time), by ``write(temp path)``; once
+    every member is staged, the set is committed as one unit as by :func:`atomic_outputs`.
+    A set never completed is never published (its temporaries are stale once we exit)."""
+    target = Path(target).expanduser().absolute()
+    key = tuple(sorted({Path(m).expanduser().absolute() for m in members}))
+    if target not in key:
+        raise ValueError(f"{target} is not one of its set's files {[str(m) for m in key]}")
+    with _STAGED_LOCK:
+        staged = _STAGED_OUTPUTS.setdefault(key, {})
+        if target in staged:  # an earlier round of this process never finished: start again
+            for temp in staged.values():
+                shutil.rmtree(temp.parent, ignore_errors=True)
+            staged.clear()
+    temp = write_staged(temp_folder_beside(target), target.name, write)
+    with _STAGED_LOCK:
+        staged[target] = temp
+        complete = len(staged) == len(key) and _STAGED_OUTPUTS.pop(key, None) is staged
+    if complete:
+        commit_outputs({member: staged[member] for member in key})
+        for temp in staged.values():
+            shutil.rmtree(temp.parent, ignore_errors=True)
 
 
 def commit_outputs(staged: dict[Path, Path]) -> None:

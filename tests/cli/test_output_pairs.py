@@ -4,17 +4,23 @@ pair or the whole new pair, and the next run leaves no temporary or journal behi
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
 from afs.samples import read_jsonl_frame, save_jsonl
 
 from .clitools import afs_env, afs_executable, make_samples
 
 KEPT, REJECTS = "out/kept.jsonl", "rejects/dropped.jsonl"
+CATALOG = Path(__file__).resolve().parents[2] / "conf" / "base" / "catalog.yml"
 
 
 def dedup_inputs(folder: Path) -> None:
@@ -153,3 +159,52 @@ def test_a_run_without_rejects_removes_the_old_rejects_file(tmp_path):
     assert len(read_ids(tmp_path / KEPT)) == 60
     assert not (tmp_path / REJECTS).exists()
     assert leftovers(tmp_path) == []
+
+
+# A Kedro node's two outputs in two folders (mixed_samples and mix_rejects), each saved by
+# its catalog type with the output_set the catalog gives them.
+SAVE_NODE_OUTPUTS = textwrap.dedent("""
+    import sys
+    import pandas as pd
+    from afs.datasets import ParquetDataset
+    kept, rejects, value = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    for path in (kept, rejects):
+        dataset = ParquetDataset(filepath=path, output_set=[kept, rejects])
+        dataset.save(pd.DataFrame({"value": [value] * 1000}))
+""")
+
+
+def save_node_outputs(kept: Path, rejects: Path, value: int, **env: str):
+    return subprocess.run([sys.executable, "-c", SAVE_NODE_OUTPUTS, str(kept), str(rejects),
+                           str(value)], env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("point", "expected"), [
+    ("wrote:mixed_samples.parquet", 1),         # one output saved, not the other
+    ("outputs:staged", 1),                      # both saved, not committed
+    ("outputs:renamed:mix_rejects.parquet", 2),  # committed, between the two renames
+])
+def test_a_kedro_node_killed_mid_save_leaves_both_outputs_old_or_both_new(point, expected,
+                                                                           tmp_path):
+    from afs.datasets import ParquetDataset
+
+    kept = tmp_path / "03_primary" / "mixed_samples.parquet"
+    rejects = tmp_path / "02_intermediate" / "mix_rejects.parquet"
+    assert save_node_outputs(kept, rejects, 1).returncode == 0
+
+    killed = save_node_outputs(kept, rejects, 2, AFS_KILL_AT=point)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    loaded = [set(ParquetDataset(filepath=str(path)).load()["value"]) for path in (kept, rejects)]
+    assert loaded == [{expected}, {expected}]
+    assert save_node_outputs(kept, rejects, 3).returncode == 0
+    assert {v for path in (kept, rejects) for v in pd.read_parquet(path)["value"]} == {3}
+    assert [p.name for p in tmp_path.rglob(".*")] == []
+
+
+def test_the_catalog_declares_each_nodes_outputs_in_two_folders_as_one_set():
+    catalog = yaml.safe_load(CATALOG.read_text())
+    for kept, rejects in (("mixed_samples", "mix_rejects"), ("filtered_samples", "filter_rejects")):
+        paths = {catalog[kept]["filepath"], catalog[rejects]["filepath"]}
+        assert set(catalog[kept]["output_set"]) == set(catalog[rejects]["output_set"]) == paths

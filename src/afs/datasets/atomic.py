@@ -4,7 +4,9 @@ The kedro-datasets types write straight into their target, so a run killed mid-s
 runs writing one file) leaves a torn file. Here each one writes a temp path beside the target
 and renames it into place; with ``file_set`` (file names in the same folder, e.g. the three
 splits) the entry is one file of a set that appears all at once when its last file is saved
-(:func:`afs.atomic_dir.stage_set_member`). Only local, unversioned paths change; other stores
+(:func:`afs.atomic_dir.stage_set_member`); with ``output_set`` (file paths in any folders, e.g.
+a node's kept table and its rejects) the set is committed by journal
+(:func:`afs.atomic_dir.stage_output`). Only local, unversioned paths change; other stores
 keep their own semantics.
 
 Example catalog entry::
@@ -31,6 +33,7 @@ from afs.atomic_dir import (
     atomic_directory,
     atomic_path,
     complete_pending_commit,
+    stage_output,
     stage_set_member,
 )
 
@@ -38,9 +41,14 @@ LOCAL_PROTOCOLS = ("file", "local")
 
 
 def save_atomically(target: str | Path, write: Callable[[Path], None],
-                    file_set: Sequence[str] | None = None) -> None:
+                    file_set: Sequence[str] | None = None,
+                    output_set: Sequence[str] | None = None) -> None:
     """``write(path)`` the output for ``target`` so that it appears whole or not at all: as
-    one file of ``file_set`` (published with the whole set), or alone."""
+    one file of ``file_set`` (names in its folder) or of ``output_set`` (paths in any
+    folders), published with the whole set, or alone."""
+    if output_set:
+        stage_output(target, output_set, write)
+        return
     if file_set:
         stage_set_member(target, file_set, write)
         return
@@ -53,6 +61,7 @@ class AtomicFileSave:
     through :func:`save_atomically`. ``file_set`` is taken by the subclass's ``__init__``."""
 
     _file_set: Sequence[str] | None = None
+    _output_set: Sequence[str] | None = None
 
     def load(self) -> Any:
         if getattr(self, "_protocol", "file") in LOCAL_PROTOCOLS and \
@@ -74,19 +83,20 @@ class AtomicFileSave:
             finally:
                 self._filepath = target
 
-        save_atomically(Path(str(target)), write, self._file_set)
+        save_atomically(Path(str(target)), write, self._file_set, self._output_set)
         if hasattr(self, "_invalidate_cache"):
             self._invalidate_cache()
 
 
 def _with_file_set(base: type) -> type:
-    """``base`` made atomic, with an optional ``file_set`` argument."""
+    """``base`` made atomic, with optional ``file_set`` and ``output_set`` arguments."""
 
     class Atomic(AtomicFileSave, base):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, file_set: Sequence[str] | None = None,
-                     **kwargs: Any) -> None:
+                     output_set: Sequence[str] | None = None, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._file_set = list(file_set) if file_set else None
+            self._output_set = list(output_set) if output_set else None
 
     Atomic.__name__ = Atomic.__qualname__ = base.__name__
     Atomic.__doc__ = (f"kedro-datasets' ``{base.__module__}.{base.__name__}``, saved "

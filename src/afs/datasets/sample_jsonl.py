@@ -48,10 +48,12 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         metadata: dict[str, Any] | None = None,
         written_by: str | None = None,
         file_set: list[str] | None = None,
+        output_set: list[str] | None = None,
     ) -> None:
         self._filepath = Path(filepath)
         self._written_by = written_by
         self._file_set = file_set  # the files of its folder published together with it
+        self._output_set = output_set  # the files, in any folders, published together with it
         self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
         self.metadata = metadata
@@ -68,7 +70,7 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     def save(self, data: pd.DataFrame) -> None:
         save_atomically(self._filepath,
                         lambda path: write_jsonl_frame(data, path, **self._save_args),
-                        self._file_set)
+                        self._file_set, self._output_set)
 
     def _exists(self) -> bool:
         return self._filepath.is_file()
@@ -79,4 +81,5 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             "load_args": self._load_args,
             "save_args": self._save_args,
             "file_set": self._file_set,
+            "output_set": self._output_set,
         }
