@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from afs.jsonl_input import iter_json_lines
 from afs.samples import read_jsonl_frame, save_jsonl
 
 from .clitools import afs_env, afs_executable, make_samples
@@ -208,3 +209,25 @@ def test_the_catalog_declares_each_nodes_outputs_in_two_folders_as_one_set():
     for kept, rejects in (("mixed_samples", "mix_rejects"), ("filtered_samples", "filter_rejects")):
         paths = {catalog[kept]["filepath"], catalog[rejects]["filepath"]}
         assert set(catalog[kept]["output_set"]) == set(catalog[rejects]["output_set"]) == paths
+
+
+def test_convert_skipping_bad_lines_commits_its_output_and_skipped_lines_as_one_unit(tmp_path):
+    save_jsonl(make_samples(20), tmp_path / "in.jsonl")
+    lines = (tmp_path / "in.jsonl").read_bytes().splitlines(keepends=True)
+    (tmp_path / "old.jsonl").write_bytes(b"".join(lines[:10]) + b"{bad\n")
+    (tmp_path / "new.jsonl").write_bytes(b"".join(lines) + b"{worse\n[\n")
+    args = ["training", "convert", "--format", "alpaca", "--on-error", "skip",
+            "--output", KEPT, "--rejects", REJECTS]
+    assert run(tmp_path, [*args, "--input", "new.jsonl"]).returncode == 0
+    new = pair_bytes(tmp_path)
+    assert run(tmp_path, [*args, "--input", "old.jsonl"]).returncode == 0
+
+    killed = run(tmp_path, [*args, "--input", "new.jsonl"],
+                 AFS_KILL_AT="outputs:renamed:kept.jsonl")
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    skipped = [record["raw"] for _, record in iter_json_lines(tmp_path / REJECTS)]
+    assert skipped == ["{worse", "["]  # the reader finished the new pair
+    assert pair_bytes(tmp_path) == new
+    assert run(tmp_path, [*args, "--input", "old.jsonl"]).returncode == 0
+    assert leftovers(tmp_path) == []
