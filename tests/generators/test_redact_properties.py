@@ -60,8 +60,10 @@ def _assert_nowhere(secret: str, text: str) -> None:
 
 # ------------------------------------------------------------------------------- memory
 
-def _memory_entry(field: str, text: str) -> dict:
-    entry = {"instruction": "What does LDA #$00 do?", "output": "It loads 0 into A.",
+def memory_entry(field: str, text: str, index: int = 0) -> dict:
+    """A memory entry with ``text`` planted in ``field`` (``index`` makes each one distinct)."""
+    entry = {"instruction": f"What does routine Planted_{index} store in $7E0F{index:02X}?",
+             "output": f"It writes the timer to $7E0F{index:02X} with STA.w, once a frame.",
              "tags": ["asm"], "confidence": 0.9}
     if field in ("instruction", "output"):
         entry[field] += f" See {text} there."
@@ -75,7 +77,7 @@ def _memory_entry(field: str, text: str) -> dict:
 
 
 def _write_memory(root: Path, fmt: str, field: str, text: str) -> None:
-    entry = _memory_entry(field, text)
+    entry = memory_entry(field, text)
     stem = text if field == "file_name" else "notes"
     root.mkdir(parents=True)
     if fmt == "jsonl":
