@@ -231,3 +231,35 @@ def test_convert_skipping_bad_lines_commits_its_output_and_skipped_lines_as_one_
     assert pair_bytes(tmp_path) == new
     assert run(tmp_path, [*args, "--input", "old.jsonl"]).returncode == 0
     assert leftovers(tmp_path) == []
+
+
+def memory_folder(folder: Path, answer: str) -> None:
+    """Memory entries with one bad line, so that an export writes samples and rejects."""
+    (folder / "memory").mkdir(parents=True, exist_ok=True)
+    (folder / "memory" / "notes.jsonl").write_text(
+        f'{{"instruction": "What is $2100?", "output": "{answer}"}}\n'
+        f'{{"instruction": "broken {answer}"\n')
+
+
+@pytest.mark.parametrize("point,which", [("outputs:staged", "old"),
+                                         ("outputs:renamed:kept.jsonl", "new")])
+def test_a_killed_memory_export_leaves_the_old_pair_or_the_new_one(point, which, tmp_path):
+    args = ["training", "memory-export", "--memory-root", "memory", "--output", KEPT,
+            "--rejects", REJECTS]
+    found = {}
+    for run_name, answer in (("old", "INIDISP"), ("new", "screen display")):
+        memory_folder(tmp_path, answer)
+        assert run(tmp_path, args).returncode == 0
+        found[run_name] = pair_bytes(tmp_path)
+    assert found["old"][1] != found["new"][1]  # bad lines of other lengths: other errors
+    memory_folder(tmp_path, "INIDISP")
+    assert run(tmp_path, args).returncode == 0
+    memory_folder(tmp_path, "screen display")
+
+    killed = run(tmp_path, args, AFS_KILL_AT=point)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    list(iter_json_lines(tmp_path / REJECTS))  # any afs reader sees (and leaves) a whole pair
+    assert pair_bytes(tmp_path) == found[which]
+    assert run(tmp_path, args).returncode == 0
+    assert pair_bytes(tmp_path) == found["new"] and leftovers(tmp_path) == []

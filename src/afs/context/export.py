@@ -20,6 +20,7 @@ from afs.context.history import HistoryGenerator
 from afs.context.memory import MemoryGenerator
 from afs.context.records import ContextGenerator, redacted_skipped
 from afs.generators.files import Skipped
+from afs.atomic_dir import atomic_outputs
 from afs.samples.jsonl import atomic_write, save_jsonl
 
 SHOWN_REASONS = 3  # skip reasons quoted in the one-line summary
@@ -75,12 +76,19 @@ def export_samples(generator: ContextGenerator, output: str | Path,
     # disable=None: drawn only on a terminal, so logs and pipes stay clean
     samples = list(tqdm(generator.generate(), desc=generator.name, unit=" samples",
                         disable=None if progress else True, leave=False))
-    save_jsonl(samples, output)
     report = ExportReport(output=output, written=len(samples), skipped=list(generator.skipped),
                           left_out=Counter(generator.left_out),
                           redactions=Counter(generator.redactions), limited=generator.limited)
-    if rejects_path is not None and report.skipped:
-        report.rejects_path = write_rejects(report.skipped, rejects_path)
+    if rejects_path is None:
+        save_jsonl(samples, output)
+        return report
+    # the samples and the skipped input as one unit: a kill leaves both old or both new
+    with atomic_outputs([output, rejects_path]) as staged:
+        samples_temp, rejects_temp = staged.values()
+        save_jsonl(samples, samples_temp)
+        if report.skipped:
+            write_rejects(report.skipped, rejects_temp)
+            report.rejects_path = Path(rejects_path).expanduser()
     return report
 
 
