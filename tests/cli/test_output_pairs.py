@@ -204,9 +204,10 @@ def test_a_kedro_node_killed_mid_save_leaves_both_outputs_old_or_both_new(point,
     assert [p.name for p in tmp_path.rglob(".*")] == []
 
 
-def test_the_catalog_declares_each_nodes_outputs_in_two_folders_as_one_set():
+def test_the_catalog_declares_each_nodes_kept_and_rejects_as_one_set():
     catalog = yaml.safe_load(CATALOG.read_text())
-    for kept, rejects in (("mixed_samples", "mix_rejects"), ("filtered_samples", "filter_rejects")):
+    pairs = (("mixed_samples", "mix_rejects"), ("filtered_samples", "quality_rejects"))
+    for kept, rejects in pairs:
         paths = {catalog[kept]["filepath"], catalog[rejects]["filepath"]}
         assert set(catalog[kept]["output_set"]) == set(catalog[rejects]["output_set"]) == paths
 

@@ -69,9 +69,10 @@ def filter_samples(samples: pd.DataFrame, quality: dict[str, Any]) -> Frames:
     return filter_frame_by_domain(samples, quality)
 
 
-def collect_rejects(*step_rejects: pd.DataFrame) -> pd.DataFrame:
-    """Every dropped sample, each with the step and the reason."""
-    return concat_frames(step_rejects)
+def publish_kept_and_rejects(passed: pd.DataFrame, *step_rejects: pd.DataFrame) -> Frames:
+    """The samples that passed every step, and every dropped sample with its step and reason:
+    one node's outputs, so the catalog commits the two files as one unit."""
+    return passed, concat_frames(step_rejects)
 
 
 def report_quality(raw: pd.DataFrame, scored: pd.DataFrame, filtered: pd.DataFrame,

@@ -26,9 +26,10 @@ def create_pipeline(**kwargs) -> Pipeline:
              ["decontaminated_samples", "decontamination_rejects"],
              name="decontaminate_samples_node"),
         Node(nodes.filter_samples, ["decontaminated_samples", PARAMS],
-             ["filtered_samples", "filter_rejects"], name="filter_samples_node"),
-        Node(nodes.collect_rejects, STEP_REJECTS, "quality_rejects",
-             name="collect_quality_rejects_node"),
+             ["passed_samples", "filter_rejects"], name="filter_samples_node"),
+        # the kept file and every reject are published by one node, as one unit (output_set)
+        Node(nodes.publish_kept_and_rejects, ["passed_samples", *STEP_REJECTS],
+             ["filtered_samples", "quality_rejects"], name="publish_kept_and_rejects_node"),
         Node(nodes.report_quality,
              ["raw_samples", "scored_samples", "filtered_samples", *STEP_REJECTS],
              "quality_report", name="report_quality_node"),
