@@ -35,19 +35,28 @@ NOUNS = ("State", "Timer", "Speed", "Tiles", "Palette", "Hitbox", "Reward", "Cou
 CHILD = """
 import json, resource, sys, time, tracemalloc
 from afs.oracle.training_generator import OracleTrainingGenerator
-root, traced = sys.argv[1], sys.argv[2] == "1"
-if traced:
+root, mode = sys.argv[1], sys.argv[2]
+if mode == "traced":
     tracemalloc.start()
 start = time.perf_counter()
 generator = OracleTrainingGenerator(root)
 count = 0
+kept = []
 for sample in generator.generate():
     count += 1
+    if mode == "redact":
+        kept.append(sample)
 seconds = time.perf_counter() - start
-peak_heap = tracemalloc.get_traced_memory()[1] if traced else None
+redact_seconds = None
+if mode == "redact":  # what data_generation adds: every sample through the redaction gate
+    from afs.context.records import redact_samples
+    start = time.perf_counter()
+    redacted = sum(1 for _ in redact_samples(kept))
+    redact_seconds = time.perf_counter() - start
+peak_heap = tracemalloc.get_traced_memory()[1] if mode == "traced" else None
 print(json.dumps({"samples": count, "seconds": seconds, "skipped": len(generator.skipped),
                   "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "peak_heap": peak_heap}))
+                  "peak_heap": peak_heap, "redact_seconds": redact_seconds}))
 """
 
 
@@ -141,8 +150,9 @@ def build_tree(root: Path, files: int, routines: int, seed: int) -> int:
     return lines
 
 
-def run_child(root: Path, traced: bool) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(root), "1" if traced else "0"],
+def run_child(root: Path, mode: str) -> dict:
+    """mode: plain (time, RSS), traced (Python heap) or redact (time of the redaction gate)."""
+    result = subprocess.run([sys.executable, "-c", CHILD, str(root), mode],
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
@@ -157,8 +167,9 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="afs-generation-")
     root = Path(folder) / "tree"
     lines = build_tree(root, args.files, args.routines, args.seed)
-    plain = run_child(root, traced=False)
-    traced = run_child(root, traced=True)
+    plain = run_child(root, "plain")
+    traced = run_child(root, "traced")
+    redact = run_child(root, "redact")
     if args.keep:
         print(f"tree: {root}")
     else:
@@ -166,11 +177,13 @@ def main() -> None:
         shutil.rmtree(folder)
     files = args.files + 8
     print(f"Python {platform.python_version()}, {platform.machine()}\n")
-    print("| files | lines | samples | seconds | lines/s | peak RSS | peak Python heap |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| files | lines | samples | seconds | lines/s | peak RSS | peak Python heap "
+          "| redaction s | redacted samples/s |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| {files:,} | {lines:,} | {plain['samples']:,} | {plain['seconds']:.1f} | "
           f"{lines / plain['seconds']:,.0f} | {plain['max_rss_kb'] / 1024:,.0f} MiB | "
-          f"{traced['peak_heap'] / 2**20:,.1f} MiB |")
+          f"{traced['peak_heap'] / 2**20:,.1f} MiB | {redact['redact_seconds']:.1f} | "
+          f"{redact['samples'] / redact['redact_seconds']:,.0f} |")
 
 
 if __name__ == "__main__":
