@@ -201,3 +201,16 @@ def test_shapes_win_over_contexts():
     redacted, counts = redact_text(text)
     assert counts == {"github_token": 1}
     assert 'Authorization: Bearer [REDACTED:github_token]"' in redacted
+
+
+def test_a_text_seen_again_is_counted_again():
+    """Short texts are redacted from a cache: the second sight of one still counts its
+    secrets, and the tally passed in is added to, never replaced."""
+    text = "db_password=hunter2x9"
+    counts = Counter({"aws_access_key": 1})
+    for _ in range(3):
+        assert redact_text(text, counts)[0] == "db_password=[REDACTED:secret_assignment]"
+    assert counts == Counter({"aws_access_key": 1, "secret_assignment": 3})
+    long_text = text + " " + "x" * 300
+    assert redact_text(long_text)[1] == redact_text(long_text)[1] == Counter(
+        {"secret_assignment": 1})

@@ -22,6 +22,7 @@ rule matches a marker, so redacting twice changes nothing (and counts nothing) t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -179,11 +180,32 @@ def _apply(rule: Rule, text: str, counts: Counter, windows: list[tuple[int, int]
     return "".join(pieces) + text[done:]
 
 
+# Short texts (metadata values, kinds, names) repeat across samples: their results are cached
+# (the keyword scan is most of the cost of a short text). Long texts are rarely seen twice.
+_CACHED_BELOW = 256
+
+
 def redact_text(text: str, counts: Counter | None = None) -> tuple[str, Counter]:
     """``text`` with every secret replaced by its marker, and the replacements by kind.
 
     Pass ``counts`` to add to an existing tally (it is also returned)."""
     counts = Counter() if counts is None else counts
+    if len(text) < _CACHED_BELOW:
+        text, found = _redact_short(text)
+        if found:
+            counts.update(dict(found))
+        return text, counts
+    return _redact(text, counts), counts
+
+
+@functools.lru_cache(maxsize=16384)
+def _redact_short(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    found: Counter = Counter()
+    return _redact(text, found), tuple(found.items())
+
+
+def _redact(text: str, counts: Counter) -> str:
+    """``text`` redacted by every rule that can match it; replacements added to ``counts``."""
     lowered = text.lower()
     # the rules that can match: those without keywords and those whose keyword is here
     applicable = set(_ALWAYS)
@@ -198,7 +220,7 @@ def redact_text(text: str, counts: Counter | None = None) -> tuple[str, Counter]
         if lines_of is None or lines_of[0] is not text:  # computed again only after a change
             lines_of = (text, _keyword_lines(text))
         text = _apply(rule, text, counts, lines_of[1])
-    return text, counts
+    return text
 
 
 def redacted(text: str) -> str:
