@@ -25,7 +25,7 @@ install_llama_cpp() {
   key=$(printf '%s %s' "$LLAMA_CPP_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-16)
   wheels="${XDG_CACHE_HOME:-$HOME/.cache}/afs/wheels/llama-cpp-python-$key"
   if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-    echo "setup: building llama-cpp-python $LLAMA_CPP_VERSION once (5-10 minutes on 2 cores; cached in $wheels)"
+    echo "setup: building llama-cpp-python $LLAMA_CPP_VERSION once (3-10 minutes on 2 cores; cached in $wheels)"
     mkdir -p "$wheels.partial"
     CMAKE_ARGS="$LLAMA_CMAKE_ARGS" .venv/bin/python -m pip --disable-pip-version-check -q wheel \
       --no-deps --no-cache-dir --no-binary llama-cpp-python -w "$wheels.partial" \
