@@ -3,15 +3,20 @@
 - One run at a time per project: a run holds ``data/.kedro_run.lock`` (``fcntl.flock``, freed
   by the kernel when the process ends, however it ends). A second run stops at once with one
   line naming the holder's pid and command, before anything is read, written or tracked.
-- SIGTERM and SIGINT end the active MLflow run(s) as KILLED, then unwind the run (``finally``
-  blocks remove temporaries and stop servers): no MLflow run stays RUNNING, none is marked
-  FINISHED by MLflow's own exit handler.
+- SIGTERM and SIGINT unwind the run (``finally`` blocks remove temporaries and stop servers),
+  then the active MLflow run(s) end as KILLED: no MLflow run stays RUNNING, none is marked
+  FINISHED by MLflow's own exit handler. The handler itself writes nothing: the signal may land
+  inside a store transaction, and a write from the handler would wait on that transaction's
+  lock ("database is locked") and fail. The runs end once the stack has unwound, from an
+  ``atexit`` function that runs before MLflow's, or, in a notebook that lives on, when the
+  next run starts.
 
 Light on purpose: ``settings.py`` imports this for every Kedro command.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -87,6 +92,8 @@ class RunGuardHooks:
     def __init__(self) -> None:
         self._lock: RunLock | None = None
         self._previous_handlers: dict[int, Any] = {}
+        self._stopped_by: int | None = None
+        self._exit_handler_registered = False
 
     @hook_impl(tryfirst=True)  # before kedro-mlflow starts a run that a refusal would orphan
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
@@ -98,6 +105,8 @@ class RunGuardHooks:
             from afs.cli.group import UserError
 
             raise UserError(str(error)) from None  # one `error:` line, exit 1
+        self._end_runs_left_by_a_stop()
+        self._register_exit_handler()
         self._install_signal_handlers()
 
     @hook_impl(trylast=True)  # after kedro-mlflow has closed its run
@@ -126,10 +135,23 @@ class RunGuardHooks:
                 signal.signal(signum, handler)
         self._previous_handlers.clear()
 
+    def _register_exit_handler(self) -> None:
+        if self._exit_handler_registered:
+            return
+        import mlflow  # noqa: F401  (first, so MLflow's own atexit end_run runs after ours)
+
+        atexit.register(self._end_runs_left_by_a_stop)
+        self._exit_handler_registered = True
+
+    def _end_runs_left_by_a_stop(self) -> None:
+        if self._stopped_by is not None:
+            end_active_mlflow_runs("KILLED")
+            self._stopped_by = None
+
     def _on_stop_signal(self, signum: int, frame: Any) -> None:
         name = signal.Signals(signum).name
-        log.warning("%s received: ending the MLflow run as KILLED and stopping", name)
-        end_active_mlflow_runs("KILLED")
+        log.warning("%s received: stopping; the MLflow run ends as KILLED", name)
+        self._stopped_by = signum
         self._finish()
         if signum == signal.SIGINT:
             raise KeyboardInterrupt

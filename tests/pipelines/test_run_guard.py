@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .test_kedro_project import copy_project, kedro, project_env
 
 HOLD_LOCK = """
@@ -56,17 +58,39 @@ def test_a_second_run_stops_with_one_line_naming_the_first(tmp_path):
         first.wait()
 
 
-def test_sigterm_ends_the_mlflow_run_as_killed(tmp_path):
+# `kedro run --pipelines=data_generation` with its second node held open, so the signal can be
+# sent while a node runs (the whole pipeline takes well under a second: a signal sent after a
+# fixed delay could arrive after the run had FINISHED).
+HELD_RUN = """
+import sys, time
+from pathlib import Path
+import afs.pipelines.data_generation.nodes as nodes
+combine = nodes.combine_generated
+def held_combine(*args, **kwargs):
+    Path("in_node").touch()
+    time.sleep(120)
+    return combine(*args, **kwargs)
+nodes.combine_generated = held_combine
+from kedro.framework.cli import main
+sys.argv = ["kedro", "run", "--pipelines=data_generation"]
+main()
+"""
+
+
+# The signal lands right after MLflow created the run (kedro-mlflow is still writing params, so
+# a store write from the handler would meet "database is locked") or inside a node.
+@pytest.mark.parametrize("moment", ["run_created", "in_node"])
+def test_sigterm_ends_the_mlflow_run_as_killed(tmp_path, moment):
     project = copy_project(tmp_path / "project")
-    run = subprocess.Popen(kedro("run", "--pipelines=data_generation"), cwd=project,
-                           env=project_env(), stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen([sys.executable, "-c", HELD_RUN], cwd=project, env=project_env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
-        while run_statuses(project) != ["RUNNING"]:
+        while not (run_statuses(project) == ["RUNNING"] if moment == "run_created"
+                   else (project / "in_node").exists()):
             assert run.poll() is None, f"the run ended before the signal:\n{run.stderr.read()}"
-            assert time.monotonic() < deadline, "no MLflow run started within 120 s"
-            time.sleep(0.05)
+            assert time.monotonic() < deadline, f"no {moment} within 120 s"
+            time.sleep(0.01)
 
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=60)
@@ -74,10 +98,38 @@ def test_sigterm_ends_the_mlflow_run_as_killed(tmp_path):
         if run.poll() is None:
             run.kill()
 
-    assert run.returncode != 0
-    assert run_statuses(project) == ["KILLED"]
+    stderr = run.stderr.read()
+    assert run.returncode != 0, stderr[-3000:]
+    assert run_statuses(project) == ["KILLED"], stderr[-3000:]
     # the lock went with the run: the next one may start
     from afs.hooks import LOCK_NAME, RunLock
     lock = RunLock(project / "data" / LOCK_NAME)
     lock.acquire("test")
     lock.release()
+
+
+def test_a_run_stopped_in_a_notebook_is_ended_as_killed_when_the_next_run_starts(tmp_path):
+    """In a process that lives on after the interrupt (a notebook), the stopped run ends as
+    KILLED at the next run's start, not left active to clash with it."""
+    import mlflow
+
+    from afs.hooks import RunGuardHooks
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    hooks = RunGuardHooks()
+    params = {"project_path": str(tmp_path)}
+    hooks.before_pipeline_run(params)
+    run_id = mlflow.start_run().info.run_id
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            hooks._on_stop_signal(signal.SIGINT, None)
+        assert mlflow.get_run(run_id).info.status == "RUNNING"  # the handler wrote nothing
+
+        hooks.before_pipeline_run(params)
+        hooks.after_pipeline_run()
+        assert mlflow.active_run() is None
+        assert mlflow.get_run(run_id).info.status == "KILLED"
+    finally:
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        mlflow.set_tracking_uri("")
