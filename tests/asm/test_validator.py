@@ -279,7 +279,7 @@ def test_any_text_gives_a_verdict_not_a_crash(text):
     ("!x = $10\nFoo = $7E0010\n%Mac(1)\norg $008000", True),
 ])
 def test_prose_that_starts_with_a_mnemonic_is_not_code(text, is_code):
-    from afs.asm.validator import looks_like_code
+    from afs.asm.blocks import looks_like_code
 
     assert looks_like_code(text) is is_code
     assert validate_sample(text).lines == (0 if not is_code else len(text.splitlines()))
@@ -297,7 +297,7 @@ def test_validating_shared_statements_is_validating_the_text(text):
 @given(st.lists(st.sampled_from(["LDA $10", "RTS", "prose here", "", "  ", "; note",
                                  "Main:", "it is not", "!x = 1"]), max_size=12))
 def test_looks_like_code_is_the_share_of_code_lines(lines):
-    from afs.asm.validator import _reads_as_code, looks_like_code
+    from afs.asm.blocks import _reads_as_code, looks_like_code
 
     text = "\n".join(lines)
     kept = [line for line in text.splitlines() if line.strip()]

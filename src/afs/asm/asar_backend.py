@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from afs.asm.diagnostics import (ASAR_FAILED, UNRESOLVED, ValidationIssue, ValidationResult,
+                                 line_count)
 from afs.errors import AfsError
 from afs.processes import die_with_parent
 
@@ -39,10 +41,8 @@ def find_asar(asar_path: str | None = None) -> str:
     return candidate
 
 
-def parse_asar_output(output: str):
+def parse_asar_output(output: str) -> tuple[list[ValidationIssue], list[ValidationIssue]]:
     """ValidationIssues (errors, warnings) from asar's messages on the patch file."""
-    from afs.asm.validator import UNRESOLVED, ValidationIssue
-
     errors, warnings = [], []
     for raw in output.splitlines():
         match = _MESSAGE.match(raw.strip())
@@ -60,9 +60,8 @@ def parse_asar_output(output: str):
 
 
 def validate_with_asar(text: str, asar_path: str | None = None,
-                       include_dirs: list[str] | None = None, timeout: float = 60.0):
-    from afs.asm.validator import ValidationResult
-
+                       include_dirs: list[str] | None = None,
+                       timeout: float = 60.0) -> ValidationResult:
     binary = find_asar(asar_path)
     with tempfile.TemporaryDirectory(prefix="afs-asar-") as scratch:
         patch = Path(scratch) / "patch.asm"
@@ -73,8 +72,6 @@ def validate_with_asar(text: str, asar_path: str | None = None,
                                    cwd=scratch, errors="replace", preexec_fn=die_with_parent())
     errors, warnings = parse_asar_output(completed.stdout + "\n" + completed.stderr)
     if completed.returncode != 0 and not errors and not warnings:
-        from afs.asm.validator import ValidationIssue
-        errors = [ValidationIssue(1, 1, "asar_failed",
+        errors = [ValidationIssue(1, 1, ASAR_FAILED,
                                   (completed.stderr or completed.stdout).strip()[:200])]
-    lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
-    return ValidationResult(not errors, errors, warnings, lines)
+    return ValidationResult(not errors, errors, warnings, line_count(text))

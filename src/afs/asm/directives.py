@@ -1,36 +1,67 @@
 """asar's commands (`org`, `db`, `struct`, `incsrc`, …): what arguments each takes and what it
 does to the program counter. One table, ``DIRECTIVES``: name -> handler(context, statement,
-argument text)."""
+argument text). The handlers reach the validator only through ``DirectiveHost``."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from afs.asm.diagnostics import (ASAR_WARNING, BAD_BLOCK, BAD_DIRECTIVE, BAD_MACRO, BANK_CROSSED,
+                                 USER_ERROR, Reporter)
+from afs.asm.expressions import Value
 from afs.asm.source import Statement, split_arguments
 
-if TYPE_CHECKING:
-    from afs.asm.validator import _Validator
-
-BAD_DIRECTIVE = "bad_directive"
-BAD_BLOCK = "unbalanced_block"
-USER_ERROR = "error_command"
 _DATA_WIDTHS = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
 _NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+class DirectiveHost(Reporter, Protocol):
+    """What asar's commands need of the validator: its program counter, settings, labels and
+    defines, and its reading of expressions, conditions and statements."""
+
+    pc: int | None  # None where the position is not known here
+    math_pri: bool  # `math pri on`: conventional operator precedence
+    labels: dict[str, int | None]
+    defines: dict[str, str]
+
+    def expression(self, statement: Statement, text: str, offset: int = 0) -> Value | None:
+        """``text`` evaluated, its names noted for the end-of-text check; None (after an
+        error) when it is malformed."""
+
+    def resolve(self, value: Value) -> int | None:
+        """``value`` with the labels known so far; None while any is unknown."""
+
+    def lookup(self, name: str) -> int | None: ...
+
+    def condition(self, statement: Statement, text: str,
+                  code_labels: bool = False) -> bool | None: ...
+
+    def advance(self, length: int | None) -> None:
+        """Move the pc on by ``length`` bytes (None: by an unknown amount)."""
+
+    def write(self, statement: Statement, length: int | None) -> None:
+        """Put ``length`` bytes at the pc, checking where they land."""
+
+    def labelled(self, statement: Statement) -> None:
+        """Check ``statement`` as if it stood on its own line."""
+
+    def define_macro(self, statement: Statement) -> None: ...
 
 
 class DirectiveContext:
     """The state asar's commands keep: struct, pc/base/namespace stacks, architecture."""
 
-    def __init__(self, validator: _Validator):
-        self.validator = validator
+    def __init__(self, host: DirectiveHost):
+        self.host = host
         self.struct = ""
         self.struct_line: Statement | None = None
         self.struct_saved_pc: int | None = None
         self.pc_stack: list[tuple[int | None, Statement]] = []
         self.base: tuple[int | None, int | None] | None = None  # (real pc, base address)
         self.base_stack: list[tuple[int | None, int | None] | None] = []
+        self.namespace = ""
         self.namespace_stack: list[str] = []
         self.namespace_stack_lines: list[Statement] = []
         self.arch = "65816"
@@ -42,18 +73,25 @@ class DirectiveContext:
 
     # helpers the handlers share
     def error(self, statement: Statement, message: str, code: str = BAD_DIRECTIVE) -> None:
-        self.validator.error(statement, code, message)
+        self.host.error(statement, code, message)
+
+    def namespaced(self, name: str) -> str:
+        """``name`` as asar stores it inside the current namespace."""
+        return f"{self.namespace}_{name}" if self.namespace else name
+
+    def read(self, statement: Statement, argument: str, what: str) -> Value | None:
+        """A one-expression argument; None (after an error) when it is missing or
+        malformed."""
+        if not argument:
+            self.error(statement, f"{what} needs a value")
+            return None
+        return self.host.expression(statement, argument, len(statement.text) - len(argument))
 
     def value(self, statement: Statement, argument: str, what: str) -> int | None | bool:
         """The value of a one-expression argument; False (after an error) when it is
         missing or malformed, None when it names something unknown here."""
-        if not argument:
-            self.error(statement, f"{what} needs a value")
-            return False
-        value = self.validator.expression(statement, argument, len(statement.text) - len(argument))
-        if value is None:
-            return False
-        return self.validator.resolve(value)
+        expression = self.read(statement, argument, what)
+        return False if expression is None else self.host.resolve(expression)
 
     def finish(self) -> None:
         if self.struct_line is not None:
@@ -61,7 +99,7 @@ class DirectiveContext:
         for _, statement in self.pc_stack:
             self.error(statement, "pushpc has no matching pullpc", BAD_BLOCK)
         for statement, name in self.forward_org:
-            if name in self.validator.labels:
+            if name in self.host.labels:
                 self.error(statement, f"org {name}: org may only name labels defined above it")
         for statement in self.namespace_stack_lines:
             self.error(statement, "pushns has no matching pullns", BAD_BLOCK)
@@ -98,12 +136,12 @@ def _check(context: DirectiveContext, statement: Statement, argument: str) -> No
 def _alignment(context: DirectiveContext, statement: Statement, argument: str) -> bool:
     """Check `align N [offset M]` (N a power of two); False after an error."""
     words = argument.split()
-    value = context.validator.expression(statement, words[1]) if len(words) > 1 else None
-    size = context.validator.resolve(value) if value else None
+    value = context.host.expression(statement, words[1]) if len(words) > 1 else None
+    size = context.host.resolve(value) if value else None
     if len(words) < 2 or (size is not None and (size < 1 or size & (size - 1))):
         context.error(statement, "align takes a power of two: skip align 16")
         return False
-    context.validator.pc = None
+    context.host.pc = None
     return True
 
 
@@ -134,30 +172,30 @@ def _print(context: DirectiveContext, statement: Statement, argument: str) -> No
             context.error(statement, f"{word} prints strings, hex(…), dec(…) or pc, not {what}")
             return
         if item.endswith(")"):  # hex(Label): its argument is an expression
-            context.validator.expression(statement, item)
+            context.host.expression(statement, item)
 
 
 def _org(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    seen = len(context.validator.references)
-    value = context.value(statement, argument, "org")
-    for _, name, _ in context.validator.references[seen:]:
-        if name not in context.validator.labels:
-            context.forward_org.append((statement, name))
-    if value is not None and value is not False and not 0 <= value <= 0xFFFFFF:
+    expression = context.read(statement, argument, "org")
+    if expression is None:
+        return
+    context.forward_org.extend((statement, name) for name in expression.unresolved
+                               if name not in context.host.labels)
+    value = context.host.resolve(expression)
+    if value is not None and not 0 <= value <= 0xFFFFFF:
         context.error(statement, f"org {argument}: an SNES address is $000000-$FFFFFF")
         return
-    if value is not False:
-        context.validator.pc = value
-        context.base = None
+    context.host.pc = value
+    context.base = None
 
 
 def _base(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    validator = context.validator
+    host = context.host
     if argument.lower() == "off":
         if context.base is not None:
             real, start = context.base
-            moved = None if None in (real, start, validator.pc) else validator.pc - start
-            validator.pc = None if moved is None else real + moved
+            moved = None if None in (real, start, host.pc) else host.pc - start
+            host.pc = None if moved is None else real + moved
         context.base = None
         return
     value = context.value(statement, argument, "base")
@@ -165,9 +203,9 @@ def _base(context: DirectiveContext, statement: Statement, argument: str) -> Non
         context.error(statement, f"base {argument}: an SNES address is $000000-$FFFFFF")
         return
     if value is not False:
-        real = context.base[0] if context.base else validator.pc
+        real = context.base[0] if context.base else host.pc
         context.base = (real, value)
-        validator.pc = value
+        host.pc = value
 
 
 def _skip(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -175,11 +213,11 @@ def _skip(context: DirectiveContext, statement: Statement, argument: str) -> Non
         _alignment(context, statement, argument)
         return
     value = context.value(statement, argument, "skip")
-    pc = context.validator.pc
+    pc = context.host.pc
     if value not in (False, None) and pc is not None and (pc & 0xFFFF) + value > 0x10000:
-        context.error(statement, f"skip {argument} crosses a bank border", "bad_address")
+        context.error(statement, f"skip {argument} crosses a bank border", BANK_CROSSED)
     if value is not False:
-        context.validator.advance(value)
+        context.host.advance(value)
 
 
 def _fill(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -188,7 +226,7 @@ def _fill(context: DirectiveContext, statement: Statement, argument: str) -> Non
         return
     value = context.value(statement, argument, "fill")
     if value not in (False, None):
-        context.validator.write(statement, value)
+        context.host.write(statement, value)
 
 
 def _one_value(what: str) -> Handler:
@@ -199,7 +237,7 @@ def _one_value(what: str) -> Handler:
 
 def _warnpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
     value = context.value(statement, argument, "warnpc")
-    pc = context.validator.pc
+    pc = context.host.pc
     if value not in (False, None) and pc is not None and pc > value:
         context.error(statement, f"warnpc failed: the code reaches ${pc:06X}, past ${value:06X}",
                       USER_ERROR)
@@ -209,7 +247,7 @@ def _data(context: DirectiveContext, statement: Statement, argument: str) -> Non
     word = statement.text.split(None, 1)[0].lower()
     if not argument:
         context.error(statement, f"{word} needs at least one value")
-        context.validator.advance(None)
+        context.host.advance(None)
         return
     width, length = _DATA_WIDTHS[word], 0
     offset = len(statement.text) - len(argument)
@@ -228,12 +266,12 @@ def _data(context: DirectiveContext, statement: Statement, argument: str) -> Non
             length += width * (len(item) - 2)
         elif item.strip("+-") == "":  # an anonymous label
             length += width
-        elif context.validator.expression(statement, item, offset) is None:
+        elif context.host.expression(statement, item, offset) is None:
             return
         else:
             length += width
         offset += len(item) + 1
-    context.validator.write(statement, length)
+    context.host.write(statement, length)
 
 
 def _needs_file(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -241,18 +279,18 @@ def _needs_file(context: DirectiveContext, statement: Statement, argument: str) 
     if not argument or argument in ('""',):
         context.error(statement, f"{word} needs a file name")
     if word in ("incsrc", "incbin", "include"):
-        context.validator.pc = None  # the included code's size is not known here
+        context.host.pc = None  # the included code's size is not known here
 
 
 def _pushpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    context.pc_stack.append((context.validator.pc, statement))
+    context.pc_stack.append((context.host.pc, statement))
 
 
 def _pullpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
     if not context.pc_stack:
         context.error(statement, "pullpc without pushpc", BAD_BLOCK)
         return
-    context.validator.pc = context.pc_stack.pop()[0]
+    context.host.pc = context.pc_stack.pop()[0]
 
 
 def _pushbase(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -271,20 +309,20 @@ def _namespace(context: DirectiveContext, statement: Statement, argument: str) -
     if not words:
         context.error(statement, "namespace needs a name, 'off' or 'nested on|off'")
     elif words[0].lower() == "off":  # leaves one level when nested, all of them otherwise
-        current = context.validator.namespace
-        context.validator.namespace = current.rpartition("_")[0] if context.nested else ""
+        current = context.namespace
+        context.namespace = current.rpartition("_")[0] if context.nested else ""
     elif words[0].lower() == "nested":
         context.nested = len(words) > 1 and words[1].lower() == "on"
     elif len(words) != 1 or not _NAME.fullmatch(words[0]) or words[0][0].isdigit():
         context.error(statement, f"{argument!r} is not a valid namespace name")
     else:
-        current = context.validator.namespace
+        current = context.namespace
         nest = context.nested and current
-        context.validator.namespace = f"{current}_{words[0]}" if nest else words[0]
+        context.namespace = f"{current}_{words[0]}" if nest else words[0]
 
 
 def _pushns(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    context.namespace_stack.append(context.validator.namespace)
+    context.namespace_stack.append(context.namespace)
     context.namespace_stack_lines.append(statement)
 
 
@@ -292,7 +330,7 @@ def _pullns(context: DirectiveContext, statement: Statement, argument: str) -> N
     if not context.namespace_stack:
         context.error(statement, "pullns without pushns", BAD_BLOCK)
         return
-    context.validator.namespace = context.namespace_stack.pop()
+    context.namespace = context.namespace_stack.pop()
     context.namespace_stack_lines.pop()
 
 
@@ -309,7 +347,7 @@ def _struct(context: DirectiveContext, statement: Statement, argument: str) -> N
         return
     start: int | None | bool = None
     if len(words) == 3 and words[1].lower() == "extends":
-        start = context.validator.lookup(words[2])
+        start = context.host.lookup(words[2])
     elif len(words) == 2:
         start = context.value(statement, words[1], "struct")
     elif len(words) == 1:
@@ -317,11 +355,11 @@ def _struct(context: DirectiveContext, statement: Statement, argument: str) -> N
     else:
         context.error(statement, "struct takes a name and an address (or 'extends Parent')")
         return
-    name = context.validator.namespaced(words[0])
+    name = context.namespaced(words[0])
     context.struct, context.struct_line = name, statement
-    context.struct_saved_pc = context.validator.pc
-    context.validator.labels[name.lower()] = None if start is False else start
-    context.validator.pc = None if start is False else start
+    context.struct_saved_pc = context.host.pc
+    context.host.labels[name.lower()] = None if start is False else start
+    context.host.pc = None if start is False else start
 
 
 def _endstruct(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -332,15 +370,15 @@ def _endstruct(context: DirectiveContext, statement: Statement, argument: str) -
     if words and (words[0].lower() != "align" or len(words) != 2):
         context.error(statement, "endstruct takes nothing or 'align N'")
     context.struct, context.struct_line = "", None
-    context.validator.pc = context.struct_saved_pc
+    context.host.pc = context.struct_saved_pc
 
 
 def _macro(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    context.validator.define_macro(statement)
+    context.host.define_macro(statement)
 
 
 def _endmacro(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    context.error(statement, "endmacro without macro", "bad_macro")
+    context.error(statement, "endmacro without macro", BAD_MACRO)
 
 
 def _error(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -352,7 +390,7 @@ def _assert(context: DirectiveContext, statement: Statement, argument: str) -> N
     if not condition:
         context.error(statement, "assert needs a condition")
         return
-    if context.validator.condition(statement, condition, code_labels=True) is False:
+    if context.host.condition(statement, condition, code_labels=True) is False:
         context.error(statement, f"assertion failed: {condition}", USER_ERROR)
 
 
@@ -371,34 +409,33 @@ def _math(context: DirectiveContext, statement: Statement, argument: str) -> Non
         context.error(statement, "math takes 'pri on|off' or 'round on|off'")
         return
     if words[0] == "pri":
-        context.validator.math_pri = words[1] == "on"
+        context.host.math_pri = words[1] == "on"
 
 
 def _undef(context: DirectiveContext, statement: Statement, argument: str) -> None:
     name = argument.strip('"')
-    if name not in context.validator.defines:
-        context.validator.report_unresolved(statement, "!" + name.lstrip("!"), "define")
-    context.validator.defines.pop(name, None)
+    if name not in context.host.defines:
+        context.host.report_unresolved(statement, "!" + name.lstrip("!"), "define")
+    context.host.defines.pop(name, None)
 
 
 def _global(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    validator = context.validator
-    namespace, validator.namespace = validator.namespace, ""
-    validator.labelled(Statement(statement.line, statement.column + 7, argument))
-    validator.namespace = namespace
+    namespace, context.namespace = context.namespace, ""
+    context.host.labelled(Statement(statement.line, statement.column + 7, argument))
+    context.namespace = namespace
 
 
 def _unknown_position(context: DirectiveContext, statement: Statement, argument: str) -> None:
     """Commands after which the program counter is not known here (freespace, pad)."""
-    context.validator.pc = None
+    context.host.pc = None
 
 
 def _rep(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    value = context.validator.expression(statement, argument) if argument else None
+    value = context.host.expression(statement, argument) if argument else None
     if value is not None and value.unresolved:
         context.error(statement, "rep takes a number, not a label")
         return
-    context.validator.warn(statement, "asar_warning",
+    context.host.warn(statement, ASAR_WARNING,
                            "the rep command is deprecated (it clashes with REP #$xx)")
 
 

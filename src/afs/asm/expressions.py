@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from afs.asm.diagnostics import BAD_EXPRESSION, BAD_NUMBER, UNBALANCED_PAREN
+
 _NAME = r"[A-Za-z_.?][A-Za-z0-9_.]*(?:\[[^\]]*\](?:\.[A-Za-z0-9_]+)*)?"
 _TOKEN = re.compile(
     r"(?P<hex>\$[0-9A-Fa-f]+)|(?P<float>[0-9]+\.[0-9]+)|(?P<dec>[0-9]+)|(?P<char>'[^']')"
@@ -37,10 +39,6 @@ _OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "<<": op
                ">>": operator.rshift, "&": operator.and_, "|": operator.or_, "^": operator.xor,
                "**": operator.pow}
 _LITERALS = frozenset({"hex", "bin", "dec", "float", "char"})
-
-BAD_NUMBER = "bad_number"
-UNBALANCED_PAREN = "unbalanced_paren"
-BAD_EXPRESSION = "bad_expression"
 
 
 class ExpressionError(ValueError):

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from afs.asm import opcodes as op
+from afs.asm.diagnostics import (BAD_IMMEDIATE, BAD_INDEX, BAD_MODE, BAD_SUFFIX,
+                                 BLOCK_MOVE_OPERANDS, IMMEDIATE_ON_STORE, UNKNOWN_MNEMONIC)
 
 # operand shapes, in the order asar tries them
 NONE, ACC, IMMEDIATE = "none", "accumulator", "immediate"
@@ -42,15 +44,6 @@ _SUFFIX_BYTES = {"b": 1, "w": 2, "l": 3}
 REPEATABLE = frozenset({"ASL", "LSR", "ROL", "ROR", "INC", "DEC", "INX", "DEX", "INY", "DEY",
                         "NOP"})
 _ALU = frozenset({"ORA", "AND", "EOR", "ADC", "STA", "LDA", "CMP", "SBC"})
-
-# error codes
-UNKNOWN_MNEMONIC = "unknown_mnemonic"
-BAD_MODE = "bad_addressing_mode"
-IMMEDIATE_ON_STORE = "immediate_on_store"
-BAD_INDEX = "bad_index"
-BAD_SUFFIX = "bad_size_suffix"
-BAD_IMMEDIATE = "bad_immediate_size"
-BLOCK_MOVE_OPERANDS = "block_move_operands"
 
 
 class OperandError(ValueError):

@@ -13,82 +13,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 from afs.asm import opcodes as op
+from afs.asm.asar_backend import validate_with_asar
+from afs.asm.blocks import code_blocks, looks_like_code
+from afs.asm.diagnostics import (ASAR_WARNING, BAD_BLOCK, BAD_DEFINE, BAD_DIRECTIVE,
+                                 BAD_EXPRESSION, BAD_LABEL, BAD_NUMBER, BANK_CROSSED, BRANCH_RANGE,
+                                 UNKNOWN_COMMAND, UNKNOWN_MNEMONIC, UNRESOLVED, ValidationIssue,
+                                 ValidationResult, line_count)
 from afs.asm.directives import DIRECTIVES, DirectiveContext
 from afs.asm.expressions import ExpressionError, Value, evaluate
+from afs.asm.macros import Macros
 from afs.asm.operands import (REPEATABLE, Encoding, Operand, OperandError, PLAIN, encode,
                               split_mnemonic, split_operand)
 from afs.asm.source import (ANONYMOUS_LABEL, INSTRUCTION, MAIN_LABEL, SUB_LABEL,
                             TEXT_CACHE_SIZE, Statement, compact_commas, split_arguments,
-                            split_statements, strip_comment, without_labels)
+                            split_statements)
 from afs.asm.source import statements as split_source
 
-UNKNOWN_COMMAND = "unknown_command"
-BAD_LABEL = "bad_label"
-BAD_DEFINE = "bad_define"
-BRANCH_RANGE = "branch_out_of_range"
-UNRESOLVED = "unresolved"
-BAD_MACRO = "bad_macro"
-BAD_BLOCK = "unbalanced_block"
-BANK_CROSSED = "bad_address"
+# names other modules import from here (the validator's face): the results, code detection
+__all__ = ["ValidationIssue", "ValidationResult", "code_blocks", "looks_like_code", "validate",
+           "validate_sample"]
 
 _DEFINE_SET = re.compile(r"!\{?([A-Za-z0-9_]+)\}?(\s*)(=|\+=|:=|#=|\?=)(\s*)(.*)$")
 _DEFINE_USE = re.compile(r"!([A-Za-z0-9_]+)|!\{([A-Za-z0-9_]+)\}")
-_MACRO_CALL = re.compile(r"%\s*([A-Za-z0-9_]+)\((.*)\)$")
-_MACRO_DEF = re.compile(r"macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
-_MACRO_PARAM = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
 _ANONYMOUS_REF = re.compile(r"^(\++|-+)$")
 # names in an if condition (not function calls, not defines)
 _CONDITION_NAME = re.compile(r"(?<![!\w.$%'])([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
-_MAX_MACRO_DEPTH = 32
 # (mnemonic word, operand) -> encoding, for operands that name no label: the same in every
 # text, so shared between validate() calls
 _ENCODINGS: dict[tuple[str, str, bool], object] = {}
 _ENCODINGS_LIMIT = 65536
-
-
-class ValidationIssue(NamedTuple):
-    """One problem: 1-based line and column, a stable code and a message saying what is
-    wrong."""
-
-    line: int
-    column: int
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.code} {self.message}"
-
-
-@dataclass
-class ValidationResult:
-    """Verdict on a piece of asar source: ``valid`` is False when there is any error."""
-
-    valid: bool
-    errors: list[ValidationIssue] = field(default_factory=list)
-    warnings: list[ValidationIssue] = field(default_factory=list)
-    lines: int = 0
-
-    def __bool__(self) -> bool:
-        return self.valid
-
-    def to_dict(self) -> dict:
-        return {"valid": self.valid, "lines": self.lines,
-                "errors": [issue._asdict() for issue in self.errors],
-                "warnings": [issue._asdict() for issue in self.warnings]}
-
-
-@dataclass
-class _Macro:
-    name: str
-    params: list[str]
-    variadic: bool
-    body: list[Statement]
-    line: int
 
 
 @dataclass
@@ -119,8 +76,7 @@ class _Validator:
         self.warnings: list[ValidationIssue] = []
         self.defines: dict[str, str] = {}
         self.labels: dict[str, int | None] = {}
-        self.macros: dict[str, _Macro] = {}
-        self.recording: _Macro | None = None
+        self.macros = Macros(self)
         self.frames: list[_Frame] = []
         self.deferred: list[_Deferred] = []
         self.references: list[tuple[Statement, str, tuple[str, list[str]]]] = []
@@ -130,21 +86,18 @@ class _Validator:
         self.unresolved_reported: set[str] = set()
         self.main_label = ""
         self.sub_labels: list[str] = []
-        self.namespace = ""
         self.pc: int | None = 0x008000
         self.context = DirectiveContext(self)
         self.math_pri = math_pri
-        self.macro_depth = 0
-        self.macro_prefix = ""
 
     # -- reporting ---------------------------------------------------------------------------
     def error(self, statement: Statement, code: str, message: str, offset: int = 0) -> None:
         self.errors.append(ValidationIssue(statement.line, statement.column + offset, code,
-                                           self.macro_prefix + message))
+                                           self.macros.prefix + message))
 
     def warn(self, statement: Statement, code: str, message: str, offset: int = 0) -> None:
         self.warnings.append(ValidationIssue(statement.line, statement.column + offset, code,
-                                             self.macro_prefix + message))
+                                             self.macros.prefix + message))
 
     # -- driving -----------------------------------------------------------------------------
     def run(self, statements: Iterable[Statement]) -> None:
@@ -169,8 +122,8 @@ class _Validator:
 
     def statement(self, statement: Statement) -> None:
         text = statement.text
-        if self.recording is not None:
-            self.record_macro_line(statement)
+        if self.macros.recording is not None:
+            self.macros.record(statement)
             return
         lower = text.lower()
         if self.conditional(statement, lower):
@@ -218,9 +171,9 @@ class _Validator:
             if name[0].isdigit():
                 self.error(statement, BAD_LABEL, f"label {name!r} starts with a digit", offset)
             elif "#" not in match.group(1) and "?" not in match.group(1):
-                self.main_label, self.sub_labels = self.namespaced(name), []
+                self.main_label, self.sub_labels = self.context.namespaced(name), []
             macro_local = "?" if "?" in match.group(1) else ""
-            self.define_label(statement, macro_local + self.namespaced(name), offset)
+            self.define_label(statement, macro_local + self.context.namespaced(name), offset)
             return text[match.end():]
         if kind is SUB_LABEL:
             depth, name = len(match.group(2)), match.group(3)
@@ -237,9 +190,6 @@ class _Validator:
         if self.context.struct:
             return f"{self.context.struct}.{name}"
         return _scoped(self.main_label, self.sub_labels, depth, name)
-
-    def namespaced(self, name: str) -> str:
-        return f"{self.namespace}_{name}" if self.namespace else name
 
     def define_label(self, statement: Statement, name: str, offset: int,
                      value: int | None | bool = False) -> None:
@@ -397,79 +347,8 @@ class _Validator:
             return None
 
     # -- macros ------------------------------------------------------------------------------
-    def record_macro_line(self, statement: Statement) -> None:
-        lower = statement.text.lower()
-        if lower == "endmacro":
-            self.macros[self.recording.name] = self.recording
-            self.recording = None
-        elif lower.startswith("macro ") or lower.startswith("macro\t"):
-            self.error(statement, BAD_MACRO, "a macro cannot be defined inside another macro")
-        else:
-            self.recording.body.append(statement)
-
     def define_macro(self, statement: Statement) -> None:
-        match = _MACRO_DEF.match(statement.text)
-        if not match:
-            self.error(statement, BAD_MACRO, "a macro is declared 'macro Name(param, …)'")
-            self.recording = _Macro("?", [], False, [], statement.line)
-            return
-        name, params_text = match.groups()
-        params = [p.strip() for p in params_text.split(",")] if params_text.strip() else []
-        if name[0].isdigit():
-            self.error(statement, BAD_MACRO, f"macro name {name!r} starts with a digit")
-        if len(set(params)) != len(params):
-            self.error(statement, BAD_MACRO, f"macro {name} names a parameter twice")
-        variadic = bool(params) and params[-1] == "..."
-        params = params[:-1] if variadic else params
-        for param in params:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", param):
-                self.error(statement, BAD_MACRO, f"macro parameter {param!r} is not a valid name")
-        if name in self.macros:
-            self.error(statement, BAD_MACRO, f"macro {name} is defined twice")
-        self.recording = _Macro(name, params, variadic, [], statement.line)
-
-    def call_macro(self, statement: Statement) -> None:
-        match = _MACRO_CALL.match(statement.text)
-        if not match:
-            self.error(statement, BAD_MACRO, "a macro call is written %Name(arguments)")
-            return
-        name, args_text = match.groups()
-        macro = self.macros.get(name)
-        if macro is None:
-            self.report_unresolved(statement, "%" + name, "macro")
-            self.pc = None  # its size is unknown here
-            return
-        args = [a[1:-1] if len(a) >= 2 and a[0] == a[-1] == '"' else a
-                for a in split_arguments(args_text)] if args_text.strip() else []
-        count_ok = len(args) >= len(macro.params) if macro.variadic else len(args) == len(macro.params)
-        if not count_ok:
-            self.error(statement, BAD_MACRO, f"macro {name} takes {len(macro.params)} "
-                       f"argument{'s' * (len(macro.params) != 1)}, got {len(args)}")
-            return
-        if self.macro_depth >= _MAX_MACRO_DEPTH:
-            self.error(statement, BAD_MACRO, f"macro {name} calls itself too deeply")
-            return
-        values = dict(zip(macro.params, args))
-        extra = args[len(macro.params):]
-        values.update({f"...[{i}]": value for i, value in enumerate(extra)})
-        self.expand(statement, macro, values)
-
-    def expand(self, call: Statement, macro: _Macro, values: dict[str, str]) -> None:
-        outer_prefix = self.macro_prefix
-        self.macro_depth += 1
-        for line in macro.body:
-            self.macro_prefix = f"in macro {macro.name} (line {line.line}): "
-
-            def argument(match: re.Match) -> str:
-                return values.get(match.group(1), match.group())
-
-
-
-            text = _MACRO_PARAM.sub(argument, line.text)
-            for piece in split_statements(call.line, text):
-                self.statement(Statement(call.line, call.column, piece.text))
-        self.macro_depth -= 1
-        self.macro_prefix = outer_prefix
+        self.macros.define(statement)
 
     # -- commands ----------------------------------------------------------------------------
     def command(self, statement: Statement) -> None:
@@ -482,7 +361,7 @@ class _Validator:
             self.instruction(statement, *instruction)
             return
         if text.startswith("%"):
-            self.call_macro(statement)
+            self.macros.call(statement)
             return
         handler = DIRECTIVES.get("rep" if lower.startswith("rep.") else lower)
         if handler is not None:
@@ -496,7 +375,7 @@ class _Validator:
             self.assignment(statement, words[0], words[2] if len(words) > 2 else "")
             return
         if lower[:3].upper() in op.MNEMONICS and (len(lower) == 3 or lower[3] == "."):
-            self.error(statement, "bad_expression", "spaces are not allowed inside an operand "
+            self.error(statement, BAD_EXPRESSION, "spaces are not allowed inside an operand "
                        f"(asar reads {text!r} as more than one word)")
             return
         self.unknown(statement, first)
@@ -506,7 +385,7 @@ class _Validator:
             self.error(statement, BAD_LABEL, f"{first[:-1]!r} is not a valid label name "
                        "(letters, digits and _ only)")
         elif re.fullmatch(r"[A-Za-z]{3}(\.\w+)?", first):
-            self.error(statement, "unknown_mnemonic",
+            self.error(statement, UNKNOWN_MNEMONIC,
                        f"unknown mnemonic {first.upper()} (not a 65816 instruction)")
         else:
             self.error(statement, UNKNOWN_COMMAND, f"unknown command {first!r}")
@@ -524,14 +403,14 @@ class _Validator:
             self.error(statement, BAD_LABEL, f"{name} = {moving[0]}: a label cannot be set to a "
                        "code label (use a define)")
             return
-        self.static.add(self.namespaced(name))
-        self.define_label(statement, self.namespaced(name), 0, self.resolve(value))
+        self.static.add(self.context.namespaced(name))
+        self.define_label(statement, self.context.namespaced(name), 0, self.resolve(value))
 
     def expression(self, statement: Statement, text: str, offset: int = 0) -> Value | None:
         """Evaluate ``text``, reporting a problem at its column; None when malformed. Names it
         uses are checked against the labels once the whole text has been read."""
         if not text:
-            self.error(statement, "bad_expression", "a value is missing", offset)
+            self.error(statement, BAD_EXPRESSION, "a value is missing", offset)
             return None
         try:
             value = evaluate(text, self.math_pri)
@@ -560,8 +439,8 @@ class _Validator:
             depth = len(name) - len(name.lstrip("."))
             main, subs = scope or (self.main_label, self.sub_labels)
             return _scoped(main, subs, depth, name[depth:])
-        if self.namespace and self.namespaced(name) in self.labels:
-            return self.namespaced(name)
+        if self.context.namespace and self.context.namespaced(name) in self.labels:
+            return self.context.namespaced(name)
         return name
 
     # -- instructions ------------------------------------------------------------------------
@@ -579,7 +458,7 @@ class _Validator:
         shape = split_operand(operand)
         offset = len(word) + 1 + shape.offset if operand else 0
         if operand and operand.upper() != "A" and not shape.expression.strip():
-            self.error(statement, "bad_number", f"a value is missing in {operand!r}", offset)
+            self.error(statement, BAD_NUMBER, f"a value is missing in {operand!r}", offset)
             return
         anonymous = _ANONYMOUS_REF.match(shape.expression) if shape.expression else None
         arguments = 1
@@ -626,7 +505,7 @@ class _Validator:
             self.advance(None)
             return
         if result.warning:
-            self.warn(statement, "asar_warning", result.warning)
+            self.warn(statement, ASAR_WARNING, result.warning)
         self.write(statement, result.length)
 
     def write(self, statement: Statement, length: int | None) -> None:
@@ -634,7 +513,7 @@ class _Validator:
         pc = self.pc
         if pc is not None and length and self.context.base is None:
             if self.context.struct:
-                self.error(statement, "bad_directive", "a struct holds labels and skip, "
+                self.error(statement, BAD_DIRECTIVE, "a struct holds labels and skip, "
                            "not code or data")
             elif (pc & 0xFFFF) + length > 0x10000 and self.context.bankcross:
                 self.error(statement, BANK_CROSSED, f"a bank border is crossed at "
@@ -657,7 +536,7 @@ class _Validator:
         shape = split_operand(operand)
         mnemonic = split_mnemonic(word)[0]
         if mnemonic in REPEATABLE and shape.shape == "immediate" and value.unresolved:
-            self.error(statement, "bad_expression", f"the repeat count of {mnemonic} #n must be "
+            self.error(statement, BAD_EXPRESSION, f"the repeat count of {mnemonic} #n must be "
                        "a number, not a label")
             return
         guess = self.encoded(word, shape, value, arguments, self.guess_width(value))
@@ -678,9 +557,7 @@ class _Validator:
 
     # -- the end -----------------------------------------------------------------------------
     def finish(self) -> None:
-        if self.recording is not None:
-            self.errors.append(ValidationIssue(self.recording.line, 1, BAD_MACRO,
-                                               f"macro {self.recording.name} has no endmacro"))
+        self.macros.finish()
         for frame in self.frames:
             self.errors.append(ValidationIssue(frame.line, 1, BAD_BLOCK,
                                                f"'{frame.kind}' has no 'end{frame.kind}'"))
@@ -730,7 +607,7 @@ class _Validator:
         if not good:
             self.error(item.statement, results[0].code, str(results[0]))
         elif good[0].warning:
-            self.warn(item.statement, "asar_warning", good[0].warning)
+            self.warn(item.statement, ASAR_WARNING, good[0].warning)
 
     def anonymous_target(self, item: _Deferred) -> int | None | bool:
         sign, seen = item.anonymous
@@ -857,66 +734,13 @@ def validate(text: str, backend: str = "builtin", *, math_pri: bool = False,
     built-in validator then reads them instead of splitting ``text`` again.
     """
     if backend == "asar":
-        from afs.asm.asar_backend import validate_with_asar
-
         return validate_with_asar(text, asar_path)
     if backend != "builtin":
         raise ValueError(f"unknown validation backend {backend!r} (use 'builtin' or 'asar')")
     validator = _Validator(math_pri)
     validator.run(split_source(text) if statements is None else statements)
     return ValidationResult(not validator.errors, validator.errors, validator.warnings,
-                            text.count("\n") + (1 if text and not text.endswith("\n") else 0))
-
-
-_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#-]*)[^\n]*\n(.*?)^[ \t]*```", re.M | re.S)
-# fence languages taken as asar code (an unlabelled fence counts too)
-ASM_LANGUAGES = frozenset({"", "asm", "asar", "65816", "65c816", "snes", "assembly", "nasm",
-                           "s", "a65", "6502"})
-# one statement of asar code, labels removed: an instruction with at most one operand word
-# (asar splits on spaces), an assignment, a define, a macro call, or a (lowercase) directive
-_CODE_STATEMENT = re.compile(
-    r"^(?:(?i:" + "|".join(sorted(op.MNEMONICS)) + r")(?:\.[bwlBWL])?(?:\s+[^\s,]+(?:,\s*[^\s,]+)*)?"
-    r"|!\w+\s+[:+#?]?=\s.*|!\w+|[A-Za-z_][\w.]*\s+=\s+\S+|%\w+\(.*\)"
-    r"|(?:org|db|dw|dl|dd|incsrc|incbin|macro|endmacro|if|elseif|else|endif|while|endwhile|"
-    r"for|endfor|struct|endstruct|namespace|pushpc|pullpc|lorom|hirom|sa1rom|base|print|table|"
-    r"skip|fill|warnpc|assert|rep)(?:\s.*)?|[{}])$")
-
-
-@lru_cache(maxsize=TEXT_CACHE_SIZE)
-def _reads_as_code(line: str) -> bool:
-    """One line of ``looks_like_code``'s test (cached: code and doc lines recur, see
-    ``TEXT_CACHE_SIZE``)."""
-    text = strip_comment(line).strip()
-    if not text:
-        return line.strip().startswith(";")
-    return all(not part or _CODE_STATEMENT.match(part)
-               for part in (without_labels(piece.strip()) for piece in text.split(" : ")))
-
-
-def code_blocks(text: str) -> list[tuple[int, str]]:
-    """asar code in ``text``: its fenced blocks (1-based line where each block's code starts
-    and the code), or the whole text when it reads as code itself."""
-    blocks = [(text.count("\n", 0, match.start(2)) + 1, match.group(2))
-              for match in _FENCE.finditer(text) if match.group(1).lower() in ASM_LANGUAGES]
-    if blocks or "```" in text:
-        return blocks
-    return [(1, text)] if looks_like_code(text) else []
-
-
-def looks_like_code(text: str) -> bool:
-    """True when most non-blank lines of ``text`` read as asar statements or comments."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return False
-    needed, code, left = 0.8 * len(lines), 0, len(lines)  # needed: lines that must be code
-    for line in lines:  # stops once the verdict is sure: prose fails on its first lines
-        code += _reads_as_code(line)
-        left -= 1
-        if code >= needed:
-            return True
-        if code + left < needed:
-            return False
-    return False
+                            line_count(text))
 
 
 def validate_sample(sample, backend: str = "builtin") -> ValidationResult:
