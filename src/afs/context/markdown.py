@@ -14,13 +14,13 @@ from typing import Any
 
 import yaml
 
+from afs.asm.blocks import FENCE
 from afs.context.records import EntryError, json_type
 
 # section heading -> the entry field it fills
 SECTIONS = {"q": "instruction", "question": "instruction", "a": "output", "answer": "output",
             "context": "input", "input": "input", "thinking": "thinking"}
 _HEADING = re.compile(r"^##\s+(?P<name>[A-Za-z]+)\s*(?::\s*(?P<rest>.*))?$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def front_matter(lines: list[str]) -> tuple[dict[str, Any], int]:
@@ -48,7 +48,7 @@ def _headings(lines: list[str], start: int) -> Iterator[tuple[int, str, str]]:
     """``(index, field, text after the colon)`` of each section heading outside code fences."""
     fence = None
     for index in range(start, len(lines)):
-        opened = _FENCE.match(lines[index])
+        opened = FENCE.match(lines[index])
         if opened:
             fence = None if fence == opened.group(1) else fence or opened.group(1)
             continue

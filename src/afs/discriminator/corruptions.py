@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from afs.asm import opcodes as op
 from afs.asm import validate
+from afs.asm.diagnostics import (BAD_IMMEDIATE, BAD_INDEX, BAD_MODE, BLOCK_MOVE_OPERANDS,
+                                 IMMEDIATE_ON_STORE)
 from afs.asm.effects import Effects, effects
 from afs.discriminator.flow import breaks_dependency, fed_resources, line_effects, starves
 from afs.asm.source import strip_comment
@@ -32,8 +34,9 @@ _HEX = re.compile(r"\$([0-9A-Fa-f]+)")
 _INDEX = re.compile(r",\s*([XxYy])(\)?)$")
 _NAME_REF = re.compile(r"^[.A-Za-z_][A-Za-z0-9_.]*$")
 _LABEL_DEF = re.compile(r"^\s*([.#?]?[A-Za-z0-9_.]+):?(?=\s|$)")
-_MODE_ERRORS = frozenset({"bad_addressing_mode", "bad_index", "immediate_on_store",
-                          "bad_immediate_size", "block_move_operands"})
+# the validator's codes for an operand the mnemonic has no addressing mode for
+_MODE_ERRORS = frozenset({BAD_MODE, BAD_INDEX, IMMEDIATE_ON_STORE, BAD_IMMEDIATE,
+                          BLOCK_MOVE_OPERANDS})
 _JUMPS = frozenset({"JSR", "JSL", "JMP", "JML"})
 
 # real mnemonics a programmer confuses with each other (same operand, different meaning)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from afs.asm.blocks import FENCE
+
 DEFAULT_MAX_CHARS = 1200  # all-MiniLM-L6-v2 reads 256 word pieces: about 1,000-1,200 characters
 DEFAULT_OVERLAP = 200
 
@@ -20,7 +22,6 @@ TEXT_SUFFIXES = frozenset({".txt", ".rst", ".org", ".adoc"})
 DEFAULT_SUFFIXES = MARKDOWN_SUFFIXES | ASM_SUFFIXES | TEXT_SUFFIXES
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-FENCE = re.compile(r"^\s*(```|~~~)")
 # A routine starts at a global label (``Name:``) or a macro definition in column 0; local
 # labels (``.loop``, ``+``, ``-``) stay inside their routine.
 ROUTINE = re.compile(r"^(?:([A-Za-z_][\w]*)\s*:|macro\s+([A-Za-z_]\w*)\s*\()")

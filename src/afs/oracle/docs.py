@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from afs.asm.blocks import FENCE
 from afs.generators.base import TrainingSample
 from afs.oracle.quality import fenced_code_metadata, provisional_score, word_count
 from afs.oracle.text import pick
@@ -16,7 +17,6 @@ from afs.oracle.text import pick
 DOMAIN = "docs"
 MIN_SECTION_WORDS = 8
 _HEADING = re.compile(r"(#{1,6})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"\s*(```|~~~)")
 _TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _SECTION_QUESTIONS = (
     "What does the documentation say about {title}?",
@@ -48,7 +48,7 @@ def sections(lines: list[str], title: str) -> Iterator[Section]:
     stack: list[tuple[int, str]] = []
     start, body, in_fence = 1, [], False
     for number, line in enumerate(lines, 1):
-        if _FENCE.match(line):
+        if FENCE.match(line):
             in_fence = not in_fence
         heading = None if in_fence else _HEADING.fullmatch(line)
         if heading is None:

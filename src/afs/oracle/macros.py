@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from afs.asm.macros import MACRO_DEFINITION
 from afs.asm.opcodes import MNEMONICS
 from afs.asm.source import instructions, strip_comment
 from afs.generators.base import TrainingSample
@@ -18,7 +19,6 @@ from afs.oracle.quality import fenced_code_metadata, provisional_score, word_cou
 from afs.oracle.text import asm_fence, join_names, pick
 
 DOMAIN = "asm.macro"
-_DEFINITION = re.compile(r"\s*macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
 _END = re.compile(r"\s*endmacro\b", re.I)
 _QUESTIONS = (
     "What does the asar macro `{call}` do, and how is it called?",
@@ -48,7 +48,7 @@ def macro_definitions(lines: list[str]) -> Iterator[MacroDefinition]:
             continue  # cheap test first: most lines are neither `macro` nor `endmacro`
         code = strip_comment(raw)
         if start is None:
-            if _DEFINITION.match(code):
+            if MACRO_DEFINITION.match(code):
                 start = index
         elif _END.match(code):
             yield _definition(lines, start, index)
@@ -56,7 +56,7 @@ def macro_definitions(lines: list[str]) -> Iterator[MacroDefinition]:
 
 
 def _definition(lines: list[str], start: int, end: int) -> MacroDefinition:
-    match = _DEFINITION.match(strip_comment(lines[start]))
+    match = MACRO_DEFINITION.match(strip_comment(lines[start]))
     name = match.group(1)
     params = tuple(p.strip() for p in match.group(2).split(",") if p.strip())
     header = drop_name_line(comment_block_above(lines, start), name)
