@@ -71,6 +71,9 @@ class _Frame:
 
 
 class _Validator:
+    """One pass over one text. It is the host asar's commands (``DirectiveHost``) and macros
+    (``MacroHost``) report to and move the program counter of."""
+
     def __init__(self, math_pri: bool = False):
         self.errors: list[ValidationIssue] = []
         self.warnings: list[ValidationIssue] = []
@@ -348,6 +351,7 @@ class _Validator:
 
     # -- macros ------------------------------------------------------------------------------
     def define_macro(self, statement: Statement) -> None:
+        """The `macro` command: the lines up to `endmacro` are recorded, not checked."""
         self.macros.define(statement)
 
     # -- commands ----------------------------------------------------------------------------
