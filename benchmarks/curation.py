@@ -62,7 +62,7 @@ def step_rebalance(w: Path) -> list[Path]:
 
 def step_split(w: Path) -> list[Path]:
     from afs.training import split_dataset
-    from afs.training.split import write_splits
+    from afs.curation.split import write_splits
 
     splits = split_dataset(w / "all.jsonl", train_ratio=0.8, val_ratio=0.1, test_ratio=0.1,
                            stratify_by="domain", seed=42)
@@ -70,7 +70,7 @@ def step_split(w: Path) -> list[Path]:
 
 
 def step_convert(w: Path) -> list[Path]:
-    from afs.training.converters import convert_jsonl
+    from afs.curation.export import convert_jsonl
 
     convert_jsonl(w / "all.jsonl", w / "out_convert.jsonl", "openai")
     return [w / "out_convert.jsonl"]

@@ -49,7 +49,7 @@ for sample in generator.generate():
 seconds = time.perf_counter() - start
 redact_seconds = None
 if mode == "redact":  # what data_generation adds: every sample through the redaction gate
-    from afs.context.records import redact_samples
+    from afs.secrets.gate import redact_samples
     start = time.perf_counter()
     redacted = sum(1 for _ in redact_samples(kept))
     redact_seconds = time.perf_counter() - start

@@ -5,7 +5,7 @@
 Data: ``afs.generators.synthetic.synthetic_samples`` (65816 routines, docs, memory and history
 answers; nearly every output distinct). Scoring runs on one core: a cold pass (every output
 validated and entity-extracted once) and a warm pass over the same outputs (the per-text
-cache answers). Dedup (`afs.training.dedup.deduplicate`, exact + near) runs in a child process
+cache answers). Dedup (`afs.dedup.clusters.deduplicate`, exact + near) runs in a child process
 pinned to ``--cores`` cores (the tokenizer's Rust threads included), so its peak RSS is its
 own. Prints markdown tables.
 """
@@ -22,7 +22,7 @@ import time
 
 def bench_scoring(n: int) -> list[str]:
     from afs.generators.synthetic import synthetic_samples
-    from afs.training.scoring import QualityScorer, ScoringConfig
+    from afs.quality.scorer import QualityScorer, ScoringConfig
 
     outputs = synthetic_samples(n, seed=1)["output"].tolist()
     scorer = QualityScorer(ScoringConfig.from_profile("asm"), model_path=None)
@@ -39,8 +39,9 @@ def bench_scoring(n: int) -> list[str]:
 def dedup_child(n: int) -> None:
     """Runs in the child: dedup n samples, print seconds and counts."""
     from afs.generators.synthetic import synthetic_samples
-    from afs.training import minhash
-    from afs.training.dedup import DedupConfig, dedup_text, deduplicate
+    from afs.dedup import minhash
+    from afs.dedup.config import DedupConfig, dedup_text
+    from afs.dedup.clusters import deduplicate
 
     frame = synthetic_samples(n, seed=1)
     start = time.perf_counter()

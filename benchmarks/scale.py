@@ -13,14 +13,14 @@ sample_id) and 5% are near copies (an earlier row's output with one short senten
 Stages, each through its public entry point with the project's ``quality_scoring``
 parameters (``conf/base/parameters_quality_scoring.yml``; address file resolved from the repo):
 
-- scoring: ``afs.training.scoring.score_frame_on(frame, quality, executor)``. The ELECTRA model
+- scoring: ``afs.quality.scorer.score_frame_on(frame, quality, executor)``. The ELECTRA model
   (``models/electra``) is not shipped, so the pipeline scores without it (asar + entity +
   length, renormalised), as ``kedro run`` does by default;
-- dedup: ``afs.training.dedup.deduplicate(frame, DedupConfig(**quality["dedup"]), executor)``;
+- dedup: ``afs.dedup.clusters.deduplicate(frame, DedupConfig(**quality["dedup"]), executor)``;
 - reference / decontamination: ``dedup_against_reference(frame, reference, config, executor)``
   against v1_training plus 8,000 of the generated rows, and ``decontaminate(frame,
   eval_suite, 12, executor)`` against the shipped eval suite (rejects compared);
-- dedup_files: ``afs.training.dedup_files.dedup_files`` (what ``afs training dedup`` runs)
+- dedup_files: ``afs.dedup.files.dedup_files`` (what ``afs training dedup`` runs)
   over the same rows written as 4 JSONL files before the clock starts, streamed through
   Parquet shards of 100k rows. Its child never builds the frame, so its peak RSS is the
   streaming path's own (the figure that sizes a driver for tens of millions of rows). Reading
@@ -153,8 +153,8 @@ def files_child(name: str, out: Path) -> dict:
     import numpy as np
 
     from afs.samples.jsonl import read_jsonl_frame
-    from afs.training.dedup import DedupConfig
-    from afs.training.dedup_files import dedup_files
+    from afs.dedup.config import DedupConfig
+    from afs.dedup.files import dedup_files
 
     inputs = sorted((out / "inputs").glob("*.jsonl"))
     executor = executor_for(EXECUTORS[name])
@@ -219,13 +219,10 @@ def child(name: str, rows: int, stages: list[str], out: Path, electra: str | Non
     """Runs in the child: one executor, every stage, timings as one JSON line on stdout."""
     import numpy as np
 
-    from afs.training.dedup import (
-        DedupConfig,
-        decontaminate,
-        dedup_against_reference,
-        deduplicate,
-    )
-    from afs.training.scoring import score_frame_on
+    from afs.dedup.config import DedupConfig
+    from afs.dedup.reference import decontaminate, dedup_against_reference
+    from afs.dedup.clusters import deduplicate
+    from afs.quality.stages import score_frame_on
 
     os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
     if stages == ["dedup_files"]:

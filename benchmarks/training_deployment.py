@@ -123,7 +123,7 @@ def matmul_rates(threads: int, rows: int, hidden: int, intermediate: int,
 def write_chat_splits(root: Path, train_rows: int, val_rows: int) -> tuple[Path, Path]:
     """The first ``train_rows`` rows of v1_training.jsonl (and the next ``val_rows``) as
     OpenAI chat JSONL, through the project's converter."""
-    from afs.training.converters import convert_jsonl
+    from afs.curation.export import convert_jsonl
 
     lines = [line for line in (RAW / "v1_training.jsonl").read_bytes().splitlines()
              if line.strip()]
@@ -141,8 +141,8 @@ def write_chat_splits(root: Path, train_rows: int, val_rows: int) -> tuple[Path,
 def bench_training(work: Path, args: argparse.Namespace) -> dict:
     import torch
 
-    from afs.training.lora import train_lora
-    from afs.training.tiny import read_build_info, resolve_base_model
+    from afs.finetune.lora import train_lora
+    from afs.finetune.tiny import read_build_info, resolve_base_model
 
     threads = max(args.threads)
     torch.set_num_threads(threads)

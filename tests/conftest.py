@@ -13,7 +13,7 @@ RAW = Path(__file__).resolve().parents[1] / "data" / "01_raw"
 def tiny_cache(tmp_path_factory) -> Path:
     """A models folder holding ``tiny-base`` (as ``resolve_base_model("tiny", …)`` builds it),
     built once for the training and the deployment tests."""
-    from afs.training.tiny import resolve_base_model
+    from afs.finetune.tiny import resolve_base_model
 
     cache = tmp_path_factory.mktemp("models")
     resolve_base_model("tiny", cache, raw_dir=RAW)

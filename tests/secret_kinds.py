@@ -1,4 +1,4 @@
-"""Fake secrets of every kind afs.context.redact knows, as they appear in text: hypothesis
+"""Fake secrets of every kind afs.secrets.redact knows, as they appear in text: hypothesis
 strategies for the property tests and fixed examples (a seeded draw) for the end-to-end test.
 
 A recipe returns ``(planted, secret)``: the text as planted (a header or variable name may be

@@ -11,7 +11,7 @@
   of the file; one that is not JSON is ``FILE:LINE: malformed JSON: …``.
 
 The limit comes from the call, else the ``general.max_record_bytes`` setting
-(``AFS_GENERAL_MAX_RECORD_BYTES``, afs.toml), else ``DEFAULT_MAX_RECORD_BYTES``.
+(``AFS_GENERAL_MAX_RECORD_BYTES``, afs.toml), else ``afs.config.DEFAULT_MAX_RECORD_BYTES``.
 Only light imports here: readers of every kind use this module.
 """
 
@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 
 from afs.atomic_dir import complete_pending_commit
+from afs.config import load_config
 from afs.errors import ConfigError, DataError
 
-DEFAULT_MAX_RECORD_BYTES = 16 << 20  # 16 MiB: far above a real sample (a few KB), far below RAM
 READ_BLOCK_BYTES = 8 << 20
 EMPTY_INPUT = "empty input (no records)"
 IS_A_FOLDER = "is a folder, not a file"
@@ -68,8 +68,6 @@ def input_file(path: str | Path) -> Path:
 def record_limit(max_record_bytes: int | None = None) -> int:
     """The longest line a reader accepts: ``max_record_bytes``, else the setting."""
     if max_record_bytes is None:
-        from afs.context.config import load_config
-
         max_record_bytes = load_config().general.max_record_bytes
     if type(max_record_bytes) is not int or max_record_bytes < 1:
         raise ConfigError(f"max_record_bytes must be a positive number of bytes, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from afs.agents.base import AgentResult, get_agent, list_agents, run_agent
-from afs.context import plugins
+from afs.generators import plugins
 from afs.errors import ConfigError
 
 PLUGIN = '''

@@ -65,7 +65,7 @@ def test_chat_without_a_server_says_how_to_start_one(afs):
 
 
 def test_convert_writes_a_gguf_that_llama_cpp_loads(tmp_path, afs, tiny_cache):
-    from afs.training.lora import train_lora
+    from afs.finetune.lora import train_lora
 
     chats = tmp_path / "chats.jsonl"
     chats.write_text("".join(

@@ -132,7 +132,7 @@ def test_mlflow_tracking_uri_and_tracking_uri_flag_choose_the_store(project, tmp
                      "--tracking-uri", other)
     entries = json.loads(listed.stdout)
     assert [(e["name"], e["tags"]) for e in entries] == [("elsewhere", ["a", "b"])]
-    from afs.training.registry import list_experiments  # in-process: saves a subprocess
+    from afs.registry.experiments import list_experiments  # in-process: saves a subprocess
 
     in_project = list_experiments(f"sqlite:///{project['root'] / 'mlflow.db'}")
     assert "elsewhere" not in {entry.name for entry in in_project}
@@ -149,7 +149,7 @@ def test_info_shows_lineage_that_training_and_deployment_runs_left(tmp_path):
     (what the training and deployment steps do) appear under lineage in registry-info."""
     from mlflow.tracking import MlflowClient
 
-    from afs.training.registry import create_experiment, record_lineage
+    from afs.registry.experiments import create_experiment, record_lineage
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     dataset = tmp_path / "train.jsonl"

@@ -89,8 +89,8 @@ def test_cli_choices_match_the_library():
     """The CLI mirrors these so that --help needs no pandas; they must not drift."""
     from afs.cli import training as cli_training
     from afs.samples.jsonl import ON_ERROR_CHOICES
-    from afs.training.converters import FORMATS, THINKING_MODES
-    from afs.training.rebalance import GROUP_BY_CHOICES
+    from afs.samples.formats import FORMATS, THINKING_MODES
+    from afs.curation.rebalance import GROUP_BY_CHOICES
 
     assert cli_training.FORMATS == FORMATS
     assert cli_training.THINKING_MODES == THINKING_MODES
@@ -103,7 +103,7 @@ def test_dedup_defaults_match_the_library():
     options (so --help imports neither); they must not drift."""
     from afs.cli.training import dedup
     from afs.executors import ExecutorConfig
-    from afs.training.dedup import DedupConfig
+    from afs.dedup.config import DedupConfig
 
     defaults = {option.name: option.default for option in dedup.params}
     library = DedupConfig()

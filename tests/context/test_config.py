@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from afs.context.config import (
-    AfsConfig,
-    ConfigWarning,
-    env_names,
-    find_project_config,
-    global_config_path,
-    load_config,
+from afs.config import (
+    AfsConfig, ConfigWarning, env_names, find_project_config, global_config_path, load_config,
 )
 from afs.errors import ConfigError
 

@@ -21,7 +21,7 @@ import pytest
 from afs.agents.base import get_agent, run_agent
 from afs.context.discovery import discover_contexts
 from afs.context.layout import init_context, read_metadata
-from afs.context.safe_fs import ContextEscapeError
+from afs.safe_fs import ContextEscapeError
 from afs.context.validation import validate_context
 from afs.embeddings.index import index_directory
 from afs.generators.runner import run_sources

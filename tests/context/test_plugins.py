@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from afs.context.config import load_config
-from afs.context.plugins import PLUGIN_AGENTS, load_plugins
+from afs.config import load_config
+from afs.generators.plugins import PLUGIN_AGENTS, load_plugins
 from afs.errors import ConfigError
 from afs.generators.registry import (
     PLUGIN_GENERATORS,

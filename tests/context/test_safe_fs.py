@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from afs.context.safe_fs import ContextEscapeError, ContextFS
+from afs.safe_fs import ContextEscapeError, ContextFS
 from afs.errors import ConfigError
 
 

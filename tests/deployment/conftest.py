@@ -30,7 +30,7 @@ def write_chats(path: Path, rows: list[dict]) -> Path:
 def adapter(tmp_path_factory, tiny_models) -> Path:
     """A LoRA adapter trained by ``train_lora`` for a few steps with a high learning rate, so
     that its B matrices are far from zero and merging it changes the model's logits."""
-    from afs.training.lora import train_lora
+    from afs.finetune.lora import train_lora
 
     root = tmp_path_factory.mktemp("adapter")
     rows = [orjson.loads(line) for line in

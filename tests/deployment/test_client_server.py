@@ -190,11 +190,7 @@ def test_a_truncated_gguf_is_refused_before_a_server_starts(tmp_path, tiny_gguf)
 def test_the_default_context_is_the_models_own_at_most_2048(tiny_gguf, tmp_path):
     import gguf
 
-    from afs.deployment.server import (
-        DEFAULT_CONTEXT,
-        gguf_context_length,
-        serving_context,
-    )
+    from afs.deployment.server import DEFAULT_CONTEXT, gguf_context_length, serving_context
 
     assert gguf_context_length(tiny_gguf) == 1024  # the tiny base's training context
     assert serving_context(tiny_gguf) == 1024

@@ -48,6 +48,6 @@ def test_cli_defaults_mirror_the_library():
     assert cli_module.DEFAULT_LAYERS == train.DEFAULT_LAYERS
     assert cli_module.DEFAULT_HIDDEN == train.DEFAULT_HIDDEN
     assert cli_module.DEFAULT_LEARNING_RATE == train.DEFAULT_LEARNING_RATE
-    from afs.training.scoring_config import BUILTIN_PROFILES
+    from afs.quality.config import BUILTIN_PROFILES
 
     assert set(cli_module.PROFILE_CHOICE.choices) == set(BUILTIN_PROFILES)

@@ -14,11 +14,12 @@ from afs.executors.config import ExecutorConfig
 from afs.samples import TrainingSample
 from afs.samples.frame import concat_frames, samples_to_frame
 from afs.samples.jsonl import read_jsonl_frame
-from afs.training.dedup import DedupConfig, cluster_labels, deduplicate
+from afs.dedup.config import DedupConfig
+from afs.dedup.clusters import cluster_labels, deduplicate
 from tests.planted import planted_frame, routine
 
 ray = pytest.importorskip("ray")
-dedup_ray = pytest.importorskip("afs.training.dedup_ray")
+dedup_ray = pytest.importorskip("afs.dedup.ray_backend")
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "01_raw"
 

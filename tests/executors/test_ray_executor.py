@@ -20,7 +20,7 @@ from afs.asm import validate
 from afs.executors import ExecutorConfig, map_frame, run_sharded, validate_texts
 from afs.generators.runner import run_sources
 from afs.samples.jsonl import read_jsonl_frame
-from afs.training.scoring import score_frame_on
+from afs.quality.stages import score_frame_on
 from tests.cli.clitools import afs_env, afs_executable
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'afs[ray]')")

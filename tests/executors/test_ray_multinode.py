@@ -32,8 +32,9 @@ import pytest
 
 from afs.samples.frame import concat_frames
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
-from afs.training.dedup import DedupConfig, deduplicate
-from afs.training.dedup_files import dedup_files
+from afs.dedup.config import DedupConfig
+from afs.dedup.clusters import deduplicate
+from afs.dedup.files import dedup_files
 from tests.planted import planted_frame
 
 pytest.importorskip("ray", reason="ray is not installed (pip install 'afs[ray]')")
@@ -335,8 +336,9 @@ DEDUP_DRIVER = """
     import json, os, pickle, sys
     import pandas as pd
     from afs.executors import ExecutorConfig
-    from afs.training.dedup import DedupConfig, deduplicate
-    from afs.training.dedup_files import dedup_files
+    from afs.dedup.config import DedupConfig
+    from afs.dedup.clusters import deduplicate
+    from afs.dedup.files import dedup_files
 
     address, frame_path, work, out = sys.argv[1:]
     frame = pd.read_pickle(frame_path)

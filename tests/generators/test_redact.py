@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from afs.context.redact import KINDS, is_secret_key, marker, redact_text, redact_value
+from afs.secrets.redact import KINDS, is_secret_key, marker, redact_text, redact_value
 from tests import secret_kinds
 from tests.secret_kinds import RECIPES
 

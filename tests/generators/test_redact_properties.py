@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from afs.context.export import export_history, export_memory
-from afs.context.redact import redact_text
+from afs.secrets.redact import redact_text
 from afs.generators.runner import run_source
 from tests import secret_kinds
 from tests.generators.test_redact import texts_with_secrets

@@ -21,7 +21,8 @@ from afs.pipelines.curation import create_pipeline
 from afs.samples.frame import add_sample_ids, concat_frames, metadata_values, with_metadata
 from afs.samples.jsonl import write_jsonl_frame
 from afs.samples.model import ORIGIN_KEY
-from afs.training.dedup import CLUSTER_KEY, DedupConfig, deduplicate
+from afs.dedup.config import CLUSTER_KEY, DedupConfig
+from afs.dedup.clusters import deduplicate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SPLITS = ("train", "val", "test")
@@ -264,7 +265,7 @@ def test_report_warns_when_the_rehearsal_ratio_is_unmet(curation_run):
 
 
 def test_a_rebalance_that_keeps_nothing_fails_the_run(tmp_path):
-    from afs.training.rebalance import EmptyRebalanceError
+    from afs.curation.rebalance import EmptyRebalanceError
 
     with pytest.raises(EmptyRebalanceError, match=r"rebalance keeps no sample: group 'history' "
                                                   r"\(weight 0.02\) has 0 of its \d+ samples "

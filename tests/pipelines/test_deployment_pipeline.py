@@ -27,8 +27,8 @@ def deployed(tmp_path_factory, tiny_cache):
     import mlflow
 
     from afs.pipelines.training.nodes import report_training
-    from afs.training.lora import train_lora
-    from afs.training.registry import create_experiment
+    from afs.finetune.lora import train_lora
+    from afs.registry.experiments import create_experiment
 
     root = tmp_path_factory.mktemp("deployment")
     data = root / "data"
@@ -90,7 +90,7 @@ def test_the_smoke_evaluation_went_through_the_served_endpoint(deployed):
 
 
 def test_the_gguf_is_a_registered_model_version_with_lineage(deployed):
-    from afs.training.registry import experiment_info
+    from afs.registry.experiments import experiment_info
 
     client = deployed["client"]
     registered = deployed["catalog"].load("registered_model")

@@ -22,7 +22,7 @@ from afs.pipelines.quality_scoring import create_pipeline, nodes
 from afs.samples.frame import metadata_values, samples_to_frame
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
 from afs.samples.model import TrainingSample
-from afs.training.scoring_config import ScoringConfig
+from afs.quality.config import ScoringConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EVAL_SUITE = PROJECT_ROOT / "data" / "01_raw" / "eval" / "eval_suite.jsonl"
@@ -198,7 +198,7 @@ def test_an_unknown_profile_in_domain_profiles_fails_before_scoring():
 def test_entity_coverage_knows_the_projects_own_symbols():
     """Code naming the hack's RAM (Core/ram.asm, the parameters' address_files) covers known
     addresses; without the file those names are unknown."""
-    from afs.training.quality_frame import scorer_from_parameters
+    from afs.quality.frame import scorer_from_parameters
 
     code = "```asm\nLDA.w SprAction, X : STA.w SentryAlert\nRTS\n```"
     ram = str(PROJECT_ROOT / "data" / "01_raw" / "asm" / "Core" / "ram.asm")

@@ -19,7 +19,7 @@ from kedro.runner import SequentialRunner
 
 from afs.datasets import FilePathDataset
 from afs.pipelines.training import create_pipeline
-from afs.training.lora_data import dataset_fingerprint
+from afs.finetune.chat_data import dataset_fingerprint
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAW = PROJECT_ROOT / "data" / "01_raw"
@@ -71,7 +71,7 @@ def training_run(tmp_path_factory):
     the end-to-end `kedro run` test)."""
     import mlflow
 
-    from afs.training.tiny import build_tiny_model
+    from afs.finetune.tiny import build_tiny_model
 
     root = tmp_path_factory.mktemp("training")
     texts = write_chat_splits(root / "data")

@@ -7,9 +7,10 @@ import orjson
 
 from afs.samples import TrainingSample
 from afs.samples.frame import concat_frames, samples_to_frame
-from afs.training import minhash
-from afs.training.dedup import (DedupConfig, decontaminate, dedup_against_reference, deduplicate,
-                                duplicate_clusters)
+from afs.dedup import minhash
+from afs.dedup.config import DedupConfig
+from afs.dedup.reference import decontaminate, dedup_against_reference
+from afs.dedup.clusters import deduplicate, duplicate_clusters
 
 ROUTINE = "\n".join(f"  LDA ${i:02X}\n  STA $7E{i:04X}\n  INC A" for i in range(20))
 

@@ -13,9 +13,10 @@ from afs.errors import DataError
 from afs.samples import TrainingSample
 from afs.samples.frame import concat_frames, samples_to_frame
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
-from afs.training.dedup import DedupConfig, deduplicate
-from afs.training.dedup_files import dedup_files
-from afs.training.keys import leak_keys
+from afs.dedup.config import DedupConfig
+from afs.dedup.clusters import deduplicate
+from afs.dedup.files import dedup_files
+from afs.samples.keys import leak_keys
 from tests.cli.clitools import afs_env, afs_executable
 from tests.planted import planted_frame, routine
 

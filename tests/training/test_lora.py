@@ -14,9 +14,9 @@ import orjson
 import pytest
 
 from afs.errors import DataError
-from afs.training.converters import get_converter
-from afs.training.lora import CHECKPOINT_FILE, mean_loss, train_lora
-from afs.training.lora_data import (IGNORE_INDEX, encode_chat, encode_chats, read_chat_jsonl)
+from afs.samples.formats import get_converter
+from afs.finetune.lora import CHECKPOINT_FILE, mean_loss, train_lora
+from afs.finetune.chat_data import IGNORE_INDEX, encode_chat, encode_chats, read_chat_jsonl
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "01_raw"
 # a few dozen real samples; small sizes so that each run takes a couple of seconds
@@ -123,7 +123,7 @@ def test_adapter_loads_back_onto_the_base_with_the_same_results(trained, workspa
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-from afs.training.lora import train_lora
+from afs.finetune.lora import train_lora
 
 def die(state):
     if state["step"] == 7:  # mid-epoch 2; the last checkpoint is from step 6

@@ -11,7 +11,7 @@ from afs.errors import DataError
 from afs.samples import TrainingSample, load_jsonl
 from afs.samples.jsonl import write_samples
 from afs.training import filter_jsonl, score_jsonl
-from afs.training.scoring import QualityScorer, ScoringConfig
+from afs.quality.scorer import QualityScorer, ScoringConfig
 
 GOOD = "```asm\n  LDA $10\n  STA $7E0012\n  RTL\n```\n" + "It copies the game mode. " * 20
 BAD = "```asm\n  LDA $10\n  BOGUS $12\n```"

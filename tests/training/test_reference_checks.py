@@ -10,16 +10,12 @@ import pandas as pd
 
 from afs.samples.frame import concat_frames
 from afs.samples.jsonl import read_jsonl_frame
-from afs.training.dedup import (
-    DedupConfig,
-    decontaminate,
-    dedup_against_reference,
-    dedup_text,
-    near_duplicate_pairs,
-)
-from afs.training.keys import hash_texts, leak_keys
-from afs.training.minhash import signatures
-from afs.training.reference_checks import EvalIndex, ReferenceIndex
+from afs.dedup.config import DedupConfig, dedup_text
+from afs.dedup.reference import decontaminate, dedup_against_reference
+from afs.dedup.clusters import near_duplicate_pairs
+from afs.samples.keys import hash_texts, leak_keys
+from afs.dedup.minhash import signatures
+from afs.dedup.reference import EvalIndex, ReferenceIndex
 from tests.planted import planted_frame
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "01_raw"

@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 
 from afs.errors import ConfigError
-from afs.training.dataset_fingerprint import fingerprint_dataset
-from afs.training.registry import (
-    REGISTRY_EXPERIMENT,
-    create_experiment,
-    experiment_info,
-    list_experiments,
-    record_lineage,
+from afs.registry.fingerprint import fingerprint_dataset
+from afs.registry.experiments import (
+    REGISTRY_EXPERIMENT, create_experiment, experiment_info, list_experiments, record_lineage,
 )
-from afs.training.registry_store import resolve_tracking_uri
+from afs.registry.store import resolve_tracking_uri
 
 ROWS = [{"instruction": f"what does Label_{i} do?", "output": f"LDA ${i:04X}"} for i in range(7)]
 

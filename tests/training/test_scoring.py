@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from afs.errors import ConfigError
 from afs.samples import TrainingSample
-from afs.training.scoring import QualityScorer, ScoringConfig, ScoringWeights, length_scores
-from afs.training.scoring_config import BUILTIN_PROFILES, load_profiles
+from afs.quality.scorer import QualityScorer, ScoringConfig, ScoringWeights, length_scores
+from afs.quality.config import BUILTIN_PROFILES, load_profiles
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID_CODE = "```asm\n  LDA $10\n  STA $7E0012\n  RTL\n```"
@@ -125,7 +125,7 @@ def test_bad_config_is_a_config_error():
 
 
 SPEC_EXAMPLE = '''
-from afs.training.scoring import QualityScorer, ScoringConfig, ScoringWeights
+from afs.quality.scorer import QualityScorer, ScoringConfig, ScoringWeights
 from afs.generators.base import TrainingSample
 
 config = ScoringConfig(
@@ -183,7 +183,7 @@ def _fenced_outputs(draw):
 def test_blocks_statements_joined_are_the_statements_of_the_joined_code(output):
     from afs.asm.source import statements
     from afs.asm.validator import code_blocks
-    from afs.training.scoring import _joined
+    from afs.quality.scorer import _joined
 
     blocks = code_blocks(output)
     joined = "\n".join(code for _, code in blocks)

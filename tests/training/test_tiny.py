@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from afs.training.tiny import (CHAT_TEMPLATE, TINY_FOLDER, build_tiny_model, read_corpus,
-                               resolve_base_model)
+from afs.finetune.tiny import (
+    CHAT_TEMPLATE, TINY_FOLDER, build_tiny_model, read_corpus, resolve_base_model,
+)
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "01_raw"
 
@@ -111,7 +112,7 @@ def test_warm_up_lowered_the_loss_and_zero_steps_keep_random_weights(tiny_dir, t
 def test_same_inputs_and_seed_give_identical_files(tiny_dir, tmp_path):
     from safetensors.torch import load_file
 
-    script = ("import sys; from afs.training.tiny import build_tiny_model; "
+    script = ("import sys; from afs.finetune.tiny import build_tiny_model; "
               "build_tiny_model(sys.argv[1], raw_dir=sys.argv[2])")
     again = tmp_path / "again"
     subprocess.run([sys.executable, "-c", script, str(again), str(RAW)], check=True,

@@ -5,14 +5,10 @@ import pytest
 from afs.errors import ConfigError
 from afs.generators.base import TrainingSample
 from afs.training import save_jsonl
-from afs.training.converters import (
-    AlpacaConverter,
-    ChatMLConverter,
-    OpenAIConverter,
-    ShareGPTConverter,
-    convert_jsonl,
-    get_converter,
+from afs.samples.formats import (
+    AlpacaConverter, ChatMLConverter, OpenAIConverter, ShareGPTConverter, get_converter,
 )
+from afs.curation.export import convert_jsonl
 
 SAMPLE = TrainingSample(instruction="Write a function", output="def my_function(): pass", domain="code")
 THINKING = TrainingSample(instruction="What does LDA #$00 do?", input="In Link_Main", output="Zeroes A.",

@@ -7,10 +7,9 @@ import tracemalloc
 
 import pytest
 
-from afs.context.config import load_config
+from afs.config import DEFAULT_MAX_RECORD_BYTES, load_config
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import (
-    DEFAULT_MAX_RECORD_BYTES,
     iter_json_lines,
     iter_line_blocks,
     record_limit,

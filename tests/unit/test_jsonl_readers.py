@@ -14,8 +14,8 @@ from afs.deployment.eval_suite import load_eval_suite
 from afs.discriminator.data import read_documents
 from afs.embeddings.evaluate import load_queries
 from afs.errors import DataError
-from afs.training.lora_data import read_chat_jsonl
-from afs.training.tiny import read_corpus
+from afs.finetune.chat_data import read_chat_jsonl
+from afs.finetune.tiny import read_corpus
 from tests.cli.test_cli_jsonl_input import BAD_BYTE, BAD_UTF8, GOOD, LIMIT, OVERSIZE
 
 

@@ -2,7 +2,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from afs.training.keys import contains_ids, normalize_instruction, normalize_text
+from afs.samples.keys import contains_ids, normalize_instruction, normalize_text
 
 
 def test_normalize_text_lowercases_and_collapses_whitespace():

@@ -11,11 +11,8 @@ from afs.samples.frame import metadata_values, with_metadata
 from afs.samples.jsonl import write_jsonl_frame
 from afs.samples.model import ORIGIN_KEY
 from afs.training import rebalance_datasets, save_jsonl
-from afs.training.rebalance import (
-    UNKNOWN_GROUP,
-    EmptyRebalanceError,
-    rebalance_frame,
-    sample_groups,
+from afs.curation.rebalance import (
+    UNKNOWN_GROUP, EmptyRebalanceError, rebalance_frame, sample_groups,
 )
 
 from .helpers import make_frame, make_samples

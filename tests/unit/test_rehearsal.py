@@ -9,7 +9,7 @@ from afs.errors import AfsWarning, ConfigError
 from afs.samples.frame import samples_to_frame
 from afs.samples.model import TrainingSample
 from afs.training import RehearsalBuffer, RehearsalBufferConfig, load_jsonl, save_jsonl
-from afs.training.rehearsal import mix_rehearsal, select_rehearsal
+from afs.curation.rehearsal import mix_rehearsal, select_rehearsal
 
 from .helpers import make_frame, make_samples
 

@@ -7,7 +7,7 @@ from afs.errors import ConfigError
 from afs.samples.frame import samples_to_frame
 from afs.samples.model import TrainingSample
 from afs.training import save_jsonl, split_dataset
-from afs.training.split import split_frame, write_splits
+from afs.curation.split import split_frame, write_splits
 
 from .helpers import make_frame, make_samples
 

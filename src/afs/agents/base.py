@@ -3,7 +3,7 @@
 An agent is a small program that `afs agents run NAME -- ARGS…` runs: it has a ``name``, a
 one-line ``description``, ``build_parser()`` (an argparse parser for its own ARGS) and
 ``run(args) -> AgentResult``. Built-in agents live in this package; plugins add theirs to
-``afs.context.plugins.PLUGIN_AGENTS`` (docs/agents.md). Model-backed agents derive from
+``afs.generators.plugins.PLUGIN_AGENTS`` (docs/agents.md). Model-backed agents derive from
 :class:`ModelAgent` (``afs.agents.model``), which adds the shared ``--endpoint``/``--model``
 options.
 
@@ -134,10 +134,10 @@ def plugin_agents() -> dict[str, Any]:
     """Agents the configured plugins provide (``PLUGIN_AGENTS`` after ``load_plugins``):
     name -> agent class, factory, instance or ``"module:attribute"``."""
     try:
-        from afs.context import plugins
+        from afs.generators import plugins
     except ImportError:  # an install without the plugin system
         return {}
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     plugins.load_plugins(load_config())
     return dict(plugins.PLUGIN_AGENTS)

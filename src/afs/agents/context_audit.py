@@ -77,7 +77,7 @@ def audit_contexts(root: str | Path, *, stale_days: float = DEFAULT_STALE_DAYS,
     """The audit report of every `.context` under ``root`` (JSON-ready). ``ignore`` and
     ``max_depth`` default to the config's ``general.discovery_ignore`` and
     ``general.discovery_max_depth``; ``now`` (epoch seconds) is for tests."""
-    from afs.context.config import load_config
+    from afs.config import load_config
     from afs.context.discovery import discover_contexts
 
     if stale_days < 0:

@@ -39,7 +39,7 @@ def default_endpoint() -> str:
     sets it, else 8000."""
     port = None
     try:
-        from afs.context.config import load_config
+        from afs.config import load_config
     except ImportError:  # an install without the config module
         load_config = None
     if load_config is not None:

@@ -21,9 +21,9 @@ from typing import Any
 
 from afs.agents.base import AgentResult, write_text_atomic
 from afs.agents.model import FittedAnswer, ModelAgent, ask_within_context
-from afs.context.safe_fs import outside_reason, real_path
 from afs.errors import AfsError, ConfigError, DataError
 from afs.jsonl_input import decode_utf8
+from afs.safe_fs import outside_reason, real_path
 
 DEFAULT_QUESTION = ("What does this file do? Summarize its purpose, key routines/sections, "
                     "and anything surprising.")

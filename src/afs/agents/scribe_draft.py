@@ -10,8 +10,8 @@ from pathlib import Path
 
 from afs.agents.base import AgentResult, write_text_atomic
 from afs.agents.model import ModelAgent, ask_within_context
-from afs.context.safe_fs import ContextFS, Skipped
 from afs.errors import AfsError, ConfigError
+from afs.safe_fs import ContextFS, Skipped
 
 DEFAULT_COMMITS = 30
 DEFAULT_MEMORY_CHARS = 4000

@@ -1,6 +1,6 @@
 """`afs config show`: the merged AFS settings and where each value came from.
 
-The settings are loaded by ``afs.context.config.load_config`` (keys and precedence:
+The settings are loaded by ``afs.config.load_config`` (keys and precedence:
 docs/configuration.md); this module only formats them.
 """
 
@@ -28,7 +28,7 @@ def config() -> None:
 def show(as_json: bool, assignments: tuple[str, ...]) -> None:
     """Print every setting as `section.key = value  (source)`; the source is "default", a
     file, "env:AFS_…" or "flag". Unknown keys in a file are reported as warnings."""
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

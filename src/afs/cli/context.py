@@ -38,7 +38,7 @@ def _workspace_root(ctx: click.Context, param: click.Parameter, value: Path | No
     """--path, else the home folder's ``project.workspace_name`` folder, else here."""
     if value is not None:
         return value
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     workspace = load_config().project.workspace_name
     return Path("~", workspace).expanduser() if workspace else Path(".")
@@ -63,7 +63,7 @@ def discovery_settings(ignore: tuple[str, ...], max_depth: int | None
     ``general.discovery_ignore`` / ``discovery_max_depth``, else the built-in defaults."""
     configured_ignore, configured_depth = FALLBACK_IGNORE, FALLBACK_MAX_DEPTH
     try:
-        from afs.context.config import load_config
+        from afs.config import load_config
     except ImportError:
         pass
     else:

@@ -76,7 +76,7 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None,
           batch_size: int | None, max_length: int, learning_rate: float | None, layers: int,
           hidden: int, seed: int, device: str, no_mlflow: bool) -> None:
     """Train a discriminator on real asm and corrupted twins of it, from scratch."""
-    from afs.context.config import load_config
+    from afs.config import load_config
     from afs.discriminator.train import train_discriminator
 
     # the config's [training] defaults act where the user set them; the built-in ones there
@@ -135,9 +135,9 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
 
     from afs.executors import ray_session
     from afs.executors.shards import shard_size
-    from afs.training.quality_io import CHUNK_ROWS, score_jsonl
-    from afs.training.scoring import ExecutorScorer, OutputScoring
-    from afs.training.scoring_config import ScoringConfig
+    from afs.quality.config import ScoringConfig
+    from afs.quality.stages import ExecutorScorer, OutputScoring
+    from afs.quality.streaming import CHUNK_ROWS, score_jsonl
 
     config = executor_config(executor, ray_address, workers)
     stage = OutputScoring(ScoringConfig.from_profile(profile), model_dir, device, batch_size)
@@ -164,7 +164,7 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
 def filter_samples(input_path: Path, output_path: Path, rejected_path: Path, min_score: float,
                    keep_invalid_asm: bool, allow_empty: bool) -> None:
     """Keep samples scoring at least --min-score; write the others with their reason."""
-    from afs.training.quality_io import filter_jsonl
+    from afs.quality.streaming import filter_jsonl
 
     report = filter_jsonl(input_path, output_path, rejected_path, min_score=min_score,
                           reject_invalid_asm=not keep_invalid_asm, progress=show_progress(),

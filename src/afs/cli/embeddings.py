@@ -36,10 +36,10 @@ class EmbeddingSettings:
 
 
 def embedding_settings() -> EmbeddingSettings:
-    """Defaults from ``afs.context.config.load_config().embeddings`` where that module exists,
+    """Defaults from ``afs.config.load_config().embeddings`` where that module exists,
     else the built-in ones."""
     try:
-        from afs.context.config import load_config
+        from afs.config import load_config
     except ImportError:
         return EmbeddingSettings()
     found = load_config().embeddings
@@ -64,7 +64,7 @@ def _project_name(ctx: click.Context, param: click.Parameter, value: str | None)
     """--project, else ``project.name`` of the AFS config; one of them is needed."""
     if value:
         return value
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     name = load_config().project.name
     if not name:

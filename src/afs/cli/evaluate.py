@@ -47,7 +47,7 @@ def parse_models(values: tuple[str, ...] | list[str], local_server: str | None =
 
 def _project_path(relative: Path) -> Path:
     """``relative`` under the Kedro project around the working directory (else here)."""
-    from afs.training.registry_store import find_kedro_project
+    from afs.registry.store import find_kedro_project
 
     return (find_kedro_project() or Path.cwd()) / relative
 
@@ -83,7 +83,7 @@ def evaluation_settings(models: tuple[str, ...], timeout_s: float | None,
     """Endpoints, timeout, concurrency and sample size: the options when given, else the AFS
     config (``evaluation.models``/``timeout``/``sample_size``, ``orchestration.workers``; a
     bare model NAME is that model on ``http://127.0.0.1:<orchestration.port>``)."""
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     config = load_config()
     local_server = f"http://127.0.0.1:{config.orchestration.port}"

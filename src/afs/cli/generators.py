@@ -23,7 +23,7 @@ def generators() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per generator.")
 def list_command(as_json: bool) -> None:
     """List generators by name, with where they come from and the parameters they take."""
-    from afs.context.plugins import load_configured_plugins
+    from afs.generators.plugins import load_configured_plugins
     from afs.generators.registry import available_generators, generator_parameters
 
     load_configured_plugins()
@@ -80,10 +80,10 @@ def run_command(name: str, output: Path, params: tuple[str, ...], limit: int | N
 
     from tqdm import tqdm
 
-    from afs.context.plugins import load_configured_plugins
-    from afs.context.records import redact_samples, redacted_skipped
+    from afs.generators.plugins import load_configured_plugins
     from afs.generators.registry import create_generator
     from afs.samples.jsonl import write_samples
+    from afs.secrets.gate import redact_samples, redacted_skipped
 
     load_configured_plugins()
     generator = create_generator(name, **_parse_params(params))

@@ -1,7 +1,7 @@
 """`afs training registry-create|registry-list|registry-info`: the experiment registry.
 
 Registered on the `afs training` group (see ``REGISTRY_COMMANDS`` in ``afs.cli.training``).
-Each command calls one function of ``afs.training.registry`` (imported inside the command, so
+Each command calls one function of ``afs.registry.experiments`` (imported inside the command, so
 `afs --help` never imports MLflow) and only formats what it returns.
 """
 
@@ -45,7 +45,7 @@ def json_option(func):
 def registry_create(name: str, base_model: str, framework: str, dataset: Path,
                     tags: tuple[str, ...], notes: str, tracking_uri: str | None) -> None:
     """Register a training experiment in the project's MLflow store (experiment afs-registry)."""
-    from afs.training.registry import create_experiment
+    from afs.registry.experiments import create_experiment
 
     entry = create_experiment(name, base_model, dataset, framework=framework, tags=tags,
                               notes=notes, tracking_uri=tracking_uri)
@@ -58,14 +58,14 @@ def registry_create(name: str, base_model: str, framework: str, dataset: Path,
 @tracking_uri_option
 def registry_list(as_json: bool, tracking_uri: str | None) -> None:
     """List registered experiments, oldest first."""
-    from afs.training.registry import list_experiments
+    from afs.registry.experiments import list_experiments
 
     entries = list_experiments(tracking_uri)
     if as_json:
         click.echo(json.dumps([entry.to_dict() for entry in entries], indent=2))
         return
     if not entries:
-        from afs.training.registry_store import resolve_tracking_uri
+        from afs.registry.store import resolve_tracking_uri
 
         echo_summary(f"no experiments registered in {resolve_tracking_uri(tracking_uri)}")
         return
@@ -81,7 +81,7 @@ def registry_list(as_json: bool, tracking_uri: str | None) -> None:
 @tracking_uri_option
 def registry_info(name: str, as_json: bool, tracking_uri: str | None) -> None:
     """Show one experiment: params, metrics, dataset hash, artifacts, lineage."""
-    from afs.training.registry import experiment_info
+    from afs.registry.experiments import experiment_info
 
     info = experiment_info(name, tracking_uri)
     if as_json:

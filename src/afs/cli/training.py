@@ -32,10 +32,10 @@ from afs.cli.options import (
 )
 
 # Mirrors of library choices, kept here so --help needs no pandas (tests check they agree).
-FORMATS = ("alpaca", "sharegpt", "openai", "chatml")  # afs.training.converters.FORMATS
-THINKING_MODES = ("inline", "field")  # afs.training.converters.THINKING_MODES
+FORMATS = ("alpaca", "sharegpt", "openai", "chatml")  # afs.samples.formats.FORMATS
+THINKING_MODES = ("inline", "field")  # afs.samples.formats.THINKING_MODES
 ON_ERROR_CHOICES = ("raise", "skip")  # afs.samples.jsonl.ON_ERROR_CHOICES
-GROUP_BY_CHOICES = ("file", "origin", "domain", "source")  # afs.training.rebalance.GROUP_BY_CHOICES
+GROUP_BY_CHOICES = ("file", "origin", "domain", "source")  # afs.curation.rebalance.GROUP_BY_CHOICES
 STRATIFY_CHOICES = ("domain", "source", "none")
 # The experiment registry's commands live in their own module, imported when named.
 REGISTRY_COMMANDS = {
@@ -81,7 +81,7 @@ def rehearsal_build(input_path: Path, version: str | None, output_path: Path, to
     --no-diversity) near-duplicate instructions keep only their best sample and the buffer
     follows the input's domain/source mix. Mix the buffer into new data with rehearsal-mix.
     """
-    from afs.training.rehearsal import RehearsalBuffer, RehearsalBufferConfig
+    from afs.curation.rehearsal import RehearsalBuffer, RehearsalBufferConfig
 
     buffer = RehearsalBuffer(RehearsalBufferConfig(
         quality_threshold=min_score, top_ratio=top_ratio, enable_diversity=not no_diversity,
@@ -117,9 +117,9 @@ def rehearsal_mix(buffer_path: Path, new_data_path: Path, rehearsal_ratio: float
     Buffer samples already in the new data are skipped, never doubled; buffer samples not
     needed go to the rejects file as rehearsal_surplus.
     """
+    from afs.curation.rehearsal import mix_rehearsal
     from afs.samples import read_jsonl_frame
     from afs.samples.jsonl import write_kept_and_rejects
-    from afs.training.rehearsal import mix_rehearsal
 
     buffer, _ = read_jsonl_frame(buffer_path, progress=show_progress())
     new, _ = read_jsonl_frame(new_data_path, progress=show_progress())
@@ -164,8 +164,8 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     Samples are drawn without repeats (unless --allow-oversample); each one left out goes to
     the rejects file with its reason (low_quality, no_weight:<group>, rebalance_cap:<group>).
     """
+    from afs.curation.rebalance import rebalance_datasets
     from afs.samples.jsonl import write_kept_and_rejects
-    from afs.training.rebalance import rebalance_datasets
 
     result = rebalance_datasets(
         input_path, parse_weights(weights), min_quality_score=min_quality_score,
@@ -209,8 +209,8 @@ def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | 
     clusters are computed on Ray Data, with the same result. The same rule as the
     quality_scoring pipeline's dedup step.
     """
-    from afs.training.dedup import DedupConfig
-    from afs.training.dedup_files import dedup_files
+    from afs.dedup.config import DedupConfig
+    from afs.dedup.files import dedup_files
 
     rejects = rejects_path_for(output_path, rejects_path)
     config = DedupConfig(threshold=threshold, num_perm=num_perm, shingle_size=shingle_size,
@@ -246,8 +246,8 @@ def prepare(input_path: Path, output_path: Path, train_ratio: float, val_ratio: 
     Samples with the same instruction and output (ignoring case and spacing) always land in
     the same split, so the test set never holds a copy of a training sample.
     """
+    from afs.curation.split import split_dataset, write_splits
     from afs.samples import read_jsonl_frame
-    from afs.training.split import split_dataset, write_splits
 
     frame, _ = read_jsonl_frame(input_path, progress=show_progress(), allow_empty=allow_empty)
     splits = split_dataset(frame, train_ratio, val_ratio, test_ratio, stratify_by, seed)
@@ -281,7 +281,7 @@ def convert(input_path: Path, output_path: Path, fmt: str, thinking: str,
 
     Formats: alpaca, sharegpt, openai, chatml. Thinking is never dropped (see --thinking).
     """
-    from afs.training.converters import convert_jsonl
+    from afs.curation.export import convert_jsonl
 
     result = convert_jsonl(input_path, output_path, fmt, thinking=thinking,
                            system_prompt=system_prompt, on_error=on_error,
@@ -313,7 +313,7 @@ SKIPPED_INPUT = "Where skipped input goes, each with its file, line and reason"
 
 def context_folder(name: str) -> Path:
     """``name`` under the configured project.context_root, as the services read it."""
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     return load_config().project.context_folder(name)
 

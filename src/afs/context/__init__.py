@@ -2,7 +2,7 @@
 and memory and history exports with secrets redacted.
 
 Layout and file formats: docs/context_format.md. Names are resolved on first use, so that
-importing one light submodule (``afs.context.redact``) does not pull in pandas.
+importing one light submodule (``afs.secrets.redact``) does not pull in pandas.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ _EXPORTS = {
     "export_memory": "afs.context.export",
     "HistoryGenerator": "afs.context.history",
     "MemoryGenerator": "afs.context.memory",
-    "redact_text": "afs.context.redact",
-    "redact_value": "afs.context.redact",
+    "redact_text": "afs.secrets.redact",
+    "redact_value": "afs.secrets.redact",
     "CONTEXT_DIRS": "afs.context.layout",
     "ContextInfo": "afs.context.layout",
     "context_dir": "afs.context.layout",
@@ -31,8 +31,8 @@ _EXPORTS = {
     "ContextRepair": "afs.context.repair",
     "ensure_all": "afs.context.repair",
     "ensure_context": "afs.context.repair",
-    "ContextEscapeError": "afs.context.safe_fs",
-    "ContextFS": "afs.context.safe_fs",
+    "ContextEscapeError": "afs.safe_fs",
+    "ContextFS": "afs.safe_fs",
 }
 __all__ = sorted(_EXPORTS)
 

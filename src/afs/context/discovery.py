@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from afs.context.layout import CONTEXT_DIR_NAME, load_metadata_file, safe_metadata_path
-from afs.context.safe_fs import is_within, real_path
 from afs.errors import ConfigError, DataError
+from afs.safe_fs import is_within, real_path
 
 DEFAULT_IGNORE = ("legacy", "archive", "archives")  # the config's general.discovery_ignore
 DEFAULT_MAX_DEPTH = 6

@@ -24,10 +24,10 @@ from afs.context.records import (
     parse_tags,
     text_field,
 )
-from afs.context.redact import redact_value
-from afs.context.safe_fs import ContextEscapeError, ContextFS
 from afs.generators.base import TrainingSample
 from afs.generators.files import SkipFile, read_source, walk_files
+from afs.safe_fs import ContextEscapeError, ContextFS
+from afs.secrets.redact import redact_value
 
 EVENT_TYPES = ("model", "tool", "fs", "cli")
 EVENTS_FILE = re.compile(r"events_\d{8}\.jsonl")

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from afs import __version__
-from afs.context.safe_fs import ContextFS
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import decode_utf8
+from afs.safe_fs import ContextFS
 
 CONTEXT_DIR_NAME = ".context"
 METADATA_FILE = "metadata.json"

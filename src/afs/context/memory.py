@@ -22,10 +22,10 @@ from afs.context.records import (
     parse_tags,
     text_field,
 )
-from afs.context.redact import redact_value
 from afs.errors import ConfigError
 from afs.generators.base import TrainingSample
 from afs.generators.files import walk_files
+from afs.secrets.redact import redact_value
 
 MEMORY_SUFFIXES = (".jsonl", ".json", ".md")
 # Field names agents use for the two sides of an entry, in order of preference.

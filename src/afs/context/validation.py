@@ -15,17 +15,11 @@ from afs.context.layout import (
     CONTEXT_DIRS,
     METADATA_FILE,
     load_metadata_file,
-    safe_metadata_path,
     metadata_problems,
-)
-from afs.context.safe_fs import (
-    BROKEN,
-    UNREADABLE_DIR,
-    ContextEscapeError,
-    Skipped,
-    walk_tree,
+    safe_metadata_path,
 )
 from afs.errors import ConfigError, DataError
+from afs.safe_fs import BROKEN, UNREADABLE_DIR, ContextEscapeError, Skipped, walk_tree
 
 PROBLEM_CODES = {
     "missing_dir": "a standard folder is missing (`afs context ensure-all` creates it)",

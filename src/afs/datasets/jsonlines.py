@@ -8,10 +8,10 @@ from typing import Any
 from kedro.io import AbstractDataset
 
 from afs.atomic_dir import complete_pending_commit
+from afs.curation.export import write_records_jsonl
 from afs.datasets.atomic import save_atomically
 from afs.datasets.file_path import not_written_yet
 from afs.jsonl_input import iter_json_lines
-from afs.training.converters import write_records_jsonl
 
 
 class JSONLinesDataset(AbstractDataset[list[dict[str, Any]], list[dict[str, Any]]]):

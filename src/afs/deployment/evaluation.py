@@ -33,8 +33,8 @@ from afs.deployment.eval_suite import (
     score_answer,
 )
 from afs.errors import AfsError, ConfigError
+from afs.registry.fingerprint import fingerprint_dataset
 from afs.samples.jsonl import atomic_write
-from afs.training.dataset_fingerprint import fingerprint_dataset
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ def log_evaluation_to_mlflow(report: Mapping[str, Any], json_path: str | Path,
     mlflow = sys.modules.get("mlflow")
     if tracking_uri is None and mlflow is not None and mlflow.active_run() is not None:
         return _log_into_active_run(report, json_path, html_path, run_name)
-    from afs.training.registry_store import (
+    from afs.registry.store import (
         get_or_create_experiment,
         open_client,
         resolve_tracking_uri,

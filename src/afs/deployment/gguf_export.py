@@ -21,7 +21,7 @@ from afs.atomic_dir import give_default_mode
 from afs.deployment.gguf_writer import write_gguf
 from afs.deployment.quantize import check_quantization, quantize_gguf
 from afs.errors import ConfigError
-from afs.training.tiny import DEFAULT_RAW_DIR, resolve_base_model
+from afs.finetune.tiny import DEFAULT_RAW_DIR, resolve_base_model
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def merge_lora(lora_path: str | Path, base_model: str | Path, *, device: str = "
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from afs.training.lora import resolve_training_device
+    from afs.finetune.lora import resolve_training_device
 
     adapter = check_adapter_folder(lora_path)
     device = resolve_training_device(device)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.errors import ConfigError
+from afs.gguf_file import check_gguf_file
 from afs.processes import die_with_parent
 
-GGUF_MAGIC = b"GGUF"
 LOOPBACK = "127.0.0.1"
 DEFAULT_SERVE_PORT = 8000
 DEFAULT_CONTEXT = 2048
@@ -36,39 +36,6 @@ DEFAULT_CONTEXT = 2048
 
 class ServerStartError(ConfigError):
     """The server process exited or did not answer in time; the message holds its log tail."""
-
-
-def check_gguf_file(path: str | Path) -> Path:
-    """``path`` as a Path, or a ConfigError when it is missing or not a GGUF file."""
-    model = Path(path).expanduser()
-    if not model.is_file():
-        raise ConfigError(f"{model}: no such GGUF file")
-    with model.open("rb") as handle:
-        magic = handle.read(4)
-    if magic != GGUF_MAGIC:
-        raise ConfigError(f"{model}: not a GGUF file (starts with {magic!r}, expected "
-                          f"{GGUF_MAGIC!r}); convert a model with convert_lora_to_gguf")
-    problem = gguf_damage(model)
-    if problem:
-        raise ConfigError(f"{model}: incomplete or damaged GGUF file ({problem}); convert or "
-                          "copy it again")
-    return model
-
-
-def gguf_damage(path: Path) -> str | None:
-    """What is wrong with a GGUF file's header or tensor layout (a truncated copy, an
-    interrupted download), or None when every tensor's data lies inside the file."""
-    from gguf import GGUFReader
-
-    try:
-        reader = GGUFReader(str(path))
-    except Exception as exc:  # noqa: BLE001 - a cut header fails in numpy with many types
-        return f"unreadable header: {exc}"
-    size = path.stat().st_size
-    end = max((int(t.data_offset) + int(t.n_bytes) for t in reader.tensors), default=0)
-    if end > size:
-        return f"its tensors need {end} bytes, the file has {size}"
-    return None
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

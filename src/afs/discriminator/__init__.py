@@ -19,8 +19,8 @@ _EXPORTS = {
     "corrupt": "afs.discriminator.corruptions",
     "KINDS": "afs.discriminator.corruptions",
     "build_examples": "afs.discriminator.data",
-    "score_jsonl": "afs.training.quality_io",
-    "filter_jsonl": "afs.training.quality_io",
+    "score_jsonl": "afs.quality.streaming",
+    "filter_jsonl": "afs.quality.streaming",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from afs.context.safe_fs import Skipped, walk_tree
 from afs.embeddings.chunking import (
     DEFAULT_MAX_CHARS,
     DEFAULT_OVERLAP,
@@ -29,6 +28,7 @@ from afs.embeddings.chunking import (
 )
 from afs.embeddings.providers import EmbeddingProvider, ProviderError
 from afs.embeddings.store import EmbeddingStore, NewChunk
+from afs.safe_fs import Skipped, walk_tree
 
 SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", "venv", "site-packages"})
 GROUP_CHUNKS = 256  # chunks embedded and written together

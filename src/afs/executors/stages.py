@@ -1,5 +1,5 @@
 """Stages of the asm toolkit on the executor seam (the scoring and generation stages live
-beside their libraries: ``afs.training.scoring``, ``afs.generators.runner``)."""
+beside their libraries: ``afs.quality.scorer``, ``afs.generators.runner``)."""
 
 from __future__ import annotations
 

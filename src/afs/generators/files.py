@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# the tree rule and the skip record live with the context reader, in one place
-from afs.context.safe_fs import Skipped, walk_tree
 from afs.errors import DataError
 from afs.jsonl_input import decode_utf8
+
+# the tree rule and the skip record live with the context reader, in one place
+from afs.safe_fs import Skipped, walk_tree
 
 __all__ = ["DEFAULT_MAX_BYTES", "SkipFile", "Skipped", "read_source", "walk_files"]
 
@@ -30,7 +31,7 @@ class SkipFile(Exception):
 def walk_files(root: Path, suffixes: Iterable[str], skipped: list[Skipped] | None = None
                ) -> Iterator[Path]:
     """Files under ``root`` whose suffix is one of ``suffixes`` (case-insensitive), in sorted
-    order, streamed. The tree rule of every reader (``afs.context.safe_fs.walk_tree``): a
+    order, streamed. The tree rule of every reader (``afs.safe_fs.walk_tree``): a
     symlink is followed only while it stays inside ``root``; one that leads outside, loops or
     is broken, and unreadable folders, go to ``skipped`` with the reason. A cloned repository
     may hold a symlink to ``~/.ssh`` or an agent's memory, and what is read here ends up in a

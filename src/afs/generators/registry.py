@@ -50,7 +50,7 @@ def available_generators() -> dict[str, GeneratorInfo]:
 
 def register_generator(name: str, cls: type[BaseGenerator]) -> None:
     """Add a generator class under ``name`` at run time (an AFS plugin does this through
-    ``afs.context.plugins``); a built-in cannot be replaced."""
+    ``afs.generators.plugins``); a built-in cannot be replaced."""
     if not (inspect.isclass(cls) and issubclass(cls, BaseGenerator)):
         raise ConfigError(f"generator {name!r}: {cls!r} is not a BaseGenerator subclass")
     if name in BUILTIN_GENERATORS:

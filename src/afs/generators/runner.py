@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from afs.context.records import redact_samples, redacted_skipped
 from afs.errors import ConfigError
 from afs.generators.registry import create_generator
 from afs.samples.frame import concat_frames, samples_to_frame, with_metadata
 from afs.samples.model import ORIGIN_KEY
+from afs.secrets.gate import redact_samples, redacted_skipped
 
 
 def check_source(name: str, spec: Any) -> None:
@@ -60,7 +60,7 @@ class SourceGeneration:
         from afs.executors.shards import parquet_bytes
 
         if self.load_plugins:
-            from afs.context.plugins import load_configured_plugins
+            from afs.generators.plugins import load_configured_plugins
 
             load_configured_plugins()
 

@@ -20,8 +20,8 @@ from afs.samples.model import (
     METADATA_KEY,
     TrainingSample,
     compute_sample_id,
-    is_missing,
 )
+from afs.samples.values import is_missing
 
 EXTRA_COLUMN = "_extra"
 FRAME_COLUMNS = ("sample_id", *CANONICAL_FIELDS, METADATA_KEY, EXTRA_COLUMN)

@@ -23,6 +23,7 @@ import pyarrow as pa
 from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import LineBlock, iter_line_blocks, line_problem
+from afs.samples.collection import SampleList
 from afs.samples.frame import (
     EXTRA_COLUMN,
     FRAME_COLUMNS,
@@ -376,8 +377,6 @@ def load_jsonl(
     max_record_bytes: int | None = None,
 ):
     """Read samples from a JSONL file as a ``SampleList`` (``.report`` says what was skipped)."""
-    from afs.samples.collection import SampleList
-
     frame, report = read_jsonl_frame(path, on_error=on_error, rejects_path=rejects_path,
                                      progress=progress, allow_empty=allow_empty,
                                      max_record_bytes=max_record_bytes)
@@ -386,8 +385,6 @@ def load_jsonl(
 
 def as_frame(samples: Any) -> pd.DataFrame:
     """Frame form of a SampleList, a DataFrame, or an iterable of samples or sample dicts."""
-    from afs.samples.collection import SampleList
-
     if isinstance(samples, SampleList):
         return samples.frame
     if isinstance(samples, pd.DataFrame):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from afs.samples.formats import AlpacaConverter
+from afs.samples.values import is_missing
 
 # Top-level keys with a meaning of their own; every other key is "unknown" and kept in _metadata.
 CANONICAL_FIELDS = ("instruction", "input", "output", "thinking", "domain", "source", "quality_score")
@@ -29,11 +31,6 @@ def compute_sample_id(instruction: str, input: str, output: str) -> str:  # noqa
 
 # _metadata key naming the data_generation source a sample came from (curation rebalances by it)
 ORIGIN_KEY = "origin"
-
-
-def is_missing(value: Any) -> bool:
-    """None or a float NaN (how a table stores a missing value)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 @dataclass
@@ -117,6 +114,4 @@ class TrainingSample:
 
     def to_alpaca(self) -> dict[str, str]:
         """Alpaca record (``instruction``, ``input``, ``output``), thinking kept inline."""
-        from afs.training.converters import AlpacaConverter
-
         return AlpacaConverter().convert(self)

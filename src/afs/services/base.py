@@ -42,7 +42,7 @@ class Service:
     def config(self):
         """The merged AFS settings (files < environment), loaded on first use."""
         if self._config is None:
-            from afs.context.config import load_config
+            from afs.config import load_config
 
             self._config = load_config()
         return self._config

@@ -39,7 +39,7 @@ def services_dir(config=None) -> Path:
     if os.environ.get(SERVICES_DIR_ENV):
         return Path(os.environ[SERVICES_DIR_ENV]).expanduser()
     if config is None:
-        from afs.context.config import load_config
+        from afs.config import load_config
 
         config = load_config()
     if config.sources.get("services.state_dir", "default") != "default":

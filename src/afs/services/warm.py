@@ -31,8 +31,8 @@ def context_store_path(context: Path) -> Path:
     """Where a context keeps its rebuildable index: ``<context>/embeddings/index.sqlite``
     (a ContextEscapeError when ``embeddings`` is a symlink out of the context: the index
     holds the context's text and must not be written elsewhere)."""
-    from afs.context.safe_fs import ContextFS
     from afs.embeddings.store import STORE_FILE
+    from afs.safe_fs import ContextFS
 
     ContextFS(context).resolve(f"{INDEX_FOLDER}/{STORE_FILE}")
     return context / INDEX_FOLDER / STORE_FILE
@@ -52,7 +52,7 @@ def embedding_provider(config):
 def indexed_folders(context: Path, log: Log) -> list[Path]:
     """The context's ``knowledge/`` and ``memory/`` folders that exist; one that is a symlink
     out of the context is logged and left out (the walk inside each is bounded by it)."""
-    from afs.context.safe_fs import ContextEscapeError, ContextFS
+    from afs.safe_fs import ContextEscapeError, ContextFS
 
     fs, folders = ContextFS(context), []
     for name in INDEXED_FOLDERS:

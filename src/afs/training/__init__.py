@@ -1,4 +1,6 @@
-"""Curation: rehearsal buffers, rebalancing, leak-proof splits and trainer-format export.
+"""The seed's face: ``afs.training`` keeps every name the API reference imports from it, as
+re-exports of the stage packages that hold them (``afs.samples``, ``afs.quality``,
+``afs.dedup``, ``afs.curation``, ``afs.finetune``). New code imports from those packages.
 
 Imports are resolved on first use so `import afs.training` stays light.
 """
@@ -8,36 +10,36 @@ from __future__ import annotations
 from afs.lazy import lazy_exports
 
 _EXPORTS = {
-    "RehearsalBuffer": "afs.training.rehearsal",
-    "RehearsalBufferConfig": "afs.training.rehearsal",
-    "rebalance_datasets": "afs.training.rebalance",
-    "split_dataset": "afs.training.split",
-    "write_splits": "afs.training.split",
-    "AlpacaConverter": "afs.training.converters",
-    "ShareGPTConverter": "afs.training.converters",
-    "OpenAIConverter": "afs.training.converters",
-    "ChatMLConverter": "afs.training.converters",
-    "get_converter": "afs.training.converters",
-    "convert_jsonl": "afs.training.converters",
+    "RehearsalBuffer": "afs.curation.rehearsal",
+    "RehearsalBufferConfig": "afs.curation.rehearsal",
+    "rebalance_datasets": "afs.curation.rebalance",
+    "split_dataset": "afs.curation.split",
+    "write_splits": "afs.curation.split",
+    "AlpacaConverter": "afs.samples.formats",
+    "ShareGPTConverter": "afs.samples.formats",
+    "OpenAIConverter": "afs.samples.formats",
+    "ChatMLConverter": "afs.samples.formats",
+    "get_converter": "afs.samples.formats",
+    "convert_jsonl": "afs.curation.export",
     "load_jsonl": "afs.samples.jsonl",
     "save_jsonl": "afs.samples.jsonl",
     "TrainingSample": "afs.samples.model",
     "SampleList": "afs.samples.collection",
-    "QualityScorer": "afs.training.scoring",
-    "QualityScore": "afs.training.scoring",
-    "ScoringConfig": "afs.training.scoring_config",
-    "ScoringWeights": "afs.training.scoring_config",
-    "score_jsonl": "afs.training.quality_io",
-    "filter_jsonl": "afs.training.quality_io",
-    "DedupConfig": "afs.training.dedup",
-    "deduplicate": "afs.training.dedup",
-    "dedup_against_reference": "afs.training.dedup",
-    "decontaminate": "afs.training.dedup",
-    "duplicate_clusters": "afs.training.dedup",
-    "build_tiny_model": "afs.training.tiny",
-    "resolve_base_model": "afs.training.tiny",
-    "train_lora": "afs.training.lora",
-    "LoraReport": "afs.training.lora",
+    "QualityScorer": "afs.quality.scorer",
+    "QualityScore": "afs.quality.scorer",
+    "ScoringConfig": "afs.quality.config",
+    "ScoringWeights": "afs.quality.config",
+    "score_jsonl": "afs.quality.streaming",
+    "filter_jsonl": "afs.quality.streaming",
+    "DedupConfig": "afs.dedup.config",
+    "deduplicate": "afs.dedup.clusters",
+    "dedup_against_reference": "afs.dedup.reference",
+    "decontaminate": "afs.dedup.reference",
+    "duplicate_clusters": "afs.dedup.clusters",
+    "build_tiny_model": "afs.finetune.tiny",
+    "resolve_base_model": "afs.finetune.tiny",
+    "train_lora": "afs.finetune.lora",
+    "LoraReport": "afs.finetune.lora",
 }
 
 __all__ = sorted(_EXPORTS)

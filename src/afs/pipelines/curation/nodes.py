@@ -1,5 +1,5 @@
 """Curation nodes: each unpacks its catalog inputs and parameters and calls one library
-function (`afs.training.*` for the curation rules, `report` for the numbers)."""
+function (`afs.curation` for the curation rules, `report` for the numbers)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from typing import Any
 
 import pandas as pd
 
-from afs.pipelines.curation import report as curation_reporting
-from afs.samples.frame import concat_frames, metadata_values
-from afs.samples.model import ORIGIN_KEY
-from afs.training.converters import convert_frame
-from afs.training.dedup import CLUSTER_KEY
-from afs.training.rebalance import GROUP_COLUMN, rebalance_frame, sample_groups
-from afs.training.rehearsal import (
+from afs.curation.export import convert_frame
+from afs.curation.rebalance import GROUP_COLUMN, rebalance_frame, sample_groups
+from afs.curation.rehearsal import (
     RehearsalBufferConfig,
     add_provenance,
     mix_rehearsal,
     select_rehearsal,
 )
-from afs.training.split import split_frame
+from afs.curation.split import split_frame
+from afs.dedup.config import CLUSTER_KEY
+from afs.pipelines.curation import report as curation_reporting
+from afs.samples.frame import concat_frames, metadata_values
+from afs.samples.model import ORIGIN_KEY
 
 CLUSTER_COLUMN = "_cluster"
 Frames = tuple[pd.DataFrame, pd.DataFrame]

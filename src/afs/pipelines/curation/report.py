@@ -3,15 +3,14 @@ reject reason; the MLflow metrics derived from them; the domain mix before and a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-import logging
-
 import pandas as pd
 
+from afs.curation.rehearsal import rehearsal_shortfall
 from afs.samples.frame import REJECT_REASON, REJECT_STEP
-from afs.training.rehearsal import rehearsal_shortfall
 
 log = logging.getLogger(__name__)
 

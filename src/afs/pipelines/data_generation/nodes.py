@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from afs.context.plugins import load_configured_plugins
 from afs.generators import runner
+from afs.generators.plugins import load_configured_plugins
 
 
 def generate_samples(generation: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:

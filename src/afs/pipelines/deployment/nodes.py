@@ -12,9 +12,9 @@ from typing import Any
 
 from afs.deployment.evaluation import evaluate_suite, evaluation_metrics
 from afs.deployment.gguf_export import convert_lora_to_gguf
-from afs.deployment.model_registry import register_gguf_model
 from afs.deployment.server import start_server
 from afs.errors import ConfigError
+from afs.registry.models import register_gguf_model
 from afs.reports.evaluation import evaluation_report_html
 
 log = logging.getLogger(__name__)

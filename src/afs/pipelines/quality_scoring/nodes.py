@@ -1,5 +1,5 @@
-"""Nodes of the quality_scoring pipeline: thin calls into afs.training (scoring, dedup,
-decontamination, filter)."""
+"""Nodes of the quality_scoring pipeline: thin calls into afs.quality (scoring, filter) and
+afs.dedup (dedup, decontamination)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,20 @@ from typing import Any
 
 import pandas as pd
 
+from afs.dedup.clusters import deduplicate
+from afs.dedup.config import DECONTAMINATION_STEP, DEDUP_STEP, REFERENCE_STEP, DedupConfig
+from afs.dedup.reference import decontaminate, dedup_against_reference
 from afs.errors import ConfigError
-from afs.samples.frame import (REJECT_REASON, REJECT_STEP, concat_frames, metadata_values,
-                               with_rejects)
-from afs.training.dedup import (DECONTAMINATION_STEP, DEDUP_STEP, REFERENCE_STEP, DedupConfig,
-                                decontaminate, dedup_against_reference, deduplicate)
-from afs.training.quality_frame import common_min_score, filter_frame_by_domain
-from afs.training.quality_io import FILTER_STEP, QUALITY_KEY
-from afs.training.scoring import score_frame_on
+from afs.quality.filter import FILTER_STEP, QUALITY_KEY
+from afs.quality.frame import common_min_score, filter_frame_by_domain
+from afs.quality.stages import score_frame_on
+from afs.samples.frame import (
+    REJECT_REASON,
+    REJECT_STEP,
+    concat_frames,
+    metadata_values,
+    with_rejects,
+)
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
 STEPS = (DEDUP_STEP, REFERENCE_STEP, DECONTAMINATION_STEP, FILTER_STEP)  # in pipeline order

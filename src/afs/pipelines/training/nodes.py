@@ -1,4 +1,4 @@
-"""Training nodes: one LoRA run (``afs.training.lora.train_lora``) on the curated chat splits,
+"""Training nodes: one LoRA run (``afs.finetune.lora.train_lora``) on the curated chat splits,
 its report, and its numbers for MLflow."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from afs.curation.export import write_records_jsonl
+from afs.finetune.lora import TRAINING_INFO, LoraReport, train_lora
+from afs.registry.lineage import LINEAGE_TAGS, ROLE_NAME_TAG, ROLE_TAG
 from afs.tracking import tag_run
-from afs.training.converters import write_records_jsonl
-from afs.training.lora import TRAINING_INFO, LoraReport, train_lora
-from afs.training.registry_lineage import LINEAGE_TAGS, ROLE_NAME_TAG, ROLE_TAG
 
 # report fields logged as MLflow metrics beside its val/train losses (training.<key>)
 SUMMARY_METRICS = ("best_epoch", "steps", "seconds", "tokens_per_second")

@@ -4,7 +4,7 @@ One registry entry is one MLflow **run** in the dedicated experiment ``afs-regis
 MLflow experiment per entry): a run holds what an entry needs — params, tags, a note, metrics,
 dataset inputs and artifacts — while an MLflow experiment holds only a name and tags. The
 run's name is the entry's name, and ``afs.name`` makes it unique (create refuses a repeat).
-The store is the one kedro-mlflow writes to (see ``afs.training.registry_store``), so the
+The store is the one kedro-mlflow writes to (see ``afs.registry.store``), so the
 MLflow UI shows the registry beside the pipeline runs.
 
 Tags on the registry run (set by ``create_experiment``)::
@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from afs.errors import ConfigError
-from afs.training.dataset_fingerprint import DatasetFingerprint, fingerprint_dataset
-from afs.training.registry_lineage import (
+from afs.registry.fingerprint import DatasetFingerprint, fingerprint_dataset
+from afs.registry.lineage import (
     LINEAGE_TAGS,
     LineageRecord,
     LinkedRun,
@@ -58,7 +58,7 @@ from afs.training.registry_lineage import (
     model_version,
     read_lineage,
 )
-from afs.training.registry_store import (
+from afs.registry.store import (
     get_or_create_experiment,
     open_client,
     resolve_tracking_uri,

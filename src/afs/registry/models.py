@@ -14,8 +14,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from afs.deployment.server import check_gguf_file
-from afs.training.registry_lineage import LINEAGE_TAGS, ROLE_NAME_TAG, ROLE_TAG
+from afs.gguf_file import check_gguf_file
+from afs.registry.experiments import record_lineage
+from afs.registry.lineage import LINEAGE_TAGS, ROLE_NAME_TAG, ROLE_TAG
+from afs.registry.store import (
+    get_or_create_experiment,
+    open_client,
+    resolve_tracking_uri,
+    store_errors,
+)
 
 DEPLOYMENT_EXPERIMENT = "afs-deployment"
 ARTIFACT_FOLDER = "gguf"
@@ -48,14 +55,8 @@ def register_gguf_model(gguf_path: str | Path, name: str, *, tags: Mapping[str, 
 
     ``tags`` go on the model version (quantization, base model, smoke-test figures…).
     ``tracking_uri`` defaults to the active run's store, else the project's
-    (:func:`afs.training.registry_store.resolve_tracking_uri`)."""
-    import mlflow
-
-    from afs.training.registry_store import (
-        open_client,
-        resolve_tracking_uri,
-        store_errors,
-    )
+    (:func:`afs.registry.store.resolve_tracking_uri`)."""
+    import mlflow  # heavy: loaded when a model is registered, not when this module is imported
 
     gguf = check_gguf_file(gguf_path).resolve()
     active = mlflow.active_run()
@@ -78,16 +79,12 @@ def register_gguf_model(gguf_path: str | Path, name: str, *, tags: Mapping[str, 
         if not (active and tracking_uri is None):
             client.set_terminated(run_id)
     if registry_name:
-        from afs.training.registry import record_lineage
-
         record_lineage(registry_name, uri, gguf_run=run_id, gguf=str(gguf),
                        registered_model=registered.reference)
     return registered
 
 
 def _new_run(client: Any, uri: str, name: str) -> str:
-    from afs.training.registry_store import get_or_create_experiment
-
     experiment_id = get_or_create_experiment(client, DEPLOYMENT_EXPERIMENT, uri)
     return client.create_run(experiment_id, run_name=f"register {name}").info.run_id
 

@@ -36,10 +36,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from afs.dedup import minhash
+from afs.dedup.config import DedupConfig, dedup_text
 from afs.executors.config import ExecutorConfig, ray_session
-from afs.training import minhash
-from afs.training.dedup import DedupConfig, dedup_text
-from afs.training.keys import leak_keys
+from afs.samples.keys import leak_keys
 
 SOURCE_COLUMNS = ("instruction", "input", "output")
 MAX_COMPONENT_ROUNDS = 200  # large/small-star needs O(log^2 n) rounds; this is a safety stop

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from afs.context.secret_rules import NAME_WORDS, SHAPES, secret_name, secret_value
+from afs.secrets.rules import NAME_WORDS, SHAPES, secret_name, secret_value
 
 MARKER = "[REDACTED:{kind}]"
 # in any case: tags are compared lower-case, so a marker in a tag is "[redacted:…]"

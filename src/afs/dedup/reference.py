@@ -16,13 +16,17 @@ batches on any executor with the same result (``executor=`` runs the batches thr
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from afs.training import minhash
-from afs.training.keys import hash_texts, leak_keys
+from afs.dedup import minhash
+from afs.dedup.config import DECONTAMINATION_STEP, REFERENCE_STEP, DedupConfig, dedup_text
+from afs.executors import ExecutorConfig, map_frame
+from afs.samples.frame import with_rejects
+from afs.samples.keys import hash_texts, leak_keys
 
 TEXT_COLUMNS = ["instruction", "input", "output"]
 INDEX_COLUMNS = ["sample_id", *TEXT_COLUMNS]  # what an index needs of its set (shipped once)
@@ -33,8 +37,6 @@ LOCAL_CHUNK_ROWS = 20_000
 
 
 def _texts(frame: pd.DataFrame) -> pd.Series:
-    from afs.training.dedup import dedup_text
-
     return dedup_text(frame)
 
 
@@ -153,8 +155,6 @@ def check_reasons(frame: pd.DataFrame, build: Callable[[], Any], executor: Any,
                   stage: str) -> np.ndarray:
     """Each row's reason from the index ``build()`` makes: in this process on the whole
     frame, or (``executor`` with ``kind: ray``) in batches on the cluster."""
-    from afs.executors import ExecutorConfig, map_frame
-
     config = ExecutorConfig.from_params(executor)
     if not config.is_ray:
         index = build()
@@ -163,3 +163,38 @@ def check_reasons(frame: pd.DataFrame, build: Callable[[], Any], executor: Any,
         return np.concatenate(parts) if parts else np.full(0, None, dtype=object)
     checked = map_frame(frame[TEXT_COLUMNS], IndexCheck(build), config, stage=stage)
     return np.array([reason or None for reason in checked[REASON]], dtype=object)
+
+
+def dedup_against_reference(frame: pd.DataFrame, reference: pd.DataFrame,
+                            config: DedupConfig | None = None, executor: Any = None,
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop rows of ``frame`` that ``reference`` already holds, exactly or nearly
+    (``seen_in_reference:<reference id>``; rule: ``ReferenceIndex``).
+    ``executor`` with ``kind: ray`` checks the rows in batches on the cluster, with the same
+    result. Returns (kept, rejects)."""
+    config = config or DedupConfig()
+    frame = frame.reset_index(drop=True)
+    build = partial(ReferenceIndex, reference[INDEX_COLUMNS], config)
+    reasons = check_reasons(frame, build, executor, REFERENCE_STEP)
+    return _split(frame, reasons, REFERENCE_STEP)
+
+
+def _split(frame: pd.DataFrame, reasons: np.ndarray, step: str,
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    dropped = pd.notna(reasons)
+    kept = frame.iloc[np.flatnonzero(~dropped)].reset_index(drop=True)
+    rejects = with_rejects(frame.iloc[np.flatnonzero(dropped)], step, reasons[dropped])
+    return kept, rejects.reset_index(drop=True)
+
+
+def decontaminate(frame: pd.DataFrame, eval_frame: pd.DataFrame, ngram_size: int = 12,
+                  executor: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop rows sharing a run of ``ngram_size`` tokens with an eval sample (an eval sample
+    shorter than that counts as one n-gram: a row holding its whole text is contaminated).
+    Reason ``contaminated:<eval id>`` names the first eval sample matched. ``executor`` with
+    ``kind: ray`` checks the rows in batches on the cluster, with the same result. Returns
+    (kept, rejects)."""
+    frame = frame.reset_index(drop=True)
+    build = partial(EvalIndex, eval_frame[INDEX_COLUMNS], ngram_size)
+    reasons = check_reasons(frame, build, executor, DECONTAMINATION_STEP)
+    return _split(frame, reasons, DECONTAMINATION_STEP)

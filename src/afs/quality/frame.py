@@ -1,5 +1,5 @@
 """Quality scoring on sample tables: the library behind the quality_scoring pipeline (the
-JSONL functions in ``quality_io`` stream files; these work on frames in memory).
+JSONL functions in ``afs.quality.streaming`` stream files; these work on frames in memory).
 
 Each sample is judged by the profile its domain maps to in the parameters'
 ``domain_profiles`` (the default ``profile`` for every other domain): scored with that
@@ -16,10 +16,16 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from afs.knowledge.database import AddressDatabase
+from afs.quality.config import (
+    ScoringConfig,
+    check_domain_profiles,
+    profile_for_domain,
+    profile_table,
+)
+from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
+from afs.quality.scorer import QualityScorer
 from afs.samples.frame import METADATA_KEY, with_rejects
-from afs.training.quality_io import FILTER_STEP, QUALITY_KEY, reject_reason
-from afs.training.scoring_config import (ScoringConfig, check_domain_profiles,
-                                         profile_for_domain, profile_table)
 
 DEFAULT_PROFILE = "asm"
 PROFILE_KEY = "profile"
@@ -54,8 +60,6 @@ def address_database(quality: Mapping[str, Any]):
     """The knowledge base entity coverage is judged against: the built-in ALTTP table plus
     the parameters' ``address_files`` (the project's own symbol files, CSV or JSON), so that
     code naming the project's RAM is not scored as naming unknown addresses."""
-    from afs.knowledge.database import AddressDatabase
-
     return AddressDatabase(paths=quality.get("address_files") or ())
 
 
@@ -64,8 +68,6 @@ def scorer_from_parameters(quality: Mapping[str, Any], profile: str | None = Non
     """A QualityScorer for ``profile`` (default: the parameters' ``profile``), from the
     parameters' ``profiles`` or the built-ins, with ``discriminator`` or else the ELECTRA
     model when its folder exists, and ``db`` (default: ``address_database(quality)``)."""
-    from afs.training.scoring import QualityScorer
-
     name = profile or quality.get("profile", DEFAULT_PROFILE)
     config = profile_configs(quality, [name])[name]
     model = quality.get("electra_model")

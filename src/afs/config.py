@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from afs.errors import ConfigError
-from afs.jsonl_input import DEFAULT_MAX_RECORD_BYTES
+
+DEFAULT_MAX_RECORD_BYTES = 16 << 20  # 16 MiB: far above a real sample (a few KB), far below RAM
 
 CONFIG_PATH_ENV = "AFS_CONFIG_PATH"  # location of the global file; not itself a setting
 GLOBAL_CONFIG_FILE = "~/.config/afs/config.toml"

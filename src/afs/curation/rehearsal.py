@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from afs.curation.ratios import check_ratio
 from afs.errors import AfsWarning, ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import METADATA_KEY, concat_frames, with_rejects
@@ -22,9 +23,8 @@ from afs.samples.jsonl import (
     write_jsonl_frame,
     write_kept_and_rejects,
 )
-from afs.training.keys import contains_ids, group_codes, normalize_instruction, normalize_text
-from afs.training.ratios import check_ratio
-from afs.training.rejects import RejectReasons
+from afs.samples.keys import contains_ids, group_codes, normalize_instruction, normalize_text
+from afs.samples.rejects import RejectReasons
 
 STEP_SELECT = "rehearsal_select"
 STEP_MIX = "rehearsal_mix"

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from afs.curation.ratios import largest_remainder
 from afs.errors import AfsError, AfsWarning, ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import concat_frames, metadata_values
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
+from afs.samples.keys import contains_ids
 from afs.samples.model import ORIGIN_KEY
-from afs.training.keys import contains_ids
-from afs.training.ratios import largest_remainder
-from afs.training.rejects import RejectReasons
+from afs.samples.rejects import RejectReasons
 
 STEP = "rebalance"
 GROUP_COLUMN = "_group"

@@ -65,7 +65,7 @@ def group_codes(keys: pd.Series) -> np.ndarray:
 
 def connected_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Component label of each of ``n`` nodes given edges (scipy's connected components)."""
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import coo_matrix  # scipy loads only when clusters are drawn
     from scipy.sparse.csgraph import connected_components
 
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from afs.atomic_dir import atomic_file_set
+from afs.curation.ratios import check_ratio, controlled_rounding
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
-from afs.training.keys import connected_labels, group_codes, hash_texts, leak_keys
-from afs.training.ratios import check_ratio, controlled_rounding
+from afs.samples.keys import connected_labels, group_codes, hash_texts, leak_keys
 
 SPLIT_NAMES = ("train", "val", "test")
 NO_STRATIFY = (None, "", "none")

@@ -40,20 +40,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from afs.atomic_dir import atomic_outputs, atomic_write
-from afs.errors import ConfigError
-from afs.executors.config import ExecutorConfig
-from afs.samples.frame import normalize_frame, with_metadata, with_rejects
-from afs.samples.jsonl import iter_jsonl_tables, jsonl_frame_writer
-from afs.training.dedup import (
-    CLUSTER_KEY,
-    DEDUP_STEP,
-    DedupConfig,
+from afs.dedup.clusters import (
     cluster_keepers,
     cluster_labels,
     clustered_rows,
     drop_reasons,
     rank_order,
 )
+from afs.dedup.config import CLUSTER_KEY, DEDUP_STEP, DedupConfig
+from afs.dedup.ray_backend import cluster_labels_of_shards
+from afs.errors import ConfigError
+from afs.executors.config import ExecutorConfig
+from afs.samples.frame import normalize_frame, with_metadata, with_rejects
+from afs.samples.jsonl import iter_jsonl_tables, jsonl_frame_writer
 
 ROW = "row"
 TEXT_COLUMNS = ["instruction", "input", "output"]
@@ -223,8 +222,6 @@ def shard_labels(source: SourceShards, config: DedupConfig, executor: ExecutorCo
     if not source.rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), False
     if executor.is_ray:
-        from afs.training.dedup_ray import cluster_labels_of_shards
-
         exact, labels = cluster_labels_of_shards(source.paths, source.rows, config, executor)
     else:
         texts = [pq.read_table(path, columns=TEXT_COLUMNS) for path in source.paths]

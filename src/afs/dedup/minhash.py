@@ -24,7 +24,7 @@ SIGNATURE_CHUNK_SHINGLES = 1 << 15  # shingles per numpy pass: 32 MB at 128 perm
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from afs.tokenizer import ASMTokenizer
+    from afs.tokenizer import ASMTokenizer  # tokenizers loads only when signatures are made
 
     return ASMTokenizer().backend_tokenizer
 

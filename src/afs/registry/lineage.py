@@ -1,5 +1,5 @@
 """Lineage of a registry entry, dataset -> adapter -> GGUF -> registered model, read from the
-MLflow store. The tag names are documented in ``afs.training.registry``'s module docstring.
+MLflow store. The tag names are documented in ``afs.registry.experiments``'s module docstring.
 
 MLflow is imported inside the functions: importing this module stays cheap.
 """

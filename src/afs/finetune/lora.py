@@ -1,8 +1,8 @@
 """LoRA fine-tuning of a causal LM on chat-formatted splits, with a plain torch loop.
 
 peft LoRA adapters (α = 2r and all linear projections by default) on ``base_model`` (a hub id,
-a local folder, or ``tiny``: see :mod:`afs.training.tiny`). Loss on assistant tokens only
-(:mod:`afs.training.lora_data`), AdamW with linear warm-up and decay, gradient clipping, val
+a local folder, or ``tiny``: see :mod:`afs.finetune.tiny`). Loss on assistant tokens only
+(:mod:`afs.finetune.chat_data`), AdamW with linear warm-up and decay, gradient clipping, val
 loss and perplexity after every epoch, early stopping on val loss (the best epoch's adapter
 is the one kept).
 
@@ -32,11 +32,17 @@ from typing import Any
 
 from afs.atomic_dir import atomic_directory
 from afs.errors import ConfigError, DataError
+from afs.finetune.chat_data import (
+    collate,
+    dataset_fingerprint,
+    encode_chats,
+    epoch_order,
+    iter_batches,
+    read_chat_jsonl,
+)
+from afs.finetune.tiny import DEFAULT_RAW_DIR, resolve_base_model
 from afs.samples.jsonl import atomic_write
 from afs.tracking import MlflowTracker
-from afs.training.lora_data import (collate, dataset_fingerprint, encode_chats, epoch_order,
-                                    iter_batches, read_chat_jsonl)
-from afs.training.tiny import DEFAULT_RAW_DIR, resolve_base_model
 
 log = logging.getLogger(__name__)
 

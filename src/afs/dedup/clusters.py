@@ -14,69 +14,28 @@ Near-duplicate clusters are the connected components of verified pairs: LSH band
 choice of bands and rows for the threshold) propose pairs of a bucket's first member with each
 other member, and a pair counts when its signatures agree on >= ``threshold`` of the slots.
 ``deduplicate(..., executor={"kind": "ray"})`` computes the same clusters on Ray Data
-(``afs.training.dedup_ray``); choosing the kept members and reasons is shared. Reference dedup
+(``afs.dedup.ray_backend``); choosing the kept members and reasons is shared. Reference dedup
 and decontamination check each row against an index of the fixed set
-(``afs.training.reference_checks``), so they run in batches on either executor.
+(``afs.dedup.reference``), so they run in batches on either executor.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from afs.errors import ConfigError
+from afs.dedup import minhash
+from afs.dedup.config import CLUSTER_KEY, DEDUP_STEP, DedupConfig, DedupResult, dedup_text
+from afs.dedup.ray_backend import cluster_labels_on_ray
+from afs.executors.config import ExecutorConfig
 from afs.samples.frame import (
     metadata_values,
     with_metadata,
     with_rejects,
 )
-from afs.training import minhash
-from afs.training.keys import connected_labels, group_codes, leak_keys
-
-CLUSTER_KEY = "dup_cluster"
-DEDUP_STEP = "dedup"
-REFERENCE_STEP = "reference_dedup"
-DECONTAMINATION_STEP = "decontamination"
-
-
-@dataclass(frozen=True)
-class DedupConfig:
-    """``threshold``: estimated Jaccard over ``shingle_size``-token shingles at which two
-    samples are near duplicates; ``num_perm`` and ``seed`` fix the MinHash family;
-    ``ngram_size``: tokens a sample must share with an eval sample to count as contaminated."""
-
-    threshold: float = 0.8
-    num_perm: int = 128
-    shingle_size: int = 5
-    seed: int = 42
-    ngram_size: int = 12
-    near: bool = True
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"dedup threshold must be in (0, 1], got {self.threshold}")
-        if self.num_perm < 2 or self.shingle_size < 1 or self.ngram_size < 1:
-            raise ConfigError("num_perm must be >= 2, shingle_size and ngram_size >= 1")
-
-
-@dataclass
-class DedupResult:
-    """Kept rows (with ``dup_cluster`` in their metadata), dropped rows (with ``reject_step``
-    and ``reject_reason``) and the clusters: id -> member sample ids, kept member first."""
-
-    kept: pd.DataFrame
-    rejects: pd.DataFrame
-    clusters: dict[str, list[str]] = field(default_factory=dict)
-
-
-def dedup_text(frame: pd.DataFrame) -> pd.Series:
-    """The text compared for near duplicates: instruction, input and output."""
-    return frame["instruction"].fillna("") + "\n" + frame["input"].fillna("") + "\n" + \
-        frame["output"].fillna("")
+from afs.samples.keys import connected_labels, group_codes, leak_keys
 
 
 def rank_order(frame: pd.DataFrame) -> np.ndarray:
@@ -117,16 +76,12 @@ def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None,
                 executor: Any = None) -> DedupResult:
     """Drop exact then near duplicates, keeping each cluster's best member. ``executor``
     (an ``ExecutorConfig`` or its parameters block) with ``kind: ray`` computes the clusters
-    on Ray (``afs.training.dedup_ray``); the result is the same as the local one."""
+    on Ray (``afs.dedup.ray_backend``); the result is the same as the local one."""
     config = config or DedupConfig()
     frame = frame.reset_index(drop=True)
     if executor is not None:
-        from afs.executors.config import ExecutorConfig
-
         executor = ExecutorConfig.from_params(executor)
         if executor.is_ray:
-            from afs.training.dedup_ray import cluster_labels_on_ray
-
             return dedup_result(frame, *cluster_labels_on_ray(frame, config, executor))
     return dedup_result(frame, *cluster_labels(frame, config))
 
@@ -202,46 +157,3 @@ def duplicate_clusters(frame: pd.DataFrame) -> dict[str, list[str]]:
         if cluster is not None:
             clusters.setdefault(cluster, []).append(sample_id)
     return clusters
-
-
-def dedup_against_reference(frame: pd.DataFrame, reference: pd.DataFrame,
-                            config: DedupConfig | None = None, executor: Any = None,
-                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop rows of ``frame`` that ``reference`` already holds, exactly or nearly
-    (``seen_in_reference:<reference id>``; rule in ``afs.training.reference_checks``).
-    ``executor`` with ``kind: ray`` checks the rows in batches on the cluster, with the same
-    result. Returns (kept, rejects)."""
-    from afs.training.reference_checks import (
-        INDEX_COLUMNS,
-        ReferenceIndex,
-        check_reasons,
-    )
-
-    config = config or DedupConfig()
-    frame = frame.reset_index(drop=True)
-    build = partial(ReferenceIndex, reference[INDEX_COLUMNS], config)
-    reasons = check_reasons(frame, build, executor, REFERENCE_STEP)
-    return _split(frame, reasons, REFERENCE_STEP)
-
-
-def _split(frame: pd.DataFrame, reasons: np.ndarray, step: str,
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    dropped = pd.notna(reasons)
-    kept = frame.iloc[np.flatnonzero(~dropped)].reset_index(drop=True)
-    rejects = with_rejects(frame.iloc[np.flatnonzero(dropped)], step, reasons[dropped])
-    return kept, rejects.reset_index(drop=True)
-
-
-def decontaminate(frame: pd.DataFrame, eval_frame: pd.DataFrame, ngram_size: int = 12,
-                  executor: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop rows sharing a run of ``ngram_size`` tokens with an eval sample (an eval sample
-    shorter than that counts as one n-gram: a row holding its whole text is contaminated).
-    Reason ``contaminated:<eval id>`` names the first eval sample matched. ``executor`` with
-    ``kind: ray`` checks the rows in batches on the cluster, with the same result. Returns
-    (kept, rejects)."""
-    from afs.training.reference_checks import INDEX_COLUMNS, EvalIndex, check_reasons
-
-    frame = frame.reset_index(drop=True)
-    build = partial(EvalIndex, eval_frame[INDEX_COLUMNS], ngram_size)
-    reasons = check_reasons(frame, build, executor, DECONTAMINATION_STEP)
-    return _split(frame, reasons, DECONTAMINATION_STEP)

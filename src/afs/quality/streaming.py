@@ -22,13 +22,13 @@ import orjson
 from afs.atomic_dir import atomic_outputs
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import input_file, iter_json_lines
+from afs.quality.config import ScoringConfig
+from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
+from afs.quality.scorer import QualityScorer
 from afs.samples.jsonl import atomic_write, record_problem
 from afs.samples.model import METADATA_KEY
 
 CHUNK_ROWS = 4096
-QUALITY_KEY = "quality"
-FILTER_STEP = "quality_filter"
-UNSCORED = "unscored"
 
 
 @dataclass
@@ -97,8 +97,6 @@ def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = N
     these with a ready ``QualityScorer``. An input without records is an error unless
     ``allow_empty``; a line over ``max_record_bytes`` always is (afs.jsonl_input).
     """
-    from afs.training.scoring import QualityScorer, ScoringConfig
-
     input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
@@ -133,21 +131,6 @@ def _attach(record: dict[str, Any], quality: dict[str, Any]) -> None:
     metadata = record.get(METADATA_KEY) or {}
     metadata[QUALITY_KEY] = quality
     record[METADATA_KEY] = metadata
-
-
-def reject_reason(record: dict[str, Any], min_score: float, reject_invalid_asm: bool = True,
-                  ) -> str | None:
-    """Why a scored record fails the filter, or None when it passes."""
-    quality = (record.get(METADATA_KEY) or {}).get(QUALITY_KEY) or {}
-    if reject_invalid_asm and quality.get("asar_valid") is False:
-        errors = quality.get("asar_errors") or ["invalid"]
-        return f"asar_invalid:{errors[0]}"
-    score = record.get("quality_score")
-    if score is None or (isinstance(score, float) and math.isnan(score)):
-        return UNSCORED
-    if score < min_score:
-        return f"low_quality:{score:.2f}<{min_score:g}"
-    return None
 
 
 def filter_jsonl(input_path: str | Path, output_path: str | Path,

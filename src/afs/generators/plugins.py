@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from afs.errors import ConfigError
 
 if TYPE_CHECKING:
-    from afs.context.config import AfsConfig
+    from afs.config import AfsConfig
 
 MODULE_PREFIX = "_afs_plugin_"  # plugins are imported as _afs_plugin_<name>, never as <name>
 PLUGIN_AGENTS: dict[str, Any] = {}  # agent name -> agent object or factory, from plugins
@@ -81,7 +81,7 @@ def load_plugins(config: AfsConfig) -> list[LoadedPlugin]:
 def load_configured_plugins(cwd: Path | None = None) -> list[LoadedPlugin]:
     """The plugins the user's configuration enables (``load_config(cwd)``), loaded: what the
     `afs generators` and `afs agents` commands and the data_generation pipeline call first."""
-    from afs.context.config import load_config
+    from afs.config import load_config
 
     return load_plugins(load_config(cwd))
 

@@ -2,7 +2,7 @@
 with the tokenizer's chat template, and label only the assistant turns.
 
 A conversation is ``{"messages": [{"role": …, "content": …}, …]}`` as
-:class:`afs.training.converters.OpenAIConverter` writes it. The tokens of each assistant turn's
+:class:`afs.samples.formats.OpenAIConverter` writes it. The tokens of each assistant turn's
 content and its end-of-turn marker carry labels; every other token (system, user, the role
 headers, padding) is ``-100`` and adds nothing to the loss.
 """
