@@ -108,14 +108,15 @@ def test_sigterm_ends_the_mlflow_run_as_killed(tmp_path, moment):
     lock.release()
 
 
-def test_a_run_stopped_in_a_notebook_is_ended_as_killed_when_the_next_run_starts(tmp_path):
+def test_a_run_stopped_in_a_notebook_is_ended_as_killed_when_the_next_run_starts(tmp_path,
+                                                                                monkeypatch):
     """In a process that lives on after the interrupt (a notebook), the stopped run ends as
     KILLED at the next run's start, not left active to clash with it."""
     import mlflow
 
     from afs.hooks import RunGuardHooks
 
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     hooks = RunGuardHooks()
     params = {"project_path": str(tmp_path)}
     hooks.before_pipeline_run(params)
@@ -132,4 +133,3 @@ def test_a_run_stopped_in_a_notebook_is_ended_as_killed_when_the_next_run_starts
     finally:
         while mlflow.active_run() is not None:
             mlflow.end_run()
-        mlflow.set_tracking_uri("")
