@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from afs.atomic_dir import atomic_write
 from afs.errors import ConfigError
 
 # Skipped.kind of each refusal of walk_tree (`afs context validate` uses them as problem codes)
@@ -210,8 +211,6 @@ class ContextFS:
     def write_text(self, relative: str | os.PathLike[str], text: str,
                    encoding: str = "utf-8") -> Path:
         """Write ``text`` atomically (temp file + rename), creating parent folders."""
-        from afs.atomic_dir import atomic_write
-
         target = self.resolve(relative)
         if target == self.real_root:
             raise ContextEscapeError(f"{os.fspath(relative)!r}: names the context root itself")

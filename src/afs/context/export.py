@@ -16,12 +16,12 @@ from pathlib import Path
 
 import orjson
 
-from afs.atomic_dir import atomic_outputs
+from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.context.history import HistoryGenerator
 from afs.context.memory import MemoryGenerator
 from afs.context.records import ContextGenerator
 from afs.generators.files import Skipped
-from afs.samples.jsonl import atomic_write, save_jsonl
+from afs.samples.jsonl import save_jsonl
 from afs.secrets.gate import redacted_skipped
 
 SHOWN_REASONS = 3  # skip reasons quoted in the one-line summary

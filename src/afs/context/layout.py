@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from afs import __version__
+from afs.atomic_dir import atomic_write
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import decode_utf8
 from afs.safe_fs import ContextFS
@@ -154,8 +155,6 @@ def read_metadata(root: str | Path) -> dict[str, Any]:
 
 def write_metadata(root: str | Path, metadata: dict[str, Any]) -> Path:
     """Write ``metadata.json`` into ``root`` atomically (a crash leaves the old one)."""
-    from afs.atomic_dir import atomic_write
-
     path = Path(root).expanduser() / METADATA_FILE
     with atomic_write(path, "wb") as handle:
         handle.write((json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -19,13 +19,13 @@ from typing import Any
 
 import orjson
 
-from afs.atomic_dir import atomic_outputs
+from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import input_file, iter_json_lines
 from afs.quality.config import ScoringConfig
 from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
 from afs.quality.scorer import QualityScorer
-from afs.samples.jsonl import atomic_write, record_problem
+from afs.samples.jsonl import record_problem
 from afs.samples.model import METADATA_KEY
 
 CHUNK_ROWS = 4096

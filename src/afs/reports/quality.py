@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pandas as pd
 
+from afs.atomic_dir import atomic_write
 from afs.reports.html import (empty_figure, esc, figure_html, new_figure, num, page_html,
                               table_html)
 from afs.samples.frame import METADATA_KEY, REJECT_REASON, REJECT_STEP
-from afs.samples.jsonl import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

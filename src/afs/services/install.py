@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from afs.atomic_dir import atomic_write
 from afs.services.base import get_service
 from afs.services.state import RUNNER_MODULE, judge, log_path, read_state, services_dir
 from afs.services.supervisor import ServiceError
@@ -160,8 +161,6 @@ def install(name: str, manager: str | None = None, dry_run: bool = False,
     if current.running and current.state.managed_by == "afs":
         raise ServiceError(f"{name} runs under `afs services start` ({current.detail}); stop it "
                            f"first: afs services stop {name}")
-    from afs.samples.jsonl import atomic_write
-
     with atomic_write(path, "w") as handle:
         handle.write(text)
     for command in commands:

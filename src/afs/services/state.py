@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from afs.atomic_dir import atomic_write
+from afs.config import load_config
 from afs.errors import DataError
 from afs.services.process import (
     pid_exists,
@@ -39,8 +41,6 @@ def services_dir(config=None) -> Path:
     if os.environ.get(SERVICES_DIR_ENV):
         return Path(os.environ[SERVICES_DIR_ENV]).expanduser()
     if config is None:
-        from afs.config import load_config
-
         config = load_config()
     if config.sources.get("services.state_dir", "default") != "default":
         return Path(config.services.state_dir).expanduser()
@@ -100,8 +100,6 @@ def read_state(directory: Path, name: str) -> ServiceState | None:
 
 def write_state(directory: Path, state: ServiceState) -> Path:
     """Write ``state`` atomically (temp file + rename): a reader never sees half a record."""
-    from afs.samples.jsonl import atomic_write
-
     path = state_path(directory, state.name)
     with atomic_write(path, "w") as handle:
         json.dump(state.to_dict(), handle, indent=2)
