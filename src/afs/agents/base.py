@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from afs.atomic_dir import atomic_write
+from afs.config import load_config
 from afs.errors import ConfigError
+from afs.generators import plugins
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +136,6 @@ def run_agent(agent: Agent, argv: Sequence[str]) -> AgentResult:
 def plugin_agents() -> dict[str, Any]:
     """Agents the configured plugins provide (``PLUGIN_AGENTS`` after ``load_plugins``):
     name -> agent class, factory, instance or ``"module:attribute"``."""
-    try:
-        from afs.generators import plugins
-    except ImportError:  # an install without the plugin system
-        return {}
-    from afs.config import load_config
-
     plugins.load_plugins(load_config())
     return dict(plugins.PLUGIN_AGENTS)
 
@@ -203,8 +200,6 @@ def list_agents() -> list[AgentInfo]:
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through a temp file: a crash never leaves half a file."""
-    from afs.samples.jsonl import atomic_write
-
     path = Path(path).expanduser()
     with atomic_write(path) as handle:
         handle.write(text.encode("utf-8"))

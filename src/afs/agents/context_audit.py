@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from afs.agents.base import Agent, AgentResult, write_text_atomic
+from afs.config import load_config
+from afs.context.discovery import discover_contexts, measure_tree
+from afs.context.validation import validate_context
 from afs.errors import ConfigError
 
 DEFAULT_STALE_DAYS = 30.0
@@ -45,8 +48,6 @@ def stale_files(context: Path, older_than_s: float, now: float) -> list[dict[str
 
 def subdir_sizes(context: Path) -> dict[str, dict[str, int]]:
     """``{"memory": {"files": n, "bytes": b}, …}`` for each folder directly in ``context``."""
-    from afs.context.discovery import measure_tree
-
     sizes = {}
     try:
         children = sorted(os.scandir(context), key=lambda entry: entry.name)
@@ -61,8 +62,6 @@ def subdir_sizes(context: Path) -> dict[str, dict[str, int]]:
 
 def audit_context(found: Any, older_than_s: float, now: float) -> dict[str, Any]:
     """One context's entry of the report: where, how big, what is wrong, what is stale."""
-    from afs.context.validation import validate_context
-
     problems = validate_context(found.path)
     stale = stale_files(found.path, older_than_s, now)
     return {**found.to_dict(), "valid": not problems,
@@ -77,9 +76,6 @@ def audit_contexts(root: str | Path, *, stale_days: float = DEFAULT_STALE_DAYS,
     """The audit report of every `.context` under ``root`` (JSON-ready). ``ignore`` and
     ``max_depth`` default to the config's ``general.discovery_ignore`` and
     ``general.discovery_max_depth``; ``now`` (epoch seconds) is for tests."""
-    from afs.config import load_config
-    from afs.context.discovery import discover_contexts
-
     if stale_days < 0:
         raise ConfigError(f"--stale-days must be 0 or more, got {stale_days:g}")
     general = load_config().general

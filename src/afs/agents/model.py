@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from afs.agents.base import Agent
+from afs.config import load_config
+from afs.deployment.client import ContextLengthError, LMStudioClient
 from afs.errors import AfsError, ConfigError
-
-if TYPE_CHECKING:
-    from afs.deployment.client import LMStudioClient
 
 DEFAULT_ENDPOINT_HOST = "127.0.0.1"
 DEFAULT_ENDPOINT_PORT = 8000  # `afs deploy serve` and llama.cpp's server
@@ -37,13 +36,7 @@ FIT_TRIES = 4
 def default_endpoint() -> str:
     """``http://127.0.0.1:PORT``: PORT is ``orchestration.port`` of the AFS config when one
     sets it, else 8000."""
-    port = None
-    try:
-        from afs.config import load_config
-    except ImportError:  # an install without the config module
-        load_config = None
-    if load_config is not None:
-        port = getattr(getattr(load_config(), "orchestration", None), "port", None)
+    port = getattr(getattr(load_config(), "orchestration", None), "port", None)
     return f"http://{DEFAULT_ENDPOINT_HOST}:{port or DEFAULT_ENDPOINT_PORT}"
 
 
@@ -68,8 +61,6 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def client_from_args(args: argparse.Namespace) -> LMStudioClient:
     """The client for ``--endpoint``/``--model``/``--timeout``/``--retries``."""
-    from afs.deployment.client import LMStudioClient
-
     for flag, value, low in (("--retries", args.retries, 0), ("--max-tokens", args.max_tokens, 1)):
         if value < low:
             raise ConfigError(f"{flag} must be at least {low}, got {value}")
@@ -120,8 +111,6 @@ def ask_within_context(client: LMStudioClient, args: argparse.Namespace, system:
     context and how many characters a token holds, and the prompt is cut to fit. The answer
     gets at most half of a context too small for ``--max-tokens``.
     """
-    from afs.deployment.client import ContextLengthError
-
     limit, chars_per_token = None, CHARS_PER_TOKEN_GUESS
     for _ in range(FIT_TRIES):
         context = client.context_length()

@@ -1,5 +1,18 @@
-"""Sample generators (built-ins and the BaseGenerator contract)."""
+"""Sample generators (built-ins and the BaseGenerator contract).
 
-from afs.generators.base import BaseGenerator, TrainingSample
+Names are imported on first use so that ``afs.generators.plugins`` (which the agents load)
+does not bring pandas.
+"""
 
-__all__ = ["BaseGenerator", "TrainingSample"]
+from __future__ import annotations
+
+from afs.lazy import lazy_exports
+
+_EXPORTS = {
+    "BaseGenerator": "afs.generators.base",
+    "TrainingSample": "afs.generators.base",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from afs.generators.base import BaseGenerator, TrainingSample
+from afs.knowledge import AddressDatabase
 
 
 class KnowledgeGenerator(BaseGenerator):
@@ -22,8 +23,6 @@ class KnowledgeGenerator(BaseGenerator):
         self.seed = seed
 
     def generate(self) -> Iterator[TrainingSample]:
-        from afs.knowledge import AddressDatabase
-
         database = AddressDatabase(paths=self.db_files, builtin=self.builtin,
                                    registers=self.registers)
         yield from database.export_training_samples(seed=self.seed)

@@ -15,12 +15,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from afs.config import AfsConfig, load_config
 from afs.errors import ConfigError
-
-if TYPE_CHECKING:
-    from afs.config import AfsConfig
 
 MODULE_PREFIX = "_afs_plugin_"  # plugins are imported as _afs_plugin_<name>, never as <name>
 PLUGIN_AGENTS: dict[str, Any] = {}  # agent name -> agent object or factory, from plugins
@@ -48,7 +46,7 @@ class PluginRegistry:
 
     def add_generator(self, name: str, cls: type) -> None:
         """Make generator class ``cls`` (a BaseGenerator subclass) available as ``name``."""
-        from afs.generators.registry import register_generator
+        from afs.generators.registry import register_generator  # loads pandas: agents don't
 
         register_generator(name, cls)
         self.generators[name] = cls
@@ -81,8 +79,6 @@ def load_plugins(config: AfsConfig) -> list[LoadedPlugin]:
 def load_configured_plugins(cwd: Path | None = None) -> list[LoadedPlugin]:
     """The plugins the user's configuration enables (``load_config(cwd)``), loaded: what the
     `afs generators` and `afs agents` commands and the data_generation pipeline call first."""
-    from afs.config import load_config
-
     return load_plugins(load_config(cwd))
 
 

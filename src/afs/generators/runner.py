@@ -3,6 +3,8 @@ pipeline. A *source* is a name plus ``{generator: <registered name>, params: {..
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import time
 from collections import Counter
@@ -12,6 +14,9 @@ from typing import Any
 import pandas as pd
 
 from afs.errors import ConfigError
+from afs.executors import ExecutorConfig, map_frame
+from afs.executors.shards import parquet_bytes
+from afs.generators.plugins import load_configured_plugins
 from afs.generators.registry import create_generator
 from afs.samples.frame import concat_frames, samples_to_frame, with_metadata
 from afs.samples.model import ORIGIN_KEY
@@ -57,11 +62,7 @@ class SourceGeneration:
         self.sources, self.load_plugins = {k: dict(v) for k, v in sources.items()}, load_plugins
 
     def __call__(self):
-        from afs.executors.shards import parquet_bytes
-
         if self.load_plugins:
-            from afs.generators.plugins import load_configured_plugins
-
             load_configured_plugins()
 
         def run(batch: pd.DataFrame) -> pd.DataFrame:
@@ -76,11 +77,6 @@ class SourceGeneration:
 def _run_on_executor(sources: Mapping[str, Mapping[str, Any]], executor: Any,
                      load_plugins: bool) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Each source on a worker of ``executor`` (one source per batch)."""
-    import dataclasses
-    import io
-
-    from afs.executors import ExecutorConfig, map_frame
-
     config = dataclasses.replace(ExecutorConfig.from_params(executor), batch_size=1)
     names = sorted(sources)
     done = map_frame(pd.DataFrame({"source": names}), SourceGeneration(sources, load_plugins),
@@ -97,8 +93,6 @@ def run_sources(sources: Mapping[str, Mapping[str, Any]], executor: Any = None, 
     source plus the total. ``executor`` (an ``afs.executors.ExecutorConfig`` or its dict)
     ``kind: ray`` runs the sources on a Ray cluster, one per worker at a time; default: one
     after the other in this process."""
-    from afs.executors import ExecutorConfig
-
     if not sources:
         raise ConfigError("data_generation.sources is empty: name at least one generator")
     for name, spec in sources.items():

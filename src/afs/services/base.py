@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from afs.config import load_config
 from afs.errors import ConfigError
 
 Log = Callable[[str], None]
@@ -42,8 +43,6 @@ class Service:
     def config(self):
         """The merged AFS settings (files < environment), loaded on first use."""
         if self._config is None:
-            from afs.config import load_config
-
             self._config = load_config()
         return self._config
 

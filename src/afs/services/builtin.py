@@ -59,7 +59,7 @@ class MemoryExportService(Service):
         if unchanged:
             log(f"memory unchanged ({files} files in {root}); {output} is up to date")
             return
-        from afs.context.export import export_memory
+        from afs.context.export import export_memory  # pandas: not for `services status`
 
         report = export_memory(root, output)
         self.memo.update(fingerprint=fingerprint, output=str(output), samples=report.written)
@@ -79,6 +79,6 @@ class ContextWarmService(Service):
         return Path(os.environ.get(CONTEXT_WARM_ROOT_ENV) or "~").expanduser()
 
     def tick(self, log: Log) -> None:
-        from afs.services.warm import warm_contexts
+        from afs.services.warm import warm_contexts  # numpy: not for `services status`
 
         warm_contexts(self.discovery_root(), self.config, log)

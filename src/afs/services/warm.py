@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from afs.context.discovery import discover_contexts, outside_root
+from afs.embeddings.chunking import DEFAULT_SUFFIXES
+from afs.embeddings.index import index_directory
+from afs.embeddings.providers import make_provider
+from afs.embeddings.store import STORE_FILE
+from afs.safe_fs import ContextEscapeError, ContextFS
 from afs.services.base import Log
 
 INDEXED_FOLDERS = ("knowledge", "memory")
@@ -31,9 +37,6 @@ def context_store_path(context: Path) -> Path:
     """Where a context keeps its rebuildable index: ``<context>/embeddings/index.sqlite``
     (a ContextEscapeError when ``embeddings`` is a symlink out of the context: the index
     holds the context's text and must not be written elsewhere)."""
-    from afs.embeddings.store import STORE_FILE
-    from afs.safe_fs import ContextFS
-
     ContextFS(context).resolve(f"{INDEX_FOLDER}/{STORE_FILE}")
     return context / INDEX_FOLDER / STORE_FILE
 
@@ -41,8 +44,6 @@ def context_store_path(context: Path) -> Path:
 def embedding_provider(config):
     """The provider the settings name (None for ``none``: a keyword-only index); the model
     is passed only when a setting chose one, else the provider's own default applies."""
-    from afs.embeddings.providers import make_provider
-
     chosen = config.sources.get("embeddings.model", "default") != "default"
     return make_provider(config.embeddings.provider,
                          config.embeddings.model if chosen else None,
@@ -52,8 +53,6 @@ def embedding_provider(config):
 def indexed_folders(context: Path, log: Log) -> list[Path]:
     """The context's ``knowledge/`` and ``memory/`` folders that exist; one that is a symlink
     out of the context is logged and left out (the walk inside each is bounded by it)."""
-    from afs.safe_fs import ContextEscapeError, ContextFS
-
     fs, folders = ContextFS(context), []
     for name in INDEXED_FOLDERS:
         try:
@@ -70,10 +69,6 @@ def warm_contexts(root: Path, config, log: Log) -> list[WarmResult]:
     """Refresh the index of every context under ``root`` (discovery honours
     ``general.discovery_ignore`` and ``general.discovery_max_depth``). A context that fails
     is logged and the round goes on with the next one."""
-    from afs.context.discovery import discover_contexts, outside_root
-    from afs.embeddings.chunking import DEFAULT_SUFFIXES
-    from afs.embeddings.index import index_directory
-
     contexts = discover_contexts(
         root, ignore=config.general.discovery_ignore,
         max_depth=config.general.discovery_max_depth,
