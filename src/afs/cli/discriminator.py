@@ -20,14 +20,16 @@ from afs.cli.options import (
     seed_option,
     show_progress,
 )
+from afs.discriminator.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_HIDDEN,
+    DEFAULT_LAYERS,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_MAX_LENGTH,
+)
+from afs.quality.profiles import profile_names
 
-# Mirrors of library defaults, kept here so --help imports nothing (tests check they agree).
-DEFAULT_EPOCHS = 6          # afs.discriminator.train.DEFAULT_EPOCHS
-DEFAULT_BATCH_SIZE = 32     # afs.discriminator.train.DEFAULT_BATCH_SIZE
-DEFAULT_MAX_LENGTH = 512    # afs.discriminator.model.DEFAULT_MAX_LENGTH
-DEFAULT_LAYERS = 2          # afs.discriminator.train.DEFAULT_LAYERS
-DEFAULT_HIDDEN = 128        # afs.discriminator.train.DEFAULT_HIDDEN
-DEFAULT_LEARNING_RATE = 2e-3  # afs.discriminator.train.DEFAULT_LEARNING_RATE
 DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda"])
 
 
@@ -110,7 +112,7 @@ def _first(*values):
     return next(value for value in values if value is not None)
 
 
-PROFILE_CHOICE = click.Choice(["asm", "generic", "dialogue", "reference"])  # scoring_config.BUILTIN_PROFILES
+PROFILE_CHOICE = click.Choice(profile_names())  # the built-in profiles (quality/profiles.yml)
 
 
 @discriminator.command("score")

@@ -13,10 +13,8 @@ import click
 
 from afs.cli.group import AfsGroup
 from afs.cli.options import UserPath, echo_summary, path_option
+from afs.tokenizer.defaults import DEFAULT_MIN_FREQUENCY, DEFAULT_VOCAB_SIZE
 
-# Mirrors of library defaults, kept here so --help imports nothing (tests check they agree).
-DEFAULT_VOCAB_SIZE = 4096  # afs.tokenizer.training.DEFAULT_VOCAB_SIZE
-DEFAULT_MIN_FREQUENCY = 2  # afs.tokenizer.training.DEFAULT_MIN_FREQUENCY
 TOKENIZER_HELP = ("Tokenizer folder written by `afs tokenizer train` or save_pretrained "
                   "[default: the vocabulary shipped with AFS].")
 

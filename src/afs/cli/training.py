@@ -30,13 +30,10 @@ from afs.cli.options import (
     seed_option,
     show_progress,
 )
+from afs.curation.choices import GROUP_BY_CHOICES, STRATIFY_CHOICES
+from afs.samples.choices import ON_ERROR_CHOICES
+from afs.samples.formats import FORMATS, THINKING_MODES  # the choices' light homes (no pandas)
 
-# Mirrors of library choices, kept here so --help needs no pandas (tests check they agree).
-FORMATS = ("alpaca", "sharegpt", "openai", "chatml")  # afs.samples.formats.FORMATS
-THINKING_MODES = ("inline", "field")  # afs.samples.formats.THINKING_MODES
-ON_ERROR_CHOICES = ("raise", "skip")  # afs.samples.jsonl.ON_ERROR_CHOICES
-GROUP_BY_CHOICES = ("file", "origin", "domain", "source")  # afs.curation.rebalance.GROUP_BY_CHOICES
-STRATIFY_CHOICES = ("domain", "source", "none")
 # The experiment registry's commands live in their own module, imported when named.
 REGISTRY_COMMANDS = {
     "registry-create": "afs.cli.registry:registry_create",

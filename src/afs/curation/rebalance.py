@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from afs.curation.choices import GROUP_BY_CHOICES
 from afs.curation.ratios import largest_remainder
 from afs.errors import AfsError, AfsWarning, ConfigError
 from afs.samples.collection import SampleList
@@ -22,7 +23,6 @@ from afs.samples.rejects import RejectReasons
 
 STEP = "rebalance"
 GROUP_COLUMN = "_group"
-GROUP_BY_CHOICES = ("file", ORIGIN_KEY, "domain", "source")
 SAMPLE_GROUP_COLUMNS = ("domain", "source")  # the columns a sample can be grouped by
 UNKNOWN_GROUP = "unknown"  # the group of a sample without the metadata it is grouped by
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from afs.atomic_dir import atomic_file_set
+from afs.curation.choices import NO_STRATIFY
 from afs.curation.ratios import check_ratio, controlled_rounding
 from afs.errors import ConfigError
 from afs.samples.collection import SampleList
@@ -17,7 +18,6 @@ from afs.samples.jsonl import as_frame, read_jsonl_frame, write_jsonl_frame
 from afs.samples.keys import connected_labels, group_codes, hash_texts, leak_keys
 
 SPLIT_NAMES = ("train", "val", "test")
-NO_STRATIFY = (None, "", "none")
 
 
 def split_ratios(train_ratio: float, val_ratio: float, test_ratio: float | None) -> np.ndarray:

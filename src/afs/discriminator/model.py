@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from afs.asm.source import strip_comment
+from afs.discriminator.defaults import DEFAULT_MAX_LENGTH
 from afs.errors import ConfigError
+from afs.tokenizer import ASMTokenizer
 
 REAL_LABEL = 1  # class index of "real asm"; 0 is "corrupted"
 ID2LABEL = {0: "corrupted", 1: "real"}
-DEFAULT_MAX_LENGTH = 512
 TRAINING_FILE = "training.json"
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -62,8 +64,6 @@ _FLAG_OPERANDS = re.compile(r"^\s*(?:\S+:\s*)?(?:REP|SEP)\b", re.IGNORECASE)
 
 def _code_only(text: str) -> str:
     """``text`` without ``;`` comments, trailing blanks and lines left empty."""
-    from afs.asm.source import strip_comment
-
     lines = (strip_comment(line).rstrip() for line in text.splitlines())
     return "\n".join(line for line in lines if line.strip())
 
@@ -109,8 +109,6 @@ class ElectraDiscriminator:
         import torch
         from transformers import ElectraForSequenceClassification
 
-        from afs.tokenizer import ASMTokenizer
-
         tokenizer = tokenizer or ASMTokenizer()
         torch.manual_seed(seed)
         config = build_config(len(tokenizer), layers=layers, hidden=hidden,
@@ -122,8 +120,6 @@ class ElectraDiscriminator:
     def load(cls, path: str | Path, device: str = "auto") -> ElectraDiscriminator:
         """Load a folder written by ``save`` / ``train_discriminator``."""
         from transformers import ElectraForSequenceClassification
-
-        from afs.tokenizer import ASMTokenizer
 
         directory = Path(path).expanduser()
         if not (directory / "config.json").is_file():

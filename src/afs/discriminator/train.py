@@ -23,20 +23,30 @@ from pathlib import Path
 from typing import Any
 
 from afs.atomic_dir import atomic_directory
-from afs.discriminator.data import (DEFAULT_BLOCK_LINES, DEFAULT_STRIDE, DEFAULT_WINDOW, REAL,
-                                    Example, build_examples, data_hash, read_documents)
-from afs.discriminator.model import (DEFAULT_MAX_LENGTH, REAL_LABEL, ElectraDiscriminator,
-                                     resolve_device)
+from afs.discriminator.data import (
+    DEFAULT_BLOCK_LINES,
+    DEFAULT_STRIDE,
+    DEFAULT_WINDOW,
+    REAL,
+    Example,
+    build_examples,
+    data_hash,
+    read_documents,
+)
+from afs.discriminator.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_HIDDEN,
+    DEFAULT_LAYERS,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_MAX_LENGTH,
+)
+from afs.discriminator.model import REAL_LABEL, ElectraDiscriminator, resolve_device
 from afs.errors import ConfigError, DataError
 from afs.tracking import mlflow_wanted
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EPOCHS = 6
-DEFAULT_BATCH_SIZE = 32
-DEFAULT_LEARNING_RATE = 2e-3
-DEFAULT_LAYERS = 2
-DEFAULT_HIDDEN = 128
 DEFAULT_WINDOWS = (6, DEFAULT_WINDOW, 12)  # snippet sizes in lines
 WARMUP_FRACTION = 0.1
 DEFAULT_RTD_WEIGHT = 5.0

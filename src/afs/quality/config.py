@@ -1,7 +1,8 @@
 """What the composite quality score weighs and how: weights, length bounds, profiles.
 
-Profiles are data: ``BUILTIN_PROFILES`` below and ``conf/base/parameters_quality_scoring.yml``
-hold the same entries (a test keeps them equal); ``ScoringConfig.from_profile`` reads either.
+Profiles are data, written once in ``profiles.yml`` beside this module (``BUILTIN_PROFILES``);
+a ``profiles`` mapping (the parameters' ``quality_scoring.profiles``, or a YAML file holding
+one) adds profiles or replaces built-in ones by name.
 Which profile judges a sample is data too: ``profile_for_domain`` looks the sample's domain up
 in a ``domain_profiles`` mapping (the parameters' ``quality_scoring.domain_profiles``).
 """
@@ -17,37 +18,14 @@ from typing import Any
 import numpy as np
 
 from afs.errors import ConfigError
+from afs.quality.profiles import builtin_profiles
 
 COMPONENTS = ("electra", "asar", "entity", "length")
 DEFAULT_ELECTRA_MODEL = "models/electra"
 PARAMETERS_FILE = "parameters_quality_scoring.yml"
 
-# name -> overrides of the ScoringConfig defaults. "asm": code answers, syntax and grounding
-# matter; "reference": short factual answers (an address, a register, a struct field), as
-# "asm" but with lengths fit for a lookup; "generic": any text, the discriminator carries it;
-# "dialogue": chat turns, short answers are fine and code is rare.
-BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
-    "asm": {
-        "weights": {"electra": 0.4, "asar": 0.3, "entity": 0.2, "length": 0.1},
-        "min_output_length": 50, "ideal_output_length": 500, "max_output_length": 5000,
-        "min_score": 0.6,
-    },
-    "reference": {
-        "weights": {"electra": 0.4, "asar": 0.3, "entity": 0.2, "length": 0.1},
-        "min_output_length": 20, "ideal_output_length": 100, "max_output_length": 5000,
-        "min_score": 0.6,
-    },
-    "generic": {
-        "weights": {"electra": 0.6, "asar": 0.1, "entity": 0.1, "length": 0.2},
-        "min_output_length": 20, "ideal_output_length": 400, "max_output_length": 8000,
-        "min_score": 0.5,
-    },
-    "dialogue": {
-        "weights": {"electra": 0.5, "asar": 0.1, "entity": 0.1, "length": 0.3},
-        "min_output_length": 10, "ideal_output_length": 200, "max_output_length": 2000,
-        "min_score": 0.5,
-    },
-}
+# name -> overrides of the ScoringConfig defaults, written once in profiles.yml (package data)
+BUILTIN_PROFILES: dict[str, dict[str, Any]] = builtin_profiles()
 
 
 @dataclass(frozen=True)
@@ -116,7 +94,7 @@ class ScoringConfig:
     def from_profile(cls, name: str, profiles: Mapping[str, Any] | str | Path | None = None,
                      ) -> ScoringConfig:
         """The named profile: from ``profiles`` (a mapping of name -> settings, or a YAML
-        file holding ``quality_scoring: {profiles: …}``), else from ``BUILTIN_PROFILES``."""
+        file holding ``quality_scoring: {profiles: …}``) or else ``BUILTIN_PROFILES``."""
         table = profile_table(profiles)
         if name not in table:
             raise ConfigError(f"unknown scoring profile {name!r} (known: {sorted(table)})")
@@ -125,11 +103,12 @@ class ScoringConfig:
 
 def profile_table(profiles: Mapping[str, Any] | str | Path | None = None,
                   ) -> Mapping[str, Any]:
-    """Profile name -> settings: ``profiles`` itself (a mapping), the profiles of a YAML file,
-    or ``BUILTIN_PROFILES`` when None."""
+    """Profile name -> settings: ``BUILTIN_PROFILES``, with ``profiles`` (a mapping, or the
+    profiles of a YAML file) added over them by name."""
     if profiles is None:
         return BUILTIN_PROFILES
-    return load_profiles(profiles) if isinstance(profiles, (str, Path)) else profiles
+    extra = load_profiles(profiles) if isinstance(profiles, (str, Path)) else profiles
+    return {**BUILTIN_PROFILES, **extra}
 
 
 def profile_for_domain(domain: Any, domain_profiles: Mapping[str, str] | None,

@@ -1,15 +1,23 @@
-"""The canonical sample record, its table form and JSONL I/O (bottom floor: no domain logic)."""
+"""The canonical sample record, its table form and JSONL I/O (bottom floor: no domain logic).
 
-from afs.samples.collection import SampleList
-from afs.samples.jsonl import LoadReport, load_jsonl, read_jsonl_frame, save_jsonl, write_jsonl_frame
-from afs.samples.model import TrainingSample
+Names are resolved on first use, so that importing a light submodule (``formats``,
+``choices``, ``model``) does not load pandas.
+"""
 
-__all__ = [
-    "LoadReport",
-    "SampleList",
-    "TrainingSample",
-    "load_jsonl",
-    "read_jsonl_frame",
-    "save_jsonl",
-    "write_jsonl_frame",
-]
+from __future__ import annotations
+
+from afs.lazy import lazy_exports
+
+_EXPORTS = {
+    "LoadReport": "afs.samples.jsonl",
+    "SampleList": "afs.samples.collection",
+    "TrainingSample": "afs.samples.model",
+    "load_jsonl": "afs.samples.jsonl",
+    "read_jsonl_frame": "afs.samples.jsonl",
+    "save_jsonl": "afs.samples.jsonl",
+    "write_jsonl_frame": "afs.samples.jsonl",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

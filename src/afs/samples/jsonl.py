@@ -23,6 +23,7 @@ import pyarrow as pa
 from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import LineBlock, iter_line_blocks, line_problem
+from afs.samples.choices import ON_ERROR_CHOICES
 from afs.samples.collection import SampleList
 from afs.samples.frame import (
     EXTRA_COLUMN,
@@ -44,7 +45,6 @@ from afs.samples.model import (
 
 CHUNK_BYTES = 8 << 20
 WRITE_CHUNK_ROWS = 50_000
-ON_ERROR_CHOICES = ("raise", "skip")
 _JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
                     bool: "boolean", type(None): "null"}
 

@@ -18,12 +18,11 @@ from pathlib import Path
 
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import decode_utf8
+from afs.tokenizer.defaults import DEFAULT_MIN_FREQUENCY, DEFAULT_VOCAB_SIZE
 from afs.tokenizer.pieces import SEED_PIECES, piece_splitter
 
 PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<|pad|>", "<|startoftext|>", "<|endoftext|>", "<|unk|>"
 SPECIAL_TOKENS = (PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)  # ids 0..3, in this order
-DEFAULT_VOCAB_SIZE = 4096
-DEFAULT_MIN_FREQUENCY = 2
 
 
 def empty_tokenizer():

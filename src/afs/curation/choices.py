@@ -1,0 +1,10 @@
+"""What the curation steps accept, light (no pandas) so that the CLI offers the same choices
+without loading the steps."""
+
+from __future__ import annotations
+
+from afs.samples.model import ORIGIN_KEY
+
+GROUP_BY_CHOICES = ("file", ORIGIN_KEY, "domain", "source")  # what rebalance weights key on
+STRATIFY_CHOICES = ("domain", "source", "none")  # what split stratifies by
+NO_STRATIFY = (None, "", "none")

@@ -1,0 +1,11 @@
+"""The discriminator's defaults, light (no torch) so that `afs discriminator --help` shows them
+without loading the model code."""
+
+from __future__ import annotations
+
+DEFAULT_EPOCHS = 6
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_LEARNING_RATE = 2e-3
+DEFAULT_LAYERS = 2
+DEFAULT_HIDDEN = 128
+DEFAULT_MAX_LENGTH = 512  # tokens per scored text
