@@ -28,6 +28,7 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
+from afs.cli.group import UserError
 from afs.errors import AfsError
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,6 @@ class RunGuardHooks:
         try:
             self._lock.acquire(" ".join(["kedro", *sys.argv[1:]]) or "kedro run")
         except RunLockedError as error:
-            from afs.cli.group import UserError
-
             raise UserError(str(error)) from None  # one `error:` line, exit 1
         self._end_runs_left_by_a_stop()
         self._register_exit_handler()

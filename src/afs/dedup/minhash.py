@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from afs.tokenizer import ASMTokenizer
+
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
 SIGNATURE_CHUNK_TEXTS = 8192
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -24,8 +26,6 @@ SIGNATURE_CHUNK_SHINGLES = 1 << 15  # shingles per numpy pass: 32 MB at 128 perm
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from afs.tokenizer import ASMTokenizer  # tokenizers loads only when signatures are made
-
     return ASMTokenizer().backend_tokenizer
 
 

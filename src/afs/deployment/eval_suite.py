@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from afs.asm import code_blocks, validate_sample
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import iter_json_lines
 from afs.samples.model import METADATA_KEY
@@ -155,8 +156,6 @@ def _exact(item: EvalItem, text: str) -> ItemScore:
 
 
 def _asar(item: EvalItem, text: str) -> ItemScore:
-    from afs.asm import code_blocks, validate_sample
-
     blocks = code_blocks(text)
     if not blocks:
         return ItemScore(False, "asar", "no asar code in the answer", asar_valid=False)

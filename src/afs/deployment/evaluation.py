@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from afs.atomic_dir import atomic_write
+from afs.deployment.client import LMStudioClient, ModelNotFoundError, ServerUnavailableError
 from afs.deployment.eval_suite import (
     CHECKS,
     JUDGED_CHECKS,
@@ -34,7 +36,14 @@ from afs.deployment.eval_suite import (
 )
 from afs.errors import AfsError, ConfigError
 from afs.registry.fingerprint import fingerprint_dataset
-from afs.samples.jsonl import atomic_write
+from afs.registry.store import (
+    get_or_create_experiment,
+    open_client,
+    resolve_tracking_uri,
+    store_errors,
+)
+from afs.reports.evaluation import evaluation_report_html
+from afs.tracking import MlflowTracker
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +60,6 @@ def _probe(name: str, url: str, timeout_s: float) -> tuple[Any, dict[str, Any]]:
     """A client for the endpoint, pinned to its model, and the endpoint's report head; the
     client is None when the endpoint cannot be asked. ``url#model`` pins a model id; else
     the model named like the endpoint, else the server's first model."""
-    from afs.deployment.client import (
-        LMStudioClient,
-        ModelNotFoundError,
-        ServerUnavailableError,
-    )
-
     base, _, pinned = url.partition("#")
     head: dict[str, Any] = {"url": url, "model": None, "status": "ok", "error": None}
     probe = LMStudioClient.from_url(base, model=pinned or None, timeout_s=timeout_s,
@@ -246,8 +249,6 @@ def all_endpoints_failed(report: Mapping[str, Any]) -> bool:
 def write_evaluation_report(report: Mapping[str, Any], output_dir: str | Path
                             ) -> tuple[Path, Path]:
     """``evaluation.json`` and ``evaluation.html`` in ``output_dir``, each written atomically."""
-    from afs.reports.evaluation import evaluation_report_html
-
     output_dir = Path(output_dir).expanduser()
     json_path = output_dir / f"{REPORT_NAME}.json"
     html_path = output_dir / f"{REPORT_NAME}.html"
@@ -301,13 +302,6 @@ def log_evaluation_to_mlflow(report: Mapping[str, Any], json_path: str | Path,
     mlflow = sys.modules.get("mlflow")
     if tracking_uri is None and mlflow is not None and mlflow.active_run() is not None:
         return _log_into_active_run(report, json_path, html_path, run_name)
-    from afs.registry.store import (
-        get_or_create_experiment,
-        open_client,
-        resolve_tracking_uri,
-        store_errors,
-    )
-
     uri = resolve_tracking_uri(tracking_uri)
     with store_errors(uri):
         from mlflow.entities import Metric, Param
@@ -337,8 +331,6 @@ def _tags(report: Mapping[str, Any]) -> dict[str, str]:
 
 def _log_into_active_run(report: Mapping[str, Any], json_path: str | Path,
                          html_path: str | Path, run_name: str) -> str | None:
-    from afs.tracking import MlflowTracker
-
     tracker = MlflowTracker(True, run_name=run_name)
     tracker.params(_params(report))
     tracker.metrics(evaluation_metrics(report))

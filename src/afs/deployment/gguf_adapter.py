@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from afs.deployment.gguf_export import check_adapter_folder, temp_path_beside
 from afs.deployment.gguf_writer import ARCHITECTURE, gguf_tensor_name
 from afs.errors import ConfigError
 
@@ -65,8 +66,6 @@ def write_lora_adapter_gguf(lora_path: str | Path, output_path: str | Path) -> P
     """Write the peft LoRA adapter folder ``lora_path`` as a GGUF LoRA adapter for a Qwen2 base
     (atomically). Returns the output path."""
     from gguf import GGUFWriter, Keys
-
-    from afs.deployment.gguf_export import check_adapter_folder, temp_path_beside
 
     adapter = check_adapter_folder(lora_path)
     config = read_adapter_config(adapter)

@@ -47,7 +47,7 @@ def merge_lora(lora_path: str | Path, base_model: str | Path, *, device: str = "
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from afs.finetune.lora import resolve_training_device
+    from afs.finetune.lora import resolve_training_device  # loads pandas: only merging needs it
 
     adapter = check_adapter_folder(lora_path)
     device = resolve_training_device(device)

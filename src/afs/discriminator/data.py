@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from afs.asm import code_blocks
+from afs.asm.validator import looks_like_code
 from afs.discriminator.corruptions import KINDS, corrupt, statements
 from afs.errors import DataError
 from afs.jsonl_input import decode_utf8
@@ -58,9 +60,7 @@ def _asm_files(path: Path) -> list[Path]:
 
 
 def _sample_documents(path: Path) -> list[Document]:
-    from afs.asm import code_blocks
-    from afs.asm.validator import looks_like_code
-    from afs.samples import load_jsonl
+    from afs.samples import load_jsonl  # pandas: only for JSONL inputs, not .asm files
 
     documents = []
     for number, sample in enumerate(load_jsonl(path), 1):

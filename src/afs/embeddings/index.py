@@ -28,6 +28,7 @@ from afs.embeddings.chunking import (
 )
 from afs.embeddings.providers import EmbeddingProvider, ProviderError
 from afs.embeddings.store import EmbeddingStore, NewChunk
+from afs.executors import ExecutorConfig
 from afs.safe_fs import Skipped, walk_tree
 
 SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", "venv", "site-packages"})
@@ -226,13 +227,11 @@ class ExecutorEmbedder:
     """An ``EmbeddingProvider`` that embeds with ``provider`` on an executor's workers."""
 
     def __init__(self, provider: EmbeddingProvider, executor: object):
-        from afs.executors import ExecutorConfig
-
         self.provider, self.executor = provider, ExecutorConfig.from_params(executor)
         self.name, self.model = provider.name, provider.model
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        from afs.executors import map_items
+        from afs.executors import map_items  # pandas: only when an executor embeds
 
         rows = map_items(list(texts), EmbeddingStage(self.provider), self.executor,
                          stage="embedding")

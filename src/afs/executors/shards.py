@@ -28,6 +28,7 @@ import pandas as pd
 from afs.atomic_dir import atomic_directory, atomic_write
 from afs.executors.batches import BATCH, ROW, BatchRunner, FunctionFactory, numbered
 from afs.executors.config import ExecutorConfig, ray_session
+from afs.executors.ray_backend import process_shard_on_ray
 
 MANIFEST = "manifest.json"
 OUTPUT_FILE = "part-00000.parquet"  # the local executor's one file per output shard
@@ -151,8 +152,6 @@ def shard_processor(fn_factory: FunctionFactory, config: ExecutorConfig) -> Shar
     stage function is built once for all the shards of a run, and the output shard is one
     Parquet file in a folder moved into place when written."""
     if config.is_ray:
-        from afs.executors.ray_backend import process_shard_on_ray
-
         return lambda source, target: process_shard_on_ray(source, target, fn_factory, config)
     runner: list[BatchRunner] = []
 

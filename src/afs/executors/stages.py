@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
+
+from afs.asm import ValidationIssue, ValidationResult, validate
 from afs.executors.seam import map_items
 
 
@@ -17,10 +20,6 @@ class AsarValidation:
         self.backend = backend
 
     def __call__(self) -> Callable[[list], list]:
-        import orjson
-
-        from afs.asm import validate
-
         return lambda texts: [orjson.dumps(validate(text, backend=self.backend).to_dict())
                               .decode() for text in texts]
 
@@ -29,10 +28,6 @@ def validate_texts(texts: Sequence[str], backend: str = "builtin", executor: Any
                    **options: Any) -> list[Any]:
     """``afs.asm.validate`` of each text, in order, on ``executor`` (None: in-process):
     ``ValidationResult`` objects, the same whichever executor ran them."""
-    import orjson
-
-    from afs.asm import ValidationIssue, ValidationResult
-
     results = map_items(list(texts), AsarValidation(backend), executor, stage="asar_validation",
                         fingerprint=backend, **options)
     out = []

@@ -203,7 +203,7 @@ class AddressDatabase:
     def export_training_samples(self, seed: int = 0) -> list[TrainingSample]:
         """Question/answer samples for every entry, both ways (name -> address and
         address -> meaning), phrased deterministically from ``seed``."""
-        from afs.knowledge.questions import training_samples
+        from afs.knowledge.questions import training_samples  # loads pandas: only for exports
 
         return training_samples(self._entries(), seed=seed)
 

@@ -29,6 +29,7 @@ import numpy as np
 from afs.asm.source import Statement, statements
 from afs.asm.validator import code_blocks, validate
 from afs.config import load_config
+from afs.discriminator.model import ElectraDiscriminator
 from afs.errors import ConfigError
 from afs.knowledge.database import AddressDatabase
 from afs.knowledge.entities import NO_ENTITIES_COVERAGE, extract_entities
@@ -308,8 +309,4 @@ def _load_discriminator(model_path: str | Path | None, default: str, device: str
         path = Path(default).expanduser()
         if not path.is_dir():
             return None
-    try:  # torch and transformers load only when a model is used
-        from afs.discriminator.model import ElectraDiscriminator
-    except ImportError as error:
-        raise ConfigError(f"{path}: cannot load the discriminator ({error})") from error
     return ElectraDiscriminator.load(path, device=device)

@@ -15,13 +15,10 @@ from afs.errors import ConfigError
 from afs.quality.filter import FILTER_STEP, QUALITY_KEY
 from afs.quality.frame import common_min_score, filter_frame_by_domain
 from afs.quality.stages import score_frame_on
-from afs.samples.frame import (
-    REJECT_REASON,
-    REJECT_STEP,
-    concat_frames,
-    metadata_values,
-    with_rejects,
-)
+from afs.reports.quality import quality_report_html
+from afs.samples.frame import concat_frames, metadata_values, with_rejects
+from afs.samples.rejects import reject_counts
+from afs.tracking import flatten_numbers, metric_history
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
 STEPS = (DEDUP_STEP, REFERENCE_STEP, DECONTAMINATION_STEP, FILTER_STEP)  # in pipeline order
@@ -85,16 +82,13 @@ def report_quality(raw: pd.DataFrame, scored: pd.DataFrame, filtered: pd.DataFra
                    *step_rejects: pd.DataFrame) -> dict[str, Any]:
     """Counts in and out, per step and reason, scores by domain; everything accounted for."""
     rejects = concat_frames(step_rejects)
-    reasons = Counter(str(r).split(":", 1)[0] for r in rejects.get(REJECT_REASON, []))
-    steps = Counter(rejects.get(REJECT_STEP, []))
     return {
         "input": len(raw),
         "kept": len(filtered),
         "rejected": len(rejects),
         "all_rows_accounted_for": len(raw) == len(filtered) + len(rejects),
-        # every step, in pipeline order, 0 where it dropped nothing
-        "rejects_by_step": {step: steps.pop(step, 0) for step in STEPS} | dict(steps),
-        "rejects_by_reason": dict(sorted(reasons.items())),
+        # total, every step in pipeline order (0 where it dropped nothing), reason codes
+        "rejects": reject_counts(rejects, STEPS),
         "mean_score": _mean(scored["quality_score"]),
         "mean_score_by_domain": {domain: _mean(group["quality_score"]) for domain, group
                                  in sorted(scored.groupby("domain"), key=lambda g: g[0])},
@@ -114,8 +108,6 @@ def _profile_by_domain(scored: pd.DataFrame) -> dict[str, str]:
 def write_quality_html(scored: pd.DataFrame, filtered: pd.DataFrame, report: dict[str, Any],
                        quality: dict[str, Any], *step_rejects: pd.DataFrame) -> str:
     """The HTML report (summary tables and embedded PNG plots) of this run."""
-    from afs.reports.quality import quality_report_html
-
     return quality_report_html(report, scored, filtered, concat_frames(step_rejects),
                                min_score=common_min_score(quality))
 
@@ -128,9 +120,8 @@ def _mean(values: pd.Series) -> float | None:
 def quality_metrics(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     """The report's numbers as MLflow metrics (MlflowMetricsHistoryDataset adds `quality.`)."""
     flat = {"input": report["input"], "kept": report["kept"], "rejected": report["rejected"],
-            **{f"rejects.{k}": v for k, v in report["rejects_by_reason"].items()},
-            **{f"step.{k}": v for k, v in report["rejects_by_step"].items()},
+            **flatten_numbers({"rejects": report["rejects"]}),
             **{f"kept.{k}": v for k, v in report["kept_by_domain"].items()}}
     if report["mean_score"] is not None:
         flat["mean_score"] = report["mean_score"]
-    return {key: {"value": float(value), "step": 0} for key, value in flat.items()}
+    return metric_history(flat)
