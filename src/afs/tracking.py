@@ -9,8 +9,10 @@ are the result, tracking is a convenience.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +101,23 @@ def tag_run(run_id: str | None, tags: dict[str, Any]) -> bool:
         log.warning("MLflow tagging of run %s failed (%s)", run_id, exc)
         return False
     return True
+
+
+def flatten_numbers(tree: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """The numbers of a nested report as dotted names (``rejects.reason.low_quality``); other
+    values (text, flags, lists) are left out."""
+    flat: dict[str, float] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_numbers(value, f"{name}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+def metric_history(values: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """Metrics in the shape kedro-mlflow's ``MlflowMetricsHistoryDataset`` saves (one point at
+    step 0), finite numbers only: MLflow takes no others."""
+    return {key: {"value": float(value), "step": 0} for key, value in values.items()
+            if math.isfinite(float(value))}

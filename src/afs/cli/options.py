@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from afs.errors import ConfigError
+from afs.samples.reasons import REJECTS_SUFFIX, rejects_path_beside  # light
 
 DEFAULT_SEED = 42
-REJECTS_SUFFIX = ".rejects.jsonl"
 
 
 class UserPath(click.Path):
@@ -78,9 +78,7 @@ def ratio_option(flag: str, default: float | None, help: str):  # noqa: A002
 
 def rejects_path_for(output: Path, given: Path | None = None) -> Path:
     """``given``, else ``<output without .jsonl>.rejects.jsonl`` beside the output."""
-    if given is not None:
-        return given
-    return output.with_name(output.name.removesuffix(".jsonl") + REJECTS_SUFFIX)
+    return given if given is not None else rejects_path_beside(output)
 
 
 def parse_weights(values: Iterable[str]) -> dict[str, float]:
@@ -104,11 +102,6 @@ def parse_weights(values: Iterable[str]) -> dict[str, float]:
 def show_progress() -> bool:
     """Progress bars only for a person watching: the library draws them whenever asked."""
     return sys.stderr.isatty()
-
-
-def reason_counts(reasons: Iterable[str]) -> Counter:
-    """Reject reasons counted by kind (``duplicate_of:<id>`` counts as ``duplicate_of``)."""
-    return Counter(str(reason).split(":", 1)[0] for reason in reasons)
 
 
 def rejects_note(counts: Mapping[str, int], path: Path | str | None, label: str = "rejected") -> str:

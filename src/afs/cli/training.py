@@ -23,7 +23,6 @@ from afs.cli.options import (
     parse_weights,
     path_option,
     ratio_option,
-    reason_counts,
     rejects_note,
     rejects_option,
     rejects_path_for,
@@ -33,6 +32,7 @@ from afs.cli.options import (
 from afs.curation.choices import GROUP_BY_CHOICES, STRATIFY_CHOICES
 from afs.samples.choices import ON_ERROR_CHOICES
 from afs.samples.formats import FORMATS, THINKING_MODES  # the choices' light homes (no pandas)
+from afs.samples.reasons import reason_counts
 
 # The experiment registry's commands live in their own module, imported when named.
 REGISTRY_COMMANDS = {

@@ -24,6 +24,7 @@ from afs.samples.jsonl import (
     write_kept_and_rejects,
 )
 from afs.samples.keys import contains_ids, group_codes, normalize_instruction, normalize_text
+from afs.samples.reasons import reason_code, reason_counts
 from afs.samples.rejects import RejectReasons
 
 STEP_SELECT = "rehearsal_select"
@@ -129,7 +130,7 @@ def rank_rehearsal(
 
 def top_ratio_shortfall(ratio: float, pool_size: int, wanted: int, reasons: RejectReasons) -> str:
     """Why the buffer holds fewer than ``ratio`` of the pool, with the numbers."""
-    dropped = Counter(str(r).split(":")[0] for r in reasons.values if r is not None)
+    dropped = reason_counts(r for r in reasons.values if r is not None)
     why = ", ".join(f"{kind} x{n}" for kind, n in dropped.most_common())
     got = pool_size - sum(dropped.values())
     return (f"rehearsal buffer: top_ratio {ratio:g} asks for {wanted} of {pool_size} samples, "
@@ -301,9 +302,9 @@ class RehearsalBuffer:
 
     def stats(self) -> dict[str, Any]:
         buffer = self._buffer()
-        reasons = [r.split(":")[0] for r in self._select_reasons.values if r is not None]
+        reasons = [reason_code(r) for r in self._select_reasons.values if r is not None]
         for rejects in self._mix_rejects:
-            reasons += [r.split(":")[0] for r in rejects["reject_reason"]]
+            reasons += [reason_code(r) for r in rejects["reject_reason"]]
         return {
             "loaded": sum(self._versions.values()),
             "loaded_by_version": dict(self._versions),

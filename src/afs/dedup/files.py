@@ -53,16 +53,12 @@ from afs.errors import ConfigError
 from afs.executors.config import ExecutorConfig
 from afs.samples.frame import normalize_frame, with_metadata, with_rejects
 from afs.samples.jsonl import iter_jsonl_tables, jsonl_frame_writer
+from afs.samples.reasons import reason_counts
 
 ROW = "row"
 TEXT_COLUMNS = ["instruction", "input", "output"]
 MANIFEST = "manifest.json"
 LABELS = "labels.npz"
-
-
-def reason_kind(reason: str) -> str:
-    """``near_duplicate_of:<id>`` -> ``near_duplicate_of``."""
-    return str(reason).split(":", 1)[0]
 
 
 @dataclass
@@ -131,7 +127,7 @@ def dedup_files(inputs: Sequence[str | Path], output_path: str | Path,
             for kept, rejects in _decided_shards(source, exact, keepers):
                 write_kept(kept)
                 write_rejects(rejects)
-                report.reasons.update(reason_kind(reason) for reason in rejects["reject_reason"])
+                report.reasons.update(reason_counts(rejects["reject_reason"]))
     report.rows, report.shards, report.shards_reused = source.rows, len(source.paths), source.reused
     report.rejected = sum(report.reasons.values())
     report.kept = report.rows - report.rejected

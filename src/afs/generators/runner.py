@@ -21,6 +21,7 @@ from afs.generators.registry import create_generator
 from afs.samples.frame import concat_frames, samples_to_frame, with_metadata
 from afs.samples.model import ORIGIN_KEY
 from afs.secrets.gate import redact_samples, redacted_skipped
+from afs.tracking import metric_history
 
 
 def check_source(name: str, spec: Any) -> None:
@@ -120,4 +121,4 @@ def generation_metrics(report: Mapping[str, Any]) -> dict[str, dict[str, float]]
     for name, section in report["sources"].items():
         metrics[name] = float(section["samples"])
         metrics[f"{name}.skipped"] = float(len(section["skipped"]))
-    return {key: {"value": value, "step": 0} for key, value in metrics.items()}
+    return metric_history(metrics)

@@ -27,6 +27,7 @@ from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
 from afs.quality.scorer import QualityScorer
 from afs.samples.jsonl import record_problem
 from afs.samples.model import METADATA_KEY
+from afs.samples.reasons import reason_code, rejects_path_beside
 
 CHUNK_ROWS = 4096
 
@@ -147,8 +148,7 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
         raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
     input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     rejected_path = (Path(rejected_path).expanduser() if rejected_path is not None
-                     else output_path.with_name(output_path.name.removesuffix(".jsonl")
-                                                + ".rejects.jsonl"))
+                     else rejects_path_beside(output_path))
     read_options = {"allow_empty": allow_empty, "max_record_bytes": max_record_bytes}
     report = QualityReport(str(input_path))
     with atomic_outputs([output_path, rejected_path]) as staged, \
@@ -165,7 +165,7 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
                     kept.write(line + b"\n")
                 else:
                     report.rejected += 1
-                    report.reasons[reason.split(":", 1)[0]] += 1
+                    report.reasons[reason_code(reason)] += 1
                     dropped.write(orjson.dumps({**record, "reject_step": FILTER_STEP,
                                                 "reject_reason": reason}) + b"\n")
                 bar.update(len(line) + 1)

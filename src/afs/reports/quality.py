@@ -18,8 +18,7 @@ import orjson
 import pandas as pd
 
 from afs.atomic_dir import atomic_write
-from afs.reports.html import (empty_figure, esc, figure_html, new_figure, num, page_html,
-                              table_html)
+from afs.reports.html import empty_figure, esc, figure_html, new_figure, num, page_html, table_html
 from afs.samples.frame import METADATA_KEY, REJECT_REASON, REJECT_STEP
 
 if TYPE_CHECKING:
@@ -315,13 +314,12 @@ def render_quality_html(report: Mapping[str, Any], figures: Mapping[str, tuple[s
     status = (f'<p class="{"ok" if accounted else "bad"}">'
               f'{"Every input sample is either kept or rejected with a reason." if accounted else "Not every input sample is accounted for (input ≠ kept + rejected)."}</p>')
     kept_by_domain = report.get("kept_by_domain") or {}
+    rejects = report.get("rejects") or {}
     means = report.get("mean_score_by_domain") or {}
     profiles = report.get("profile_by_domain") or {}
     tables = "".join([
-        table_html("Rejected by step", ["step", "samples"],
-                   (report.get("rejects_by_step") or {}).items()),
-        table_html("Rejected by reason", ["reason", "samples"],
-                   (report.get("rejects_by_reason") or {}).items()),
+        table_html("Rejected by step", ["step", "samples"], rejects.get("step", {}).items()),
+        table_html("Rejected by reason", ["reason", "samples"], rejects.get("reason", {}).items()),
         table_html("By domain", ["domain", "profile", "mean score", "kept"],
                        ((d, profiles.get(d, "–"), means.get(d), kept_by_domain.get(d, 0))
                     for d in sorted({*means, *kept_by_domain}))),

@@ -42,6 +42,7 @@ from afs.samples.model import (
     TrainingSample,
     compute_sample_id,
 )
+from afs.samples.reasons import rejects_path_beside
 
 CHUNK_BYTES = 8 << 20
 WRITE_CHUNK_ROWS = 50_000
@@ -97,8 +98,8 @@ def _short_reason(problem: str) -> str:
 
 def skipped_lines_path(source: str | Path, rejects_path: str | Path | None = None) -> Path:
     """Where a read with ``on_error="skip"`` puts the lines it skipped: ``rejects_path``, else
-    ``<source without its suffix>.rejects.jsonl``."""
-    return Path(rejects_path) if rejects_path else Path(source).with_suffix(".rejects.jsonl")
+    the source's default rejects file (``rejects_path_beside``)."""
+    return Path(rejects_path) if rejects_path else rejects_path_beside(source)
 
 
 class _Rejects:

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from afs.curation.rehearsal import rehearsal_shortfall
-from afs.samples.frame import REJECT_REASON, REJECT_STEP
+from afs.samples.rejects import reject_counts
+from afs.tracking import flatten_numbers, metric_history
 
 log = logging.getLogger(__name__)
 
@@ -18,22 +19,6 @@ log = logging.getLogger(__name__)
 def domain_counts(frame: pd.DataFrame) -> dict[str, int]:
     """Rows per domain, largest first."""
     return {str(k): int(v) for k, v in frame["domain"].value_counts().items()}
-
-
-def _value_counts(values: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
-
-
-def reject_counts(rejects: pd.DataFrame) -> dict[str, Any]:
-    """Rejected rows in total, per step and per reason code (``duplicate_of:<id>`` counts as
-    ``duplicate_of``, so the keys stay few and usable as metric names)."""
-    if not len(rejects):
-        return {"total": 0, "step": {}, "reason": {}}
-    return {
-        "total": len(rejects),
-        "step": _value_counts(rejects[REJECT_STEP]),
-        "reason": _value_counts(rejects[REJECT_REASON].str.split(":").str[0]),
-    }
 
 
 def curation_report(
@@ -78,24 +63,12 @@ def curation_report(
     return report
 
 
-def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
-    flat: dict[str, float] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[name] = float(value)
-    return flat
-
-
 def report_metrics(report: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     """The report's row counts as MLflow metrics (``rehearsal_selected``, ``split.train``,
     ``domain.train.asm``, ``rejects.reason.low_quality``, ...) in the shape
     ``MlflowMetricsHistoryDataset`` saves, which prefixes them (``rows.``)."""
     counts = {key: value for key, value in report.items() if key not in ("steps", "rehearsal_share")}
-    flat = _flatten({**report["steps"], **counts})
-    return {name: {"value": value, "step": 0} for name, value in flat.items()}
+    return metric_history(flatten_numbers({**report["steps"], **counts}))
 
 
 def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Any:  # a matplotlib Figure

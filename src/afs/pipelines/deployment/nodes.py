@@ -16,6 +16,7 @@ from afs.deployment.server import start_server
 from afs.errors import ConfigError
 from afs.registry.models import register_gguf_model
 from afs.reports.evaluation import evaluation_report_html
+from afs.tracking import metric_history
 
 log = logging.getLogger(__name__)
 
@@ -96,4 +97,4 @@ def deployment_metrics(smoke_report: dict[str, Any], gguf_model: str) -> dict[st
     (MlflowMetricsHistoryDataset adds ``deployment.``)."""
     metrics = {**evaluation_metrics(smoke_report),
                "gguf_megabytes": Path(gguf_model).stat().st_size / 1e6}
-    return {key: {"value": float(value), "step": 0} for key, value in metrics.items()}
+    return metric_history(metrics)

@@ -11,7 +11,7 @@ from typing import Any
 from afs.curation.export import write_records_jsonl
 from afs.finetune.lora import TRAINING_INFO, LoraReport, train_lora
 from afs.registry.lineage import LINEAGE_TAGS, ROLE_NAME_TAG, ROLE_TAG
-from afs.tracking import tag_run
+from afs.tracking import metric_history, tag_run
 
 # report fields logged as MLflow metrics beside its val/train losses (training.<key>)
 SUMMARY_METRICS = ("best_epoch", "steps", "seconds", "tokens_per_second")
@@ -76,5 +76,4 @@ def training_metrics(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     flat = {**report["metrics"], **{key: report[key] for key in SUMMARY_METRICS},
             **{f"rows.{k}": v for k, v in report["rows"].items()},
             **{f"examples.{k}": v for k, v in report["examples"].items()}}
-    return {key: {"value": float(value), "step": 0} for key, value in flat.items()
-            if value == value and abs(value) != float("inf")}  # MLflow takes finite numbers
+    return metric_history(flat)
