@@ -3,7 +3,9 @@
 Kedro imports this package too (`kedro run`, `kedro --help`): it needs the click group ``cli``
 and the ``run`` command here. ``run`` is resolved on first use so that `afs --help` never
 imports Kedro; command groups are imported only when named, and their commands import the
-library inside their bodies.
+library inside their bodies, so that `afs --help` and `afs GROUP --help` load only light
+modules (no pandas, torch or MLflow). That is the reason for every function-local import in
+``afs.cli``; they carry no comment of their own.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from typing import Any
 
 from afs.config import AfsConfig, load_config
 from afs.errors import ConfigError
+from afs.generators.registry import register_generator
 
 MODULE_PREFIX = "_afs_plugin_"  # plugins are imported as _afs_plugin_<name>, never as <name>
 PLUGIN_AGENTS: dict[str, Any] = {}  # agent name -> agent object or factory, from plugins
@@ -46,8 +47,6 @@ class PluginRegistry:
 
     def add_generator(self, name: str, cls: type) -> None:
         """Make generator class ``cls`` (a BaseGenerator subclass) available as ``name``."""
-        from afs.generators.registry import register_generator  # loads pandas: agents don't
-
         register_generator(name, cls)
         self.generators[name] = cls
 

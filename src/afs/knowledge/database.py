@@ -15,16 +15,14 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from afs.errors import AfsError
 from afs.knowledge.addressing import canonical_long
 from afs.knowledge.entries import AddressEntry, format_address, parse_number
 from afs.knowledge.loaders import load_csv, load_entries
+from afs.knowledge.questions import training_samples
 from afs.knowledge.registers import REGISTERS_TABLE, dma_registers
-
-if TYPE_CHECKING:  # afs.samples brings pandas: imported only when samples are exported
-    from afs.samples import TrainingSample
+from afs.samples import TrainingSample
 
 BUILTIN_TABLE = "alttp_ram"
 
@@ -203,8 +201,6 @@ class AddressDatabase:
     def export_training_samples(self, seed: int = 0) -> list[TrainingSample]:
         """Question/answer samples for every entry, both ways (name -> address and
         address -> meaning), phrased deterministically from ``seed``."""
-        from afs.knowledge.questions import training_samples  # loads pandas: only for exports
-
         return training_samples(self._entries(), seed=seed)
 
     # --- container protocol -----------------------------------------------------------------
