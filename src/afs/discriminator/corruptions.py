@@ -59,7 +59,7 @@ _CONFUSIONS = {
 
 
 @dataclass(frozen=True)
-class Statement:
+class InstructionSpan:
     """An instruction inside a line: its line index and the spans of mnemonic and operand."""
 
     index: int
@@ -85,8 +85,8 @@ class Corruption:
     text: str
 
 
-def statements(lines: Sequence[str]) -> list[Statement]:
-    """The instruction statements of ``lines`` (labels, directives, macros skipped)."""
+def instruction_spans(lines: Sequence[str]) -> list[InstructionSpan]:
+    """The instructions of ``lines`` with their spans (labels, directives, macros skipped)."""
     found = []
     for index, line in enumerate(lines):
         code = strip_comment(line)
@@ -97,7 +97,7 @@ def statements(lines: Sequence[str]) -> list[Statement]:
             if not match or match.group("mn").upper() not in op.MNEMONICS:
                 continue
             op_span = (match.start("op"), match.end("op")) if match.group("op") else None
-            found.append(Statement(index, match.group("mn").upper(),
+            found.append(InstructionSpan(index, match.group("mn").upper(),
                                    (match.group("sfx") or "").lower(), match.group("op") or "",
                                    (match.start("mn"), match.end("sfx") if match.group("sfx")
                                     else match.end("mn")), op_span))
@@ -111,7 +111,7 @@ def _replace(lines: list[str], index: int, span: tuple[int, int], new: str) -> l
     return out
 
 
-def _with_operand(lines: list[str], st: Statement, operand: str) -> list[str]:
+def _with_operand(lines: list[str], st: InstructionSpan, operand: str) -> list[str]:
     if st.op_span is None:
         return _replace(lines, st.index, (st.mn_span[1], st.mn_span[1]), " " + operand)
     return _replace(lines, st.index, st.op_span, operand)
@@ -135,8 +135,8 @@ def _same_case(new: str, like: str) -> str:
 
 def _flow(lines: Sequence[str], by_statement: bool = False) -> dict[int, Effects]:
     """``flow.line_effects`` of the snippet's instruction lines, or of each statement (keyed
-    by its position in ``statements(lines)``) when ``by_statement``."""
-    parsed = statements(lines)
+    by its position in ``instruction_spans(lines)``) when ``by_statement``."""
+    parsed = instruction_spans(lines)
     firsts = {st.index: position for position, st in reversed(list(enumerate(parsed)))}
     return line_effects(
         (position if by_statement else st.index, st.mnemonic, st.operand,
@@ -152,7 +152,7 @@ def wrong_mnemonic(lines, rng, pool):
     longer gives the rest of the snippet what it used (see ``flow.starves``); a swap the
     snippet cannot show (BEQ->BNE, INC->DEC with nothing after) is not made."""
     flow = _flow(lines, by_statement=True)
-    for position, st in _shuffled(rng, list(enumerate(statements(lines)))):
+    for position, st in _shuffled(rng, list(enumerate(instruction_spans(lines)))):
         if _errors(st.text()):
             continue
         fed = fed_resources(flow, position)
@@ -169,7 +169,7 @@ def wrong_mnemonic(lines, rng, pool):
 
 def unknown_mnemonic(lines, rng, pool):
     """One letter of a mnemonic changed so that it is no 65816 instruction (LDA->LDB)."""
-    sts = statements(lines)
+    sts = instruction_spans(lines)
     if not sts:
         return None
     st = rng.choice(sts)
@@ -184,7 +184,7 @@ def unknown_mnemonic(lines, rng, pool):
     return None
 
 
-def _mode_variants(st: Statement) -> list[str]:
+def _mode_variants(st: InstructionSpan) -> list[str]:
     operand = st.operand
     if not operand:
         return ["$12", "#$01", "$1234,X"]
@@ -199,7 +199,7 @@ def _mode_variants(st: Statement) -> list[str]:
 def impossible_mode(lines, rng, pool):
     """An addressing mode the mnemonic does not have (STA #$01, STX $1234,X, LDA [$1234],
     RTS $12 …): the opcode table says no, and the validator rejects it."""
-    for st in _shuffled(rng, statements(lines)):
+    for st in _shuffled(rng, instruction_spans(lines)):
         if _errors(st.text()) or st.mnemonic in op.BRANCHES:
             continue
         for operand in _shuffled(rng, _mode_variants(st)):
@@ -208,7 +208,7 @@ def impossible_mode(lines, rng, pool):
     return None
 
 
-def _width_flags(st: Statement) -> int:
+def _width_flags(st: InstructionSpan) -> int:
     value = _HEX.fullmatch(st.operand[1:]) if st.operand.startswith("#") else None
     return int(value.group(1), 16) if value else 0
 
@@ -231,7 +231,7 @@ def wrong_width(lines, rng, pool):
     snippet sets no flag before such an immediate, a contradicting REP/SEP is put before it."""
     state = {"m": None, "x": None}  # True: 16-bit
     candidates = []
-    for st in statements(lines):
+    for st in instruction_spans(lines):
         if st.mnemonic in ("REP", "SEP"):
             flags = _width_flags(st)
             for flag, bit in (("m", 0x20), ("x", 0x10)):
@@ -266,7 +266,7 @@ def wrong_width(lines, rng, pool):
 def address_length(lines, rng, pool):
     """A truncated or padded address: a digit dropped or added ($7E1234 -> $7E123,
     $0D80 -> $0D800), so the operand is no 1-, 2- or 3-byte value any more."""
-    for st in _shuffled(rng, statements(lines)):
+    for st in _shuffled(rng, instruction_spans(lines)):
         if st.operand.startswith("#") or st.op_span is None:
             continue
         match = _HEX.search(st.operand)
@@ -284,7 +284,7 @@ def address_length(lines, rng, pool):
 
 def swapped_index(lines, rng, pool):
     """X and Y swapped in an indexed operand ($0D00,X -> $0D00,Y; ($00),Y -> ($00),X)."""
-    for st in _shuffled(rng, statements(lines)):
+    for st in _shuffled(rng, instruction_spans(lines)):
         match = _INDEX.search(st.operand)
         if not match:
             continue
@@ -297,7 +297,7 @@ def swapped_index(lines, rng, pool):
 
 def immediate_marker(lines, rng, pool):
     """``#`` dropped (LDA #$01 -> LDA $01: a load from memory) or added (LDA $01 -> LDA #$01)."""
-    for st in _shuffled(rng, statements(lines)):
+    for st in _shuffled(rng, instruction_spans(lines)):
         if st.operand.startswith("#") and st.mnemonic not in ("REP", "SEP"):
             return _with_operand(lines, st, st.operand[1:])
         takes_immediate = st.mnemonic in op.M_WIDTH or st.mnemonic in op.X_WIDTH
@@ -320,7 +320,7 @@ def broken_label(lines, rng, pool):
     """A label reference broken: a typo in the name (``.loop`` -> ``.lop``) or an anonymous
     label pointing the wrong way (``BCC +`` -> ``BCC -``)."""
     defined = _defined_labels(lines)
-    for st in _shuffled(rng, statements(lines)):
+    for st in _shuffled(rng, instruction_spans(lines)):
         if st.mnemonic not in op.BRANCHES and st.mnemonic not in _JUMPS:
             continue
         target = st.operand

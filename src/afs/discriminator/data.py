@@ -18,7 +18,7 @@ from pathlib import Path
 
 from afs.asm import code_blocks
 from afs.asm.validator import looks_like_code
-from afs.discriminator.corruptions import KINDS, corrupt, statements
+from afs.discriminator.corruptions import KINDS, corrupt, instruction_spans
 from afs.errors import DataError
 from afs.jsonl_input import decode_utf8
 
@@ -126,7 +126,7 @@ def windows_of(block: Sequence[str], window: int = DEFAULT_WINDOW, stride: int =
     snippets = []
     for start in starts:
         lines = list(block[start:start + window])
-        if len(statements(lines)) >= min_instructions:
+        if len(instruction_spans(lines)) >= min_instructions:
             snippets.append(textwrap.dedent("\n".join(lines)))
     return snippets
 
@@ -141,7 +141,7 @@ def build_examples(documents: Sequence[Document], *, seed: int = 42,
     blocks = [(document.name, block) for document in documents
               for block in blocks_of(document.text, block_lines)]
     instruction_lines = [(number, block[st.index]) for number, (_, block) in enumerate(blocks)
-                         for st in statements(block)]
+                         for st in instruction_spans(block)]
     examples = []
     for number, (name, block) in enumerate(blocks):
         key = hashlib.sha256("\n".join(block).encode("utf-8")).hexdigest()
