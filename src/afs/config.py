@@ -15,7 +15,7 @@ import tomllib
 import types
 import typing
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -367,3 +367,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return str(value) if isinstance(value, Path) else value
+
+
+def check_known_keys(values: Mapping[str, Any], known: Iterable[str], what: str) -> None:
+    """A ConfigError naming every key of ``values`` outside ``known`` (``what`` says whose keys
+    they are) and the known ones: one rule for every settings block AFS reads."""
+    known = set(known)
+    unknown = sorted(str(key) for key in values if key not in known)
+    if unknown:
+        raise ConfigError(f"unknown {what} {', '.join(map(repr, unknown))}; "
+                          f"known: {', '.join(sorted(known))}")

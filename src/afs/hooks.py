@@ -1,5 +1,7 @@
 """Kedro hooks that make a `kedro run` safe to interrupt and to start twice.
 
+- Parameters are checked before anything runs: a key no step reads (a typo) stops the run with
+  one line naming it (``afs.pipelines.parameters``).
 - One run at a time per project: a run holds ``data/.kedro_run.lock`` (``fcntl.flock``, freed
   by the kernel when the process ends, however it ends). A second run stops at once with one
   line naming the holder's pid and command, before anything is read, written or tracked.
@@ -29,7 +31,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 
 from afs.cli.group import UserError
-from afs.errors import AfsError
+from afs.errors import AfsError, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,20 @@ class RunLock:
         return self._fd is not None
 
 
+def check_run_parameters(catalog: Any) -> None:
+    """Stop with one ``error:`` line when the run's parameters hold a key nothing reads."""
+    from afs.pipelines.parameters import check_parameters  # the library: only when a run starts
+
+    try:
+        parameters = catalog.load("parameters")
+    except Exception:  # noqa: BLE001 - a catalog without parameters has nothing to check
+        return
+    try:
+        check_parameters(parameters)
+    except ConfigError as error:
+        raise UserError(str(error)) from None
+
+
 def end_active_mlflow_runs(status: str) -> None:
     """End every active MLflow run of this process (innermost first) with ``status``."""
     mlflow = sys.modules.get("mlflow")  # no run can be active if mlflow was never imported
@@ -97,7 +113,9 @@ class RunGuardHooks:
         self._exit_handler_registered = False
 
     @hook_impl(tryfirst=True)  # before kedro-mlflow starts a run that a refusal would orphan
-    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+    def before_pipeline_run(self, run_params: dict[str, Any], catalog: Any = None) -> None:
+        if catalog is not None:
+            check_run_parameters(catalog)
         project = Path(run_params.get("project_path") or Path.cwd())
         self._lock = RunLock(project / "data" / LOCK_NAME)
         try:

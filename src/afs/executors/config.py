@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
+from afs.config import check_known_keys
 from afs.errors import ConfigError
 
 EXECUTOR_KINDS = ("local", "ray")
@@ -74,11 +75,7 @@ class ExecutorConfig:
             return cls(kind=params)
         if not isinstance(params, Mapping):
             raise ConfigError(f"executor must be a mapping like {{kind: local}}, got {params!r}")
-        known = {field.name for field in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ConfigError(f"unknown executor setting(s) {', '.join(map(str, unknown))}; "
-                              f"known: {', '.join(sorted(known))}")
+        check_known_keys(params, {field.name for field in fields(cls)}, "executor setting(s)")
         values = {key: value for key, value in params.items() if value is not None}
         if "work_dir" in values:
             values["work_dir"] = str(values["work_dir"])

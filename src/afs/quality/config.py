@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from afs.config import check_known_keys
 from afs.errors import ConfigError
 from afs.quality.profiles import builtin_profiles
 
@@ -84,10 +85,7 @@ class ScoringConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], profile: str | None = None) -> ScoringConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown scoring setting(s) {unknown} (known: {sorted(known)})")
+        check_known_keys(values, {f.name for f in fields(cls)}, "scoring setting(s)")
         return cls(**{"profile": profile, **values})
 
     @classmethod
@@ -133,9 +131,7 @@ def check_domain_profiles(domain_profiles: Mapping[str, str] | None, default: st
 
 
 def weights_from_mapping(values: Mapping[str, Any]) -> ScoringWeights:
-    unknown = sorted(set(values) - set(COMPONENTS))
-    if unknown:
-        raise ConfigError(f"unknown scoring weight(s) {unknown} (known: {list(COMPONENTS)})")
+    check_known_keys(values, COMPONENTS, "scoring weight(s)")
     return ScoringWeights(**{k: float(v) for k, v in values.items()})
 
 
