@@ -26,7 +26,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -180,53 +180,365 @@ def _trainable_state(model: Any) -> dict[str, Any]:
             for name, tensor in model.named_parameters() if tensor.requires_grad}
 
 
-def save_checkpoint(path: Path, model: Any, optimizer: Any, scheduler: Any,
-                    progress: dict[str, Any], best_state: dict[str, Any] | None) -> None:
-    """Everything a resumed run needs, in one file written atomically."""
-    import torch
+@dataclass
+class LoraSettings:
+    """The settings that decide what a run computes: its MLflow params, the ``params`` of its
+    report, and (with the data's hash) the fingerprint a checkpoint must match to be resumed.
+    The field order is the order of those params."""
 
-    payload = {"adapter": _trainable_state(model), "best_adapter": best_state,
-               "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-               "rng": _rng_state(), "progress": progress}
-    with atomic_write(path) as handle:
-        torch.save(payload, handle)
+    base_model: str
+    r: int
+    alpha: int
+    dropout: float
+    target_modules: list[str]
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    max_length: int
+    seed: int
+    device: str
+    early_stopping_patience: int | None
+    warmup_ratio: float
+    max_grad_norm: float
+
+    def __post_init__(self) -> None:
+        for name in ("r", "epochs", "batch_size", "max_length"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate}")
+        # after the checks above, so that a bad setting is reported before a missing GPU
+        self.device = resolve_training_device(self.device)
+
+    def params(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def fingerprint(self, data_hash: str) -> str:
+        """What a checkpoint must carry to be resumed by this run: these settings, this data."""
+        import hashlib
+
+        text = json.dumps({"params": self.params(), "data": data_hash}, sort_keys=True,
+                          default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_checkpoint(path: Path, fingerprint: str) -> dict[str, Any] | None:
-    """The checkpoint at ``path`` if there is one from a run with this ``fingerprint``."""
-    import torch
+@dataclass
+class ChatSplits:
+    """The train and val conversations encoded for the base model, and what the report says
+    about them (the files' hash and rows, conversations dropped for lack of an assistant
+    token within ``max_length``)."""
 
-    if not path.is_file():
-        return None
-    try:
-        # our own file; the numpy RNG state in it is not loadable with weights_only=True
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint means starting over
-        log.warning("cannot read checkpoint %s (%s); starting over", path, exc)
-        return None
-    if payload.get("progress", {}).get("fingerprint") != fingerprint:
-        log.warning("checkpoint %s is from other settings or data; starting over", path)
-        return None
-    return payload
+    base_model_path: str
+    pad_id: int
+    train: list[Any]
+    val: list[Any]
+    dropped: dict[str, int]
+    dataset: dict[str, Any]
+
+    @classmethod
+    def load(cls, base_model: str | Path, train_path: str | Path, val_path: str | Path,
+             max_length: int, cache_dir: str | Path, raw_dir: str | Path) -> ChatSplits:
+        from transformers import AutoTokenizer
+
+        dataset = dataset_fingerprint({"train": train_path, "val": val_path})
+        resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir)
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
+        if tokenizer.chat_template is None:
+            raise ConfigError(f"{base_model}: its tokenizer has no chat template to format with")
+        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None \
+            else tokenizer.eos_token_id
+        train, dropped_train = encode_chats(tokenizer, read_chat_jsonl(train_path), max_length)
+        val, dropped_val = encode_chats(tokenizer, read_chat_jsonl(val_path), max_length)
+        if not train:
+            raise DataError("no conversation with an assistant token left to train on",
+                            path=train_path)
+        return cls(resolved, pad_id, train, val, {"train": dropped_train, "val": dropped_val},
+                   dataset)
+
+    def counts(self) -> dict[str, int]:
+        return {"train": len(self.train), "val": len(self.val)}
 
 
-def _run_fingerprint(params: dict[str, Any], data_hash: str) -> str:
-    import hashlib
+@dataclass
+class Checkpoints:
+    """Where a run's checkpoint lives, how often it is written besides at each epoch's end,
+    and whether an earlier one is picked up."""
 
-    text = json.dumps({"params": params, "data": data_hash}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    folder: Path
+    every_steps: int | None
+    resume: bool
+
+    @classmethod
+    def beside(cls, output_dir: Path, folder: str | Path | None, every_steps: int | None,
+               resume: bool) -> Checkpoints:
+        """``folder``, or ``.<output name>.checkpoint`` next to ``output_dir``."""
+        path = Path(folder).expanduser() if folder else \
+            output_dir.with_name(f".{output_dir.name}.checkpoint")
+        return cls(path, every_steps, resume)
+
+    @property
+    def file(self) -> Path:
+        return self.folder / CHECKPOINT_FILE
+
+    def save(self, model: Any, optimizer: Any, scheduler: Any, progress: dict[str, Any],
+             best_adapter: dict[str, Any] | None) -> None:
+        """Everything a resumed run needs, in one file written atomically."""
+        import torch
+
+        payload = {"adapter": _trainable_state(model), "best_adapter": best_adapter,
+                   "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                   "rng": _rng_state(), "progress": progress}
+        with atomic_write(self.file) as handle:
+            torch.save(payload, handle)
+
+    def load(self, fingerprint: str) -> dict[str, Any] | None:
+        """The checkpoint if there is one from a run with this ``fingerprint``."""
+        import torch
+
+        if not self.file.is_file():
+            return None
+        try:
+            # our own file; the numpy RNG state in it is not loadable with weights_only=True
+            payload = torch.load(self.file, map_location="cpu", weights_only=False)
+        except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint means starting over
+            log.warning("cannot read checkpoint %s (%s); starting over", self.file, exc)
+            return None
+        if payload.get("progress", {}).get("fingerprint") != fingerprint:
+            log.warning("checkpoint %s is from other settings or data; starting over",
+                        self.file)
+            return None
+        return payload
+
+    def due(self, step: int) -> bool:
+        return bool(self.every_steps) and step % self.every_steps == 0
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _check_params(r: int, epochs: int, batch_size: int, max_length: int, dropout: float,
-                  learning_rate: float) -> None:
-    for name, value in (("r", r), ("epochs", epochs), ("batch_size", batch_size),
-                        ("max_length", max_length)):
-        if value < 1:
-            raise ConfigError(f"{name} must be at least 1, not {value}")
-    if not 0 <= dropout < 1:
-        raise ConfigError(f"dropout must be in [0, 1), not {dropout}")
-    if learning_rate <= 0:
-        raise ConfigError(f"learning_rate must be positive, not {learning_rate}")
+@dataclass
+class TrainingState:
+    """Where a run stands. Saved as a plain dict (``progress``) in every checkpoint, so that a
+    resumed run carries on from the same batch with the same sums, history and best epoch."""
+
+    fingerprint: str
+    epoch: int = 0  # epochs done
+    batch: int = 0  # batches done of this epoch's order
+    step: int = 0  # optimizer steps done
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_val: float = math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    tokens: int = 0  # non-pad tokens trained on
+    train_seconds: float = 0.0
+    stopped_early: bool = False
+    # this epoch's loss so far, weighted by labelled tokens (the epoch's train loss)
+    loss_sum: float = 0.0
+    loss_tokens: int = 0
+
+    def progress(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def position(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "batch": self.batch, "step": self.step}
+
+    def running(self, epochs: int) -> bool:
+        return self.epoch < epochs and not self.stopped_early
+
+    def record_step(self, loss: float, labelled: int, tokens: int) -> None:
+        self.loss_sum += loss * labelled
+        self.loss_tokens += labelled
+        self.batch += 1
+        self.step += 1
+        self.tokens += tokens
+
+    def epoch_train_loss(self) -> float:
+        """The running mean over the epoch's steps (a second pass over train would cost a
+        third of the epoch); the sums start again for the next epoch."""
+        loss = self.loss_sum / max(self.loss_tokens, 1)
+        self.loss_sum, self.loss_tokens = 0.0, 0
+        return loss
+
+    def end_epoch(self, train_loss: float, val_loss: float, patience: int | None) -> bool:
+        """Record the epoch and move on to the next; whether its val loss is the best yet.
+        ``patience`` epochs in a row without a better val loss stop the run."""
+        self.history.append({"epoch": self.epoch + 1, "step": self.step,
+                             "train_loss": train_loss, "val_loss": val_loss,
+                             "val_perplexity": _perplexity(val_loss)})
+        improved = val_loss < self.best_val
+        if improved:
+            self.best_val, self.best_epoch, self.bad_epochs = val_loss, self.epoch + 1, 0
+        else:
+            self.bad_epochs += 1
+            self.stopped_early = patience is not None and self.bad_epochs >= patience
+        self.epoch += 1
+        self.batch = 0
+        return improved
+
+    def best_metrics(self) -> dict[str, float]:
+        """The kept epoch's losses; with no finite val loss at all, the last epoch's."""
+        best = next((e for e in self.history if e["epoch"] == self.best_epoch),
+                    self.history[-1])
+        return {"val_loss": best["val_loss"], "val_perplexity": best["val_perplexity"],
+                "train_loss": best["train_loss"]}
+
+    def tokens_per_second(self) -> float:
+        return self.tokens / max(self.train_seconds, 1e-9)
+
+
+class LoraRun:
+    """One training run: the LoRA model, its optimizer and schedule, the state, the best
+    adapter so far, the checkpoints and the MLflow tracker."""
+
+    def __init__(self, settings: LoraSettings, splits: ChatSplits, checkpoints: Checkpoints,
+                 mlflow: bool):
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        self.settings, self.splits, self.checkpoints = settings, splits, checkpoints
+        self.state = TrainingState(settings.fingerprint(splits.dataset["hash"]))
+        random.seed(settings.seed)
+        torch.manual_seed(settings.seed)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        base = AutoModelForCausalLM.from_pretrained(splits.base_model_path, dtype=torch.float32)
+        self.model = lora_model(base, r=settings.r, alpha=settings.alpha,
+                                dropout=settings.dropout, target_modules=settings.target_modules,
+                                seed=settings.seed).to(settings.device)
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.trainable, lr=settings.learning_rate,
+                                           weight_decay=0.0)
+        total_steps = math.ceil(len(splits.train) / settings.batch_size) * settings.epochs
+        self.scheduler = linear_schedule(self.optimizer, int(settings.warmup_ratio * total_steps),
+                                         total_steps)
+        self.best_adapter: dict[str, Any] | None = None
+        self.resumed_from = self._resume() if checkpoints.resume else None
+        self.tracker = self._start_tracking(mlflow)
+        self._tick = time.perf_counter()
+
+    def _resume(self) -> dict[str, int] | None:
+        """Carry on from a checkpoint of this very run, if there is one; where it stood."""
+        saved = self.checkpoints.load(self.state.fingerprint)
+        if saved is None:
+            return None
+        self.model.load_state_dict(saved["adapter"], strict=False)
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        _set_rng_state(saved["rng"])
+        self.state = TrainingState(**saved["progress"])
+        self.best_adapter = saved["best_adapter"]
+        log.info("resuming LoRA training from %s (%s)", self.checkpoints.folder,
+                 self.state.position())
+        return self.state.position()
+
+    def _start_tracking(self, mlflow: bool) -> MlflowTracker:
+        tracker = MlflowTracker(mlflow, run_name="lora-train", prefix="lora.")
+        params = self.settings.params()
+        tracker.params({**params, "target_modules": ",".join(params["target_modules"])})
+        dataset = self.splits.dataset
+        tracker.params({"dataset_hash": dataset["hash"],
+                        **{f"rows_{k}": v for k, v in dataset["rows"].items()},
+                        **{f"examples_{k}": v for k, v in self.splits.counts().items()}})
+        return tracker
+
+    def _clock(self) -> None:
+        """Add the time since the last call to the training time (a resumed run keeps
+        counting from its checkpoint's)."""
+        now = time.perf_counter()
+        self.state.train_seconds += now - self._tick
+        self._tick = now
+
+    def _save_checkpoint(self) -> None:
+        self.checkpoints.save(self.model, self.optimizer, self.scheduler, self.state.progress(),
+                              self.best_adapter)
+
+    def train_epoch(self, on_step: Callable[[dict[str, Any]], None] | None) -> None:
+        """The rest of this epoch's batches (all of them unless resumed mid-epoch)."""
+        epoch, settings = self.state.epoch, self.settings
+        order = epoch_order(len(self.splits.train), settings.seed, epoch)
+        self._tick = time.perf_counter()
+        self.model.train()
+        batches = list(iter_batches(self.splits.train, order, settings.batch_size))
+        for chunk in batches[self.state.batch:]:
+            loss = self._step(chunk)
+            if self.checkpoints.due(self.state.step):
+                self._clock()
+                self._save_checkpoint()
+            if on_step is not None:
+                on_step({"epoch": epoch, "step": self.state.step, "loss": loss})
+        self._clock()
+
+    def _step(self, chunk: Sequence[Any]) -> float:
+        """One optimizer step on ``chunk``, recorded and logged; its loss."""
+        import torch
+
+        device = self.settings.device
+        batch = {k: v.to(device) for k, v in collate(chunk, self.splits.pad_id).items()}
+        with _autocast(device):
+            loss = self.model(**batch).loss
+        loss.backward()
+        value = loss.item()
+        labelled = int((batch["labels"][:, 1:] != -100).sum())
+        torch.nn.utils.clip_grad_norm_(self.trainable, self.settings.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.state.record_step(value, labelled, int(batch["attention_mask"].sum()))
+        self.tracker.metrics({"train_loss": value,
+                              "learning_rate": self.scheduler.get_last_lr()[0]},
+                             step=self.state.step)
+        return value
+
+    def end_epoch(self) -> None:
+        """Validate, keep the adapter if it is the best yet, decide on stopping, checkpoint."""
+        settings, state = self.settings, self.state
+        train_loss = state.epoch_train_loss()
+        val_loss = mean_loss(self.model, self.splits.val, settings.batch_size,
+                             self.splits.pad_id, settings.device) \
+            if self.splits.val else train_loss
+        if state.end_epoch(train_loss, val_loss, settings.early_stopping_patience):
+            self.best_adapter = _trainable_state(self.model)
+        entry = state.history[-1]
+        self.tracker.metrics({"epoch": entry["epoch"], "epoch_train_loss": train_loss,
+                              "val_loss": val_loss, "val_perplexity": entry["val_perplexity"]},
+                             step=state.step)
+        log.info("epoch %d: train loss %.4f, val loss %.4f", entry["epoch"], train_loss,
+                 val_loss)
+        self._save_checkpoint()
+
+    def finish(self, output_dir: Path, started: float) -> LoraReport:
+        """Write the best adapter and ``training.json`` to ``output_dir``, drop the checkpoint,
+        log the results and close tracking."""
+        if self.best_adapter is not None:
+            self.model.load_state_dict(self.best_adapter, strict=False)
+        metrics = self.state.best_metrics()
+        with atomic_directory(output_dir) as staging:
+            self.model.save_pretrained(staging)
+            (staging / TRAINING_INFO).write_text(
+                json.dumps(self._training_info(metrics), indent=2, default=str) + "\n")
+        self.checkpoints.remove()
+        state, dataset = self.state, self.splits.dataset
+        self.tracker.metrics({f"best_{k}": v for k, v in metrics.items()})
+        self.tracker.tags({"dataset_hash": dataset["hash"], "output_dir": output_dir,
+                           "best_epoch": state.best_epoch})
+        self.tracker.artifacts(output_dir, "adapter")
+        self.tracker.close()
+        return LoraReport(output_dir, metrics, state.history, self.settings.params(), dataset,
+                          state.best_epoch, state.stopped_early, self.resumed_from,
+                          round(time.perf_counter() - started, 2), state.tokens_per_second(),
+                          self.tracker.run_id)
+
+    def _training_info(self, metrics: dict[str, float]) -> dict[str, Any]:
+        state, splits = self.state, self.splits
+        return {"params": self.settings.params(), "base_model_path": splits.base_model_path,
+                "dataset": splits.dataset, "examples": splits.counts(),
+                "dropped_no_assistant_tokens": splits.dropped, "history": state.history,
+                "best_epoch": state.best_epoch, "stopped_early": state.stopped_early,
+                "metrics": metrics, "steps": state.step, "tokens": state.tokens,
+                "tokens_per_second": round(state.tokens_per_second(), 1),
+                "resumed_from": self.resumed_from,
+                "trainable_parameters": sum(p.numel() for p in self.trainable)}
 
 
 def train_lora(base_model: str | Path, train_path: str | Path, val_path: str | Path,
@@ -245,155 +557,21 @@ def train_lora(base_model: str | Path, train_path: str | Path, val_path: str | P
 
     ``on_step`` is called after every optimizer step (and any checkpoint) with the step,
     epoch and loss. ``cache_dir``/``raw_dir`` are where ``tiny`` is built and from what."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     started = time.perf_counter()
-    alpha = 2 * r if alpha is None else alpha
-    target_modules = list(target_modules or DEFAULT_TARGET_MODULES)
-    _check_params(r, epochs, batch_size, max_length, dropout, learning_rate)
+    settings = LoraSettings(
+        str(base_model), r=r, alpha=2 * r if alpha is None else alpha, dropout=dropout,
+        target_modules=list(target_modules or DEFAULT_TARGET_MODULES), epochs=epochs,
+        learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, seed=seed,
+        device=device, early_stopping_patience=early_stopping_patience,
+        warmup_ratio=warmup_ratio, max_grad_norm=max_grad_norm)
     output_dir = Path(output_dir).expanduser()
-    checkpoint = Path(checkpoint_dir).expanduser() if checkpoint_dir else \
-        output_dir.with_name(f".{output_dir.name}.checkpoint")
-    device = resolve_training_device(device)
-    dataset = dataset_fingerprint({"train": train_path, "val": val_path})
-    resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir)
-    tokenizer = AutoTokenizer.from_pretrained(resolved)
-    if tokenizer.chat_template is None:
-        raise ConfigError(f"{base_model}: its tokenizer has no chat template to format with")
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None \
-        else tokenizer.eos_token_id
-    train, dropped_train = encode_chats(tokenizer, read_chat_jsonl(train_path), max_length)
-    val, dropped_val = encode_chats(tokenizer, read_chat_jsonl(val_path), max_length)
-    if not train:
-        raise DataError("no conversation with an assistant token left to train on",
-                        path=train_path)
-    params = {"base_model": str(base_model), "r": r, "alpha": alpha, "dropout": dropout,
-              "target_modules": target_modules, "epochs": epochs,
-              "learning_rate": learning_rate, "batch_size": batch_size,
-              "max_length": max_length, "seed": seed, "device": device,
-              "early_stopping_patience": early_stopping_patience,
-              "warmup_ratio": warmup_ratio, "max_grad_norm": max_grad_norm}
-    fingerprint = _run_fingerprint(params, dataset["hash"])
-
-    random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    base = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32)
-    model = lora_model(base, r=r, alpha=alpha, dropout=dropout,
-                       target_modules=target_modules, seed=seed).to(device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=0.0)
-    steps_per_epoch = math.ceil(len(train) / batch_size)
-    total_steps = steps_per_epoch * epochs
-    scheduler = linear_schedule(optimizer, int(warmup_ratio * total_steps), total_steps)
-
-    progress = {"fingerprint": fingerprint, "epoch": 0, "batch": 0, "step": 0,
-                "history": [], "best_val": math.inf, "best_epoch": 0, "bad_epochs": 0,
-                "tokens": 0, "train_seconds": 0.0, "stopped_early": False}
-    best_state = None
-    resumed_from = None
-    state = load_checkpoint(checkpoint / CHECKPOINT_FILE, fingerprint) if resume else None
-    if state is not None:
-        model.load_state_dict(state["adapter"], strict=False)
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        _set_rng_state(state["rng"])
-        progress, best_state = state["progress"], state["best_adapter"]
-        resumed_from = {"epoch": progress["epoch"], "batch": progress["batch"],
-                        "step": progress["step"]}
-        log.info("resuming LoRA training from %s (%s)", checkpoint, resumed_from)
-
-    tracker = MlflowTracker(mlflow, run_name="lora-train", prefix="lora.")
-    tracker.params({**params, "target_modules": ",".join(target_modules)})
-    tracker.params({"dataset_hash": dataset["hash"],
-                    **{f"rows_{k}": v for k, v in dataset["rows"].items()},
-                    "examples_train": len(train), "examples_val": len(val)})
-
-    def write_checkpoint() -> None:
-        save_checkpoint(checkpoint / CHECKPOINT_FILE, model, optimizer, scheduler, progress,
-                        best_state)
-
-    model.train()
-    while progress["epoch"] < epochs and not progress["stopped_early"]:
-        epoch = progress["epoch"]
-        order = epoch_order(len(train), seed, epoch)
-        tick = time.perf_counter()
-        for chunk in list(iter_batches(train, order, batch_size))[progress["batch"]:]:
-            batch = {k: v.to(device) for k, v in collate(chunk, pad_id).items()}
-            with _autocast(device):
-                loss = model(**batch).loss
-            loss.backward()
-            value = loss.item()
-            labelled = int((batch["labels"][:, 1:] != -100).sum())
-            progress["loss_sum"] = progress.get("loss_sum", 0.0) + value * labelled
-            progress["loss_tokens"] = progress.get("loss_tokens", 0) + labelled
-            torch.nn.utils.clip_grad_norm_(trainable, max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            progress["batch"] += 1
-            progress["step"] += 1
-            progress["tokens"] += int(batch["attention_mask"].sum())
-            tracker.metrics({"train_loss": value,
-                             "learning_rate": scheduler.get_last_lr()[0]}, step=progress["step"])
-            if checkpoint_steps and progress["step"] % checkpoint_steps == 0:
-                progress["train_seconds"] += time.perf_counter() - tick
-                tick = time.perf_counter()
-                write_checkpoint()
-            if on_step is not None:
-                on_step({"epoch": epoch, "step": progress["step"], "loss": value})
-        progress["train_seconds"] += time.perf_counter() - tick
-        # the running mean over the epoch's steps: a second pass over train would cost a third
-        train_loss = progress.pop("loss_sum", 0.0) / max(progress.pop("loss_tokens", 0), 1)
-        val_loss = mean_loss(model, val, batch_size, pad_id, device) if val else train_loss
-        entry = {"epoch": epoch + 1, "step": progress["step"], "train_loss": train_loss,
-                 "val_loss": val_loss, "val_perplexity": _perplexity(val_loss)}
-        progress["history"].append(entry)
-        tracker.metrics({"epoch": epoch + 1, "epoch_train_loss": train_loss,
-                         "val_loss": val_loss, "val_perplexity": entry["val_perplexity"]},
-                        step=progress["step"])
-        log.info("epoch %d: train loss %.4f, val loss %.4f", epoch + 1, train_loss, val_loss)
-        if val_loss < progress["best_val"]:
-            progress.update(best_val=val_loss, best_epoch=epoch + 1, bad_epochs=0)
-            best_state = _trainable_state(model)
-        else:
-            progress["bad_epochs"] += 1
-            if early_stopping_patience is not None and \
-                    progress["bad_epochs"] >= early_stopping_patience:
-                progress["stopped_early"] = True
-        progress["epoch"] += 1
-        progress["batch"] = 0
-        write_checkpoint()
-
-    if best_state is not None:
-        model.load_state_dict(best_state, strict=False)
-    best = next((e for e in progress["history"] if e["epoch"] == progress["best_epoch"]),
-                progress["history"][-1])  # no finite val loss at all: report the last epoch
-    metrics = {"val_loss": best["val_loss"], "val_perplexity": best["val_perplexity"],
-               "train_loss": best["train_loss"]}
-    tokens_per_second = progress["tokens"] / max(progress["train_seconds"], 1e-9)
-    info = {"params": params, "base_model_path": resolved, "dataset": dataset,
-            "examples": {"train": len(train), "val": len(val)},
-            "dropped_no_assistant_tokens": {"train": dropped_train, "val": dropped_val},
-            "history": progress["history"], "best_epoch": progress["best_epoch"],
-            "stopped_early": progress["stopped_early"], "metrics": metrics,
-            "steps": progress["step"], "tokens": progress["tokens"],
-            "tokens_per_second": round(tokens_per_second, 1), "resumed_from": resumed_from,
-            "trainable_parameters": sum(p.numel() for p in trainable)}
-    with atomic_directory(output_dir) as staging:
-        model.save_pretrained(staging)
-        (staging / TRAINING_INFO).write_text(json.dumps(info, indent=2, default=str) + "\n")
-    shutil.rmtree(checkpoint, ignore_errors=True)
-    tracker.metrics({f"best_{k}": v for k, v in metrics.items()})
-    tracker.tags({"dataset_hash": dataset["hash"], "output_dir": output_dir,
-                  "best_epoch": progress["best_epoch"]})
-    tracker.artifacts(output_dir, "adapter")
-    tracker.close()
-    return LoraReport(output_dir, metrics, progress["history"], params, dataset,
-                      progress["best_epoch"], progress["stopped_early"], resumed_from,
-                      round(time.perf_counter() - started, 2), tokens_per_second,
-                      tracker.run_id)
+    checkpoints = Checkpoints.beside(output_dir, checkpoint_dir, checkpoint_steps, resume)
+    splits = ChatSplits.load(base_model, train_path, val_path, max_length, cache_dir, raw_dir)
+    run = LoraRun(settings, splits, checkpoints, mlflow)
+    while run.state.running(epochs):
+        run.train_epoch(on_step)
+        run.end_epoch()
+    return run.finish(output_dir, started)
 
 
 def _perplexity(loss: float) -> float:
