@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from afs.atomic_dir import atomic_directory
+from afs.atomic_dir import atomic_directory, atomic_write
 from afs.errors import ConfigError, DataError
 from afs.finetune.chat_data import (
     collate,
@@ -41,7 +41,6 @@ from afs.finetune.chat_data import (
     read_chat_jsonl,
 )
 from afs.finetune.tiny import DEFAULT_RAW_DIR, resolve_base_model
-from afs.samples.jsonl import atomic_write
 from afs.tracking import MlflowTracker
 
 log = logging.getLogger(__name__)

@@ -2,11 +2,24 @@
 
 ``ASMTokenizer()`` loads the vocabulary shipped in ``afs/tokenizer/vocab`` (a standard
 transformers tokenizer directory); ``ASMTokenizer.train(files)`` learns one from your corpus.
+Names are resolved on first use, so that ``afs.tokenizer.defaults`` stays light.
 """
 
-from afs.tokenizer.asm_tokenizer import SHIPPED_VOCAB_DIR, ASMTokenizer
-from afs.tokenizer.pieces import PIECE_PATTERN, SEED_PIECES, pre_tokenize
-from afs.tokenizer.training import DEFAULT_VOCAB_SIZE, SPECIAL_TOKENS, train_tokenizer
+from __future__ import annotations
 
-__all__ = ["ASMTokenizer", "DEFAULT_VOCAB_SIZE", "PIECE_PATTERN", "SEED_PIECES",
-           "SHIPPED_VOCAB_DIR", "SPECIAL_TOKENS", "pre_tokenize", "train_tokenizer"]
+from afs.lazy import lazy_exports
+
+_EXPORTS = {
+    "ASMTokenizer": "afs.tokenizer.asm_tokenizer",
+    "SHIPPED_VOCAB_DIR": "afs.tokenizer.asm_tokenizer",
+    "PIECE_PATTERN": "afs.tokenizer.pieces",
+    "SEED_PIECES": "afs.tokenizer.pieces",
+    "pre_tokenize": "afs.tokenizer.pieces",
+    "DEFAULT_VOCAB_SIZE": "afs.tokenizer.defaults",
+    "SPECIAL_TOKENS": "afs.tokenizer.training",
+    "train_tokenizer": "afs.tokenizer.training",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
