@@ -8,8 +8,9 @@ import pytest
 
 from afs.errors import ConfigError
 from afs.generators.base import BaseGenerator
-from afs.generators.registry import (BUILTIN_GENERATORS, available_generators,
-                                     create_generator, generator_parameters)
+from afs.generators.lookup import (
+    BUILTIN_GENERATORS, available_generators, create_generator, generator_parameters,
+)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def generators() -> None:
 def list_command(as_json: bool) -> None:
     """List generators by name, with where they come from and the parameters they take."""
     from afs.generators.plugins import load_configured_plugins
-    from afs.generators.registry import available_generators, generator_parameters
+    from afs.generators.lookup import available_generators, generator_parameters
 
     load_configured_plugins()
     for name, info in available_generators().items():
@@ -81,7 +81,7 @@ def run_command(name: str, output: Path, params: tuple[str, ...], limit: int | N
     from tqdm import tqdm
 
     from afs.generators.plugins import load_configured_plugins
-    from afs.generators.registry import create_generator
+    from afs.generators.lookup import create_generator
     from afs.samples.jsonl import write_samples
     from afs.secrets.gate import redact_samples, redacted_skipped
 

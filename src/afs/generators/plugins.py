@@ -19,7 +19,7 @@ from typing import Any
 
 from afs.config import AfsConfig, load_config
 from afs.errors import ConfigError
-from afs.generators.registry import register_generator
+from afs.generators.lookup import register_generator
 
 MODULE_PREFIX = "_afs_plugin_"  # plugins are imported as _afs_plugin_<name>, never as <name>
 PLUGIN_AGENTS: dict[str, Any] = {}  # agent name -> agent object or factory, from plugins

@@ -17,7 +17,7 @@ from afs.errors import ConfigError
 from afs.executors import ExecutorConfig, map_frame
 from afs.executors.shards import parquet_bytes
 from afs.generators.plugins import load_configured_plugins
-from afs.generators.registry import create_generator
+from afs.generators.lookup import create_generator
 from afs.samples.frame import concat_frames, samples_to_frame, with_metadata
 from afs.samples.model import ORIGIN_KEY
 from afs.secrets.gate import redact_samples, redacted_skipped
