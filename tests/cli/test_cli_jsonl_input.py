@@ -46,7 +46,7 @@ COMMANDS = {
                  "--no-mlflow"],
 }
 # commands that finish quickly on GOOD (the others need a model, an index or a server; their
-# readers accept a BOM in tests/unit/test_jsonl_readers.py)
+# readers accept a BOM in tests/infra/test_jsonl_readers.py)
 RUNS_ON_GOOD = [name for name in COMMANDS if name.startswith("training")] + [
     "discriminator score", "discriminator filter"]
 

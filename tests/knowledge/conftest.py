@@ -1,12 +1,10 @@
-"""Fixtures for knowledge tests: address files written to tmp_path, the `afs` script."""
+"""Fixtures for knowledge tests: address files written to tmp_path."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from cli.clitools import afs_env, afs_executable  # tests/ is on sys.path (rootdir import mode)
 
 
 @pytest.fixture
@@ -19,14 +17,3 @@ def write_file(tmp_path):
         return path
 
     return write
-
-
-@pytest.fixture
-def afs_knowledge(tmp_path):
-    """Run `afs knowledge ARGS…` in tmp_path; returns the CompletedProcess."""
-
-    def run(*args: str | Path) -> subprocess.CompletedProcess:
-        return subprocess.run([str(afs_executable()), "knowledge", *map(str, args)], cwd=tmp_path,
-                              env=afs_env(tmp_path), capture_output=True, text=True, timeout=120)
-
-    return run

@@ -14,7 +14,7 @@ import orjson
 import yaml
 
 from tests import secret_kinds
-from tests.generators.test_redact_properties import memory_entry
+from tests.secrets.test_redact_properties import memory_entry
 from tests.pipelines.test_kedro_project import copy_project, kedro, project_env
 
 MEMORY_FIELDS = ("instruction", "output", "input", "thinking", "tags", "project", "id")

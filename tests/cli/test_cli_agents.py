@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 from afs.deployment.server import free_port
-from tests.cli.clitools import assert_user_error, summary_line
+from tests.agents.conftest import isolated_home  # noqa: F401  (autouse, as beside the agents)
+from tests.agents.fake_openai import recording_server
 
-from .fake_openai import recording_server
-
-pytest_plugins = ["tests.cli.conftest"]  # the `afs` fixture
+from .clitools import assert_user_error, summary_line
 
 
 def test_list_shows_every_agent_and_json_too(afs):

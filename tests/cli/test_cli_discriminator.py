@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from afs.cli import discriminator as cli_module
+from tests.discriminator.conftest import corpus_files  # noqa: F401  (a fixture)
 
 
 def _afs(tmp_path: Path, *args) -> subprocess.CompletedProcess:

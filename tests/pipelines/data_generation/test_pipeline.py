@@ -15,7 +15,7 @@ from kedro.runner import SequentialRunner
 
 from afs.pipelines.data_generation import create_pipeline
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SOURCES = {"oracle", "knowledge", "memory", "history"}
 
 

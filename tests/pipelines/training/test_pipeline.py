@@ -21,7 +21,7 @@ from afs.datasets import FilePathDataset
 from afs.pipelines.training import create_pipeline
 from afs.finetune.chat_data import dataset_fingerprint
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 RAW = PROJECT_ROOT / "data" / "01_raw"
 ROWS = {"train": 24, "val": 8}
 REGISTRY_NAME = "pipeline-test"

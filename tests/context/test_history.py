@@ -11,7 +11,7 @@ import pytest
 
 from afs.context.export import export_history
 from afs.context.history import HistoryGenerator
-from afs.generators.registry import create_generator
+from afs.generators.lookup import create_generator
 from afs.samples import load_jsonl
 
 EXAMPLE_HISTORY = Path(__file__).resolve().parents[2] / "data/01_raw/context/history"

@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
-from cli.clitools import assert_user_error, read_records, summary_line
+import pytest
+
+from tests.knowledge.conftest import write_file  # noqa: F401  (a fixture)
+
+from .clitools import afs_env, afs_executable, assert_user_error, read_records, summary_line
+
+
+@pytest.fixture
+def afs_knowledge(tmp_path):
+    """Run `afs knowledge ARGS…` in tmp_path; returns the CompletedProcess."""
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess:
+        return subprocess.run([str(afs_executable()), "knowledge", *map(str, args)], cwd=tmp_path,
+                              env=afs_env(tmp_path), capture_output=True, text=True, timeout=120)
+
+    return run
 
 
 def test_query_by_name_prints_one_line(afs_knowledge):

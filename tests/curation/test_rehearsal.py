@@ -11,7 +11,7 @@ from afs.samples.model import TrainingSample
 from afs.training import RehearsalBuffer, RehearsalBufferConfig, load_jsonl, save_jsonl
 from afs.curation.rehearsal import mix_rehearsal, select_rehearsal
 
-from .helpers import make_frame, make_samples
+from tests.samples.helpers import make_frame, make_samples
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from afs.samples.model import TrainingSample
 from afs.training import save_jsonl, split_dataset
 from afs.curation.split import split_frame, write_splits
 
-from .helpers import make_frame, make_samples
+from tests.samples.helpers import make_frame, make_samples
 
 
 def test_spec_call_from_path_and_sizes(tmp_path):

@@ -24,7 +24,7 @@ from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
 from afs.samples.model import TrainingSample
 from afs.quality.config import ScoringConfig
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 EVAL_SUITE = PROJECT_ROOT / "data" / "01_raw" / "eval" / "eval_suite.jsonl"
 OVERLAPPING_EVAL_ITEM = "alttp-health"  # its answer quotes the RAM table's description
 

@@ -11,7 +11,7 @@ from kedro_datasets.partitions import PartitionedDataset
 from afs.datasets import JSONLinesDataset, SampleJSONLDataset
 from afs.generators.synthetic import synthetic_samples
 
-from .test_curation_pipeline import load_project_config
+from tests.pipelines.curation.test_pipeline import load_project_config
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from afs.context.export import export_memory
 from afs.context.memory import MemoryGenerator
 from afs.errors import ConfigError, DataError
-from afs.generators.registry import create_generator
+from afs.generators.lookup import create_generator
 from afs.samples import load_jsonl
 
 EXAMPLE_MEMORY = Path(__file__).resolve().parents[2] / "data/01_raw/context/memory"

@@ -20,7 +20,7 @@ from afs.context.export import export_history, export_memory
 from afs.secrets.redact import redact_text
 from afs.generators.runner import run_source
 from tests import secret_kinds
-from tests.generators.test_redact import texts_with_secrets
+from tests.secrets.test_redact import texts_with_secrets
 from tests.secret_kinds import RECIPES
 
 # kinds whose secret can be a file's name (its stem)

@@ -15,7 +15,7 @@ from kedro.runner import SequentialRunner
 from afs.errors import ConfigError
 from afs.pipelines.deployment import create_pipeline
 
-from .test_training_pipeline import RAW, load_project_config, write_chat_splits
+from ..training.test_pipeline import RAW, load_project_config, write_chat_splits
 
 REGISTRY_NAME = "deploy-test"
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.clitools import afs_env, afs_executable, assert_user_error, summary_line
+from tests.embeddings.conftest import docs, ollama_url  # noqa: F401  (fixtures)
+
+from .clitools import afs_env, afs_executable, assert_user_error, summary_line
 
 
 @pytest.fixture

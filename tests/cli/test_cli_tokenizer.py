@@ -9,10 +9,11 @@ import pytest
 
 from afs.cli import tokenizer as cli_tokenizer
 from afs.tokenizer import ASMTokenizer, training
-from cli.clitools import afs_env, afs_executable, assert_user_error, summary_line
-from cli.test_cli_root import HEAVY_MODULES, imported_modules
+from tests.tokenizer.conftest import (ROUTINE, SMALL_VOCAB,  # noqa: F401  (and fixtures)
+                                     shipped, small_corpus, trained)
 
-from .conftest import ROUTINE, SMALL_VOCAB
+from .clitools import afs_env, afs_executable, assert_user_error, summary_line
+from .test_cli_root import HEAVY_MODULES, imported_modules
 
 
 @pytest.fixture

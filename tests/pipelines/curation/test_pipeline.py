@@ -24,7 +24,7 @@ from afs.samples.model import ORIGIN_KEY
 from afs.dedup.config import CLUSTER_KEY, DedupConfig
 from afs.dedup.clusters import deduplicate
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SPLITS = ("train", "val", "test")
 FORMATS = ("alpaca", "sharegpt", "openai")
 # generation source (the data_generation source names) -> (samples, their domains)

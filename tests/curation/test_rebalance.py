@@ -15,7 +15,7 @@ from afs.curation.rebalance import (
     UNKNOWN_GROUP, EmptyRebalanceError, rebalance_frame, sample_groups,
 )
 
-from .helpers import make_frame, make_samples
+from tests.samples.helpers import make_frame, make_samples
 
 
 @pytest.fixture
