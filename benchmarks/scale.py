@@ -26,7 +26,7 @@ parameters (``conf/base/parameters_quality_scoring.yml``; address file resolved 
   streaming path's own (the figure that sizes a driver for tens of millions of rows). Reading
   JSONL gives each row its content id (the planted copies' own ids are not kept), so its kept
   set is compared across executors only; that it equals ``deduplicate`` on the same rows is
-  tested (tests/training/test_dedup_files.py).
+  tested (tests/dedup/test_files.py).
 
 ``--electra default`` scores with an ELECTRA discriminator of ``afs discriminator train``'s
 default size (2 layers, hidden 128, max_length 512) with random, seeded weights: the
