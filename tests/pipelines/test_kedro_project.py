@@ -90,7 +90,7 @@ def test_kedro_run_chains_generation_scoring_curation_and_training(project):
     filtered = count_lines(data / "04_feature" / "filtered.jsonl")
     assert filtered == quality["kept"] > 0
     # the shipped eval suite overlaps a few generated samples on purpose: they are dropped
-    assert quality["rejects_by_step"]["decontamination"] > 0
+    assert quality["rejects"]["step"]["decontamination"] > 0
     curation = read_report(project, "curation_report")
     assert curation["input"] == {"v1_training": count_lines(data / "01_raw" / "v1_training.jsonl"),
                                  "new_data": filtered}

@@ -105,14 +105,34 @@ def test_length_score_is_continuous_and_rises_to_ideal(low, gap, extra):
     assert np.all(np.diff(s[config.ideal_output_length:]) <= 1e-12)
 
 
-def test_profiles_from_builtins_and_yaml_agree():
-    path = ROOT / "conf" / "base" / "parameters_quality_scoring.yml"
-    assert load_profiles(path) == BUILTIN_PROFILES
-    for name in ("asm", "generic", "dialogue"):
-        assert ScoringConfig.from_profile(name) == ScoringConfig.from_profile(name, path)
+def test_profiles_are_written_once_in_the_package_file():
+    import yaml
+
+    from afs.quality.profiles import profile_names
+
+    shipped = yaml.safe_load((ROOT / "src" / "afs" / "quality" / "profiles.yml").read_text())
+    assert BUILTIN_PROFILES == shipped
+    assert profile_names() == ["asm", "reference", "generic", "dialogue"]
+    parameters = yaml.safe_load((ROOT / "conf" / "base" / "parameters_quality_scoring.yml")
+                                .read_text())["quality_scoring"]
+    assert "profiles" not in parameters  # no second copy to keep equal
     assert ScoringConfig.from_profile("asm").weights == ScoringWeights(0.4, 0.3, 0.2, 0.1)
     with pytest.raises(ConfigError, match="unknown scoring profile"):
         ScoringConfig.from_profile("nope")
+
+
+def test_parameter_profiles_add_to_and_replace_the_builtins_by_name(tmp_path):
+    stricter = {**BUILTIN_PROFILES["asm"], "min_score": 0.9}
+    mine = {"weights": {"electra": 1, "asar": 0, "entity": 0, "length": 1}, "min_score": 0.2}
+    assert ScoringConfig.from_profile("asm", {"asm": stricter}).min_score == 0.9
+    assert ScoringConfig.from_profile("mine", {"mine": mine}).min_score == 0.2
+    assert ScoringConfig.from_profile("reference", {"mine": mine}) == \
+        ScoringConfig.from_profile("reference")
+    path = tmp_path / "parameters.yml"
+    path.write_text("quality_scoring:\n  profiles:\n    asm: {min_score: 0.7}\n")
+    assert load_profiles(path) == {"asm": {"min_score": 0.7}}
+    assert ScoringConfig.from_profile("asm", path).min_score == 0.7
+    assert ScoringConfig.from_profile("dialogue", path) == ScoringConfig.from_profile("dialogue")
 
 
 def test_bad_config_is_a_config_error():

@@ -63,9 +63,10 @@ def run() -> dict:
     rejects.loc[dup, "reject_reason"] = ["duplicate_of:s0", "near_duplicate_of:s0", "duplicate_of:s5"]
     report = {"input": 40, "kept": len(filtered), "rejected": len(rejects),
               "all_rows_accounted_for": True,
-              "rejects_by_step": dict(rejects["reject_step"].value_counts()),
-              "rejects_by_reason": {"low_quality": int((~dup).sum()), "duplicate_of": 2,
-                                    "near_duplicate_of": 1},
+              "rejects": {"total": len(rejects),
+                          "step": dict(rejects["reject_step"].value_counts()),
+                          "reason": {"low_quality": int((~dup).sum()), "duplicate_of": 2,
+                                     "near_duplicate_of": 1}},
               "mean_score": 0.6123, "mean_score_by_domain": {"asm": 0.6, "docs": 0.61, "knowledge": 0.62},
               "kept_by_domain": dict(filtered["domain"].value_counts())}
     return {"scored": scored, "filtered": filtered.reset_index(drop=True),
