@@ -120,20 +120,31 @@ def test_adapter_loads_back_onto_the_base_with_the_same_results(trained, workspa
     assert torch.allclose(after, merged, atol=1e-4)
 
 
-KILLED_RUN = """
-import os, signal, sys
-from pathlib import Path
+# One training run in a fresh process, as a user starts one: the killed run, its resumption and
+# the straight run each get the same process state (threads, allocator, imports), so their
+# adapters can be compared bit for bit whatever the test process has run before.
+TRAIN_RUN = """
+import json, os, signal, sys
 from afs.finetune.lora import train_lora
 
+train, val, out, cache, raw, die_at = sys.argv[1:7]
+
 def die(state):
-    if state["step"] == 7:  # mid-epoch 2; the last checkpoint is from step 6
+    if state["step"] == int(die_at):
         os.kill(os.getpid(), signal.SIGKILL)
 
-train, val, out, cache, raw = sys.argv[1:6]
-train_lora("tiny", train, val, out, epochs=2, seed=5, cache_dir=cache, raw_dir=raw,
-           checkpoint_steps=3, on_step=die, batch_size=8, max_length=128, learning_rate=1e-2,
-           r=4, mlflow=False, early_stopping_patience=None)
+report = train_lora("tiny", train, val, out, epochs=2, seed=5, cache_dir=cache, raw_dir=raw,
+                    checkpoint_steps=3, on_step=die, batch_size=8, max_length=128,
+                    learning_rate=1e-2, r=4, mlflow=False, early_stopping_patience=None)
+print(json.dumps({"resumed_from": report.resumed_from, "history": report.history}))
 """
+
+
+def train_in_a_process(workspace: dict, out: Path, die_at: int = 0,
+                       ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", TRAIN_RUN, str(workspace["train"]),
+                           str(workspace["val"]), str(out), str(workspace["cache"]), str(RAW),
+                           str(die_at)], capture_output=True, text=True, timeout=300)
 
 
 def adapter_tensors(folder: Path) -> dict:
@@ -147,23 +158,23 @@ def same_tensors(first: dict, second: dict) -> bool:
 
 
 def test_a_killed_run_resumes_from_its_checkpoint_and_ends_the_same(workspace, trained):
-    root, cache = workspace["root"], workspace["cache"]
+    root = workspace["root"]
     killed = root / "killed"
-    done = subprocess.run([sys.executable, "-c", KILLED_RUN, str(workspace["train"]),
-                           str(workspace["val"]), str(killed), str(cache), str(RAW)],
-                          capture_output=True, text=True, timeout=300)
+    done = train_in_a_process(workspace, killed, die_at=7)  # mid-epoch 2; last checkpoint: step 6
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
     assert (root / ".killed.checkpoint" / CHECKPOINT_FILE).is_file()
     assert not killed.exists()  # no half-written adapter
-    options = {**FAST, "epochs": 2, "seed": 5, "cache_dir": cache, "checkpoint_steps": 3}
-    resumed = train_lora("tiny", workspace["train"], workspace["val"], killed, **options)
-    assert resumed.resumed_from == {"epoch": 1, "batch": 2, "step": 6}
-    assert len(resumed.history) == 2
-    straight = train_lora("tiny", workspace["train"], workspace["val"], root / "straight",
-                          **options)
-    assert straight.resumed_from is None
+    again = train_in_a_process(workspace, killed)
+    straight = train_in_a_process(workspace, root / "straight")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    resumed = json.loads(again.stdout.splitlines()[-1])
+    fresh = json.loads(straight.stdout.splitlines()[-1])
+    assert resumed["resumed_from"] == {"epoch": 1, "batch": 2, "step": 6}
+    assert len(resumed["history"]) == 2
+    assert fresh["resumed_from"] is None
     assert same_tensors(adapter_tensors(killed), adapter_tensors(root / "straight"))
-    assert resumed.history == straight.history
+    assert resumed["history"] == fresh["history"]
 
 
 def test_same_seed_same_adapter_other_seed_other_adapter(workspace):
