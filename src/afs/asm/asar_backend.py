@@ -68,8 +68,14 @@ def validate_with_asar(text: str, asar_path: str | None = None,
         patch.write_text(text, encoding="utf-8")
         command = [binary, "--no-title-check", *[f"-I{d}" for d in include_dirs or []],
                    str(patch), str(Path(scratch) / "out.sfc")]
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                   cwd=scratch, errors="replace", preexec_fn=die_with_parent())
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                       cwd=scratch, errors="replace",
+                                       preexec_fn=die_with_parent())
+        except subprocess.TimeoutExpired:  # a verdict for this text, not a crash of the run
+            return ValidationResult(False, [ValidationIssue(
+                1, 1, ASAR_FAILED, f"asar did not finish within {timeout:g} s (a loop that "
+                "never ends, or a patch too large for the timeout)")], [], line_count(text))
     errors, warnings = parse_asar_output(completed.stdout + "\n" + completed.stderr)
     if completed.returncode != 0 and not errors and not warnings:
         errors = [ValidationIssue(1, 1, ASAR_FAILED,
