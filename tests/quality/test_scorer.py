@@ -83,9 +83,74 @@ def test_entity_is_neutral_for_prose_and_code_without_addresses():
 def test_score_batch_keeps_order_and_batches_the_discriminator():
     disc = FixedDiscriminator()
     scorer = QualityScorer(ScoringConfig(), discriminator=disc)
-    scores = scorer.score_batch([TrainingSample("a", "fine text"), {"output": "BAD text"}, "ok"])
-    assert [s.electra_score for s in scores] == [0.9, 0.1, 0.9]
-    assert disc.calls == [3]
+    scores = scorer.score_batch([TrainingSample("a", "  LDA $10\n  RTS"),
+                                 {"output": "  LDA BAD\n  RTS"}, "Prose.", "  INX\n  RTL"])
+    assert [s.electra_score for s in scores][:2] == [0.9, 0.1] and scores[3].electra_score == 0.9
+    assert math.isnan(scores[2].electra_score)
+    assert disc.calls == [3]  # the outputs with code, in one call
+
+
+class RecordingDiscriminator(FixedDiscriminator):
+    """Remembers the texts it was asked to score."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+
+    def score_texts(self, texts, batch_size=32):
+        self.texts += texts
+        return super().score_texts(texts, batch_size)
+
+
+def test_electra_applies_to_code_only_like_asar():
+    """Issue 17: the spec's example "LDA loads the accumulator from memory." is prose: the
+    model (trained on code) does not score it, its weight goes to what applies, and the
+    result says why ELECTRA was left out."""
+    disc = RecordingDiscriminator()
+    scorer = QualityScorer(ScoringConfig(), discriminator=disc)
+    prose = scorer.score("LDA loads the accumulator from memory.")
+    assert disc.texts == [] and math.isnan(prose.electra_score)
+    assert prose.skipped["electra"] == "no code in the output" == prose.skipped["asar"]
+    assert set(prose.components) == set(prose.weights) == {"length"}
+    assert prose.weights == {"length": 1.0}
+    assert prose.overall == pytest.approx(prose.length_score)
+
+
+def test_electra_reads_only_the_code_of_a_mixed_output():
+    disc = RecordingDiscriminator()
+    scorer = QualityScorer(ScoringConfig(), discriminator=disc)
+    output = ("The routine clears the health.\n```asm\nZeroHealth:\n  STZ $7EF36D\n```\n"
+              "It is called from the death handler.\n  JSL ZeroHealth\nThat is all.")
+    score = scorer.score(output)
+    assert len(disc.texts) == 1
+    text = disc.texts[0]
+    assert "STZ $7EF36D" in text and "JSL ZeroHealth" in text
+    assert "health" not in text.lower().replace("zerohealth", "")  # no prose word reached it
+    assert set(score.components) == {"electra", "asar", "entity", "length"}
+    weights = ScoringConfig().weights
+    assert score.weights["electra"] == pytest.approx(weights.electra / sum(
+        weights.as_dict().values()))
+
+
+def test_per_domain_profiles_by_default_and_a_config_forces_one():
+    """Issue 17: without a config the scorer judges each sample by its domain's profile, the
+    pipeline's rule (afs.quality.config.ProfileChoice); with one, that config judges all."""
+    from afs.quality.config import ProfileChoice
+
+    lookup = "$7E0020 is POSY, Link's Y coordinate (2 bytes)."
+    samples = [TrainingSample("q", lookup, domain="asm.symbols"),
+               TrainingSample("q", lookup, domain="asm"), {"output": lookup}]
+    per_domain = QualityScorer(discriminator=FixedDiscriminator()).score_batch(samples)
+    choice = ProfileChoice()
+    assert [s.profile for s in per_domain] == [choice.for_domain("asm.symbols"),
+                                               choice.for_domain("asm"), choice.default]
+    assert per_domain[0].profile == "reference" and per_domain[1].profile == "asm"
+    reference = QualityScorer(ScoringConfig.from_profile("reference"))
+    assert per_domain[0].overall == reference.score(lookup).overall
+    assert per_domain[0].overall > per_domain[1].overall  # a lookup is short, not wrong
+    forced = QualityScorer(ScoringConfig.from_profile("asm")).score_batch(samples)
+    assert {s.profile for s in forced} == {"asm"}
+    assert forced[0].overall == per_domain[1].overall
 
 
 @given(st.integers(1, 200), st.integers(1, 2000), st.integers(1, 20000))

@@ -81,7 +81,8 @@ def test_score_with_a_tiny_real_electra_model(tmp_path):
     score_jsonl(raw, out, model_path=model_dir, device="cpu", batch_size=2)
     first, again = read(out), (score_jsonl(raw, tmp_path / "again.jsonl", model_path=model_dir,
                                            device="cpu"), read(tmp_path / "again.jsonl"))[1]
-    for record in first:
-        quality = record["_metadata"]["quality"]
-        assert 0.0 <= quality["components"]["electra"] <= 1.0
+    code, prose = (record["_metadata"]["quality"] for record in first)
+    assert 0.0 <= code["components"]["electra"] <= 1.0
+    assert "electra" not in prose["components"] and prose["electra_score"] is None
+    assert prose["skipped"]["electra"] == "no code in the output"  # the model reads code only
     assert first == again

@@ -125,12 +125,15 @@ PROFILE_CHOICE = click.Choice(profile_names())  # the built-in profiles (quality
              "_metadata.quality (components, weights, what was skipped and why).")
 @click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True)
 @device_option()
-@click.option("--profile", type=PROFILE_CHOICE, default="asm", show_default=True,
-              help="Weights and length bounds of the composite score.")
+@click.option("--profile", type=PROFILE_CHOICE, default=None,
+              help="The scoring profile of every sample: its weights, length bounds and the "
+                   "min_score `filter` holds it to [default: per domain, each sample by its "
+                   "domain's profile as the quality_scoring pipeline chooses it "
+                   "(afs/quality/domain_profiles.yml)].")
 @executor_options("scoring")
 @allow_empty_option()
 def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_size: int,
-          device: str, profile: str, executor: str, ray_address: str | None,
+          device: str, profile: str | None, executor: str, ray_address: str | None,
           workers: int | None, allow_empty: bool) -> None:
     """Score samples: ELECTRA, asar validity, entity coverage and length, combined."""
     from contextlib import nullcontext
@@ -142,7 +145,8 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
     from afs.quality.streaming import CHUNK_ROWS, score_jsonl
 
     config = executor_config(executor, ray_address, workers)
-    stage = OutputScoring(ScoringConfig.from_profile(profile), model_dir, device, batch_size)
+    forced = ScoringConfig.from_profile(profile) if profile else None  # None: per domain
+    stage = OutputScoring(forced, model_dir, device, batch_size)
     scorer = ExecutorScorer(stage, config)
     # chunks of whole batches, so that both executors cut the same batches
     chunk_rows = shard_size(config) if config.is_ray else CHUNK_ROWS
@@ -158,12 +162,15 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
 @path_option("--output", "output_path", "JSONL of the samples kept.")
 @path_option("--rejected", "rejected_path", "JSONL of the samples dropped, each with its "
              "reject_reason (asar_invalid:…, low_quality:…, unscored).")
-@click.option("--min-score", type=float, default=0.6, show_default=True,
-              help="Lowest quality_score kept, in [0, 1].")
+@click.option("--min-score", type=float, default=None,
+              help="Lowest quality_score kept, in [0, 1], for every sample [default: the "
+                   "min_score of the profile that scored each sample, as the pipeline "
+                   "filters].")
 @click.option("--keep-invalid-asm", is_flag=True,
               help="Keep samples whose asm fails validation when their score is high enough.")
 @allow_empty_option()
-def filter_samples(input_path: Path, output_path: Path, rejected_path: Path, min_score: float,
+def filter_samples(input_path: Path, output_path: Path, rejected_path: Path,
+                   min_score: float | None,
                    keep_invalid_asm: bool, allow_empty: bool) -> None:
     """Keep samples scoring at least --min-score; write the others with their reason."""
     from afs.quality.streaming import filter_jsonl

@@ -3,8 +3,10 @@
 Profiles are data, written once in ``profiles.yml`` beside this module (``BUILTIN_PROFILES``);
 a ``profiles`` mapping (the parameters' ``quality_scoring.profiles``, or a YAML file holding
 one) adds profiles or replaces built-in ones by name.
-Which profile judges a sample is data too: ``profile_for_domain`` looks the sample's domain up
-in a ``domain_profiles`` mapping (the parameters' ``quality_scoring.domain_profiles``).
+Which profile judges a sample is data too, and one rule (``ProfileChoice``) for the pipeline,
+the CLI and the API: the sample's domain looked up in ``domain_profiles.yml`` (beside this
+module), with the parameters' ``domain_profiles`` added over it by domain, else the default
+profile; a forced profile (``--profile NAME``) judges every sample.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from afs.config import check_known_keys
 from afs.errors import ConfigError
-from afs.quality.profiles import builtin_profiles
+from afs.quality.profiles import builtin_domain_profiles, builtin_profiles
 
 COMPONENTS = ("electra", "asar", "entity", "length")
 DEFAULT_ELECTRA_MODEL = "models/electra"
@@ -27,6 +29,8 @@ PARAMETERS_FILE = "parameters_quality_scoring.yml"
 
 # name -> overrides of the ScoringConfig defaults, written once in profiles.yml (package data)
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = builtin_profiles()
+# the profile of a domain that domain_profiles.yml does not name, and its domain -> profile map
+DEFAULT_PROFILE, BUILTIN_DOMAIN_PROFILES = builtin_domain_profiles()
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,48 @@ def check_domain_profiles(domain_profiles: Mapping[str, str] | None, default: st
     if unknown:
         raise ConfigError(f"unknown scoring profile(s) for domains {unknown} "
                           f"(known: {sorted(profiles)})")
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """Which scoring profile judges each sample: ``forced`` for every sample when set, else
+    the sample's domain's entry in ``domains``, else ``default``; ``table`` holds the profiles
+    (name -> settings). The one rule of the pipeline, the CLI and the API: build it with
+    ``from_parameters``."""
+
+    default: str = DEFAULT_PROFILE
+    domains: Mapping[str, str] = field(default_factory=lambda: dict(BUILTIN_DOMAIN_PROFILES))
+    table: Mapping[str, Any] = field(default_factory=lambda: BUILTIN_PROFILES)
+    forced: str | None = None
+
+    def __post_init__(self) -> None:
+        check_domain_profiles(self.domains, self.forced or self.default, self.table)
+
+    @classmethod
+    def from_parameters(cls, quality: Mapping[str, Any] | None = None,
+                        forced: str | None = None) -> ProfileChoice:
+        """The rule for the quality parameters (``profile``: the default; ``domain_profiles``
+        added over the built-in ones by domain; ``profiles`` added over the built-in ones by
+        name); none given: the built-in rule. ``forced`` names the profile of every sample."""
+        quality = quality or {}
+        domains = quality.get("domain_profiles")
+        if domains is not None and not isinstance(domains, Mapping):
+            check_domain_profiles(domains, DEFAULT_PROFILE, BUILTIN_PROFILES)  # says what is wrong
+        return cls(default=quality.get("profile") or DEFAULT_PROFILE,
+                   domains={**BUILTIN_DOMAIN_PROFILES, **(domains or {})},
+                   table=profile_table(quality.get("profiles")), forced=forced)
+
+    def for_domain(self, domain: Any) -> str:
+        """The name of the profile that judges a sample of ``domain``."""
+        return self.forced or profile_for_domain(domain, self.domains, self.default)
+
+    def names(self) -> set[str]:
+        """Every profile this rule can choose."""
+        return {self.forced} if self.forced else {self.default, *self.domains.values()}
+
+    def config(self, name: str) -> ScoringConfig:
+        """The settings of the profile ``name``."""
+        return ScoringConfig.from_profile(name, self.table)
 
 
 def weights_from_mapping(values: Mapping[str, Any]) -> ScoringWeights:

@@ -1,10 +1,11 @@
 """Quality scoring on sample tables: the library behind the quality_scoring pipeline (the
 JSONL functions in ``afs.quality.streaming`` stream files; these work on frames in memory).
 
-Each sample is judged by the profile its domain maps to in the parameters'
-``domain_profiles`` (the default ``profile`` for every other domain): scored with that
-profile's weights and length bounds, filtered at that profile's ``min_score``, and
-``_metadata.quality.profile`` says which one it was."""
+Each sample is judged by the profile its domain maps to (``afs.quality.config.ProfileChoice``:
+the built-in domain map with the parameters' ``domain_profiles`` over it, the default
+``profile`` for every other domain): scored with that profile's weights and length bounds,
+filtered at that profile's ``min_score``, and ``_metadata.quality.profile`` says which one it
+was."""
 
 from __future__ import annotations
 
@@ -17,43 +18,27 @@ import orjson
 import pandas as pd
 
 from afs.knowledge.database import AddressDatabase
-from afs.quality.config import (
-    ScoringConfig,
-    check_domain_profiles,
-    profile_for_domain,
-    profile_table,
-)
+from afs.quality.config import DEFAULT_PROFILE, ProfileChoice, ScoringConfig
 from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
 from afs.quality.scorer import QualityScorer
 from afs.samples.frame import METADATA_KEY, with_rejects
 
-DEFAULT_PROFILE = "asm"
 PROFILE_KEY = "profile"
-
-
-def _profiles(quality: Mapping[str, Any]) -> tuple[str, Mapping[str, str], Mapping[str, Any]]:
-    """(default profile, domain -> profile, profile table) of the parameters, checked."""
-    default = quality.get("profile", DEFAULT_PROFILE)
-    domains = quality.get("domain_profiles") or {}
-    table = profile_table(quality.get("profiles"))
-    check_domain_profiles(domains, default, table)
-    return default, domains, table
 
 
 def sample_profiles(frame: pd.DataFrame, quality: Mapping[str, Any]) -> np.ndarray:
     """The name of the profile that judges each row (by its domain)."""
-    default, domains, _ = _profiles(quality)
-    return np.array([profile_for_domain(d, domains, default) for d in frame["domain"]],
-                    dtype=object)
+    choice = ProfileChoice.from_parameters(quality)
+    return np.array([choice.for_domain(d) for d in frame["domain"]], dtype=object)
 
 
 def profile_configs(quality: Mapping[str, Any], names: Iterable[str] | None = None,
                     ) -> dict[str, ScoringConfig]:
     """ScoringConfig of each profile in ``names`` (default: every profile the parameters use:
     ``profile`` and the ``domain_profiles`` values)."""
-    default, domains, table = _profiles(quality)
-    names = {default, *domains.values()} if names is None else set(names)
-    return {name: ScoringConfig.from_profile(name, table) for name in sorted(names)}
+    choice = ProfileChoice.from_parameters(quality)
+    names = choice.names() if names is None else set(names)
+    return {name: choice.config(name) for name in sorted(names)}
 
 
 def address_database(quality: Mapping[str, Any]):
@@ -68,7 +53,7 @@ def scorer_from_parameters(quality: Mapping[str, Any], profile: str | None = Non
     """A QualityScorer for ``profile`` (default: the parameters' ``profile``), from the
     parameters' ``profiles`` or the built-ins, with ``discriminator`` or else the ELECTRA
     model when its folder exists, and ``db`` (default: ``address_database(quality)``)."""
-    name = profile or quality.get("profile", DEFAULT_PROFILE)
+    name = profile or quality.get("profile") or DEFAULT_PROFILE
     config = profile_configs(quality, [name])[name]
     model = quality.get("electra_model")
     use_model = discriminator is None and model and Path(model).is_dir()

@@ -2,18 +2,24 @@
 
 Each component is a number in [0, 1]:
 
-- ``electra``: the discriminator's probability that the output is real (not corrupted);
+- ``electra``: the discriminator's probability that the output's code is real (not
+  corrupted): the model reads the code of the output only (its blocks, as ``code_blocks``
+  finds them, joined), the text it was trained on;
 - ``asar``: 1 when the output's asm code validates (``afs.asm.validate_sample``), else 0;
 - ``entity``: share of the addresses the code touches that the knowledge base names
   (``afs.knowledge.extract_entities``);
 - ``length``: ``length_scores`` over the output length (see ``afs.quality.config``).
 
 A component that does not apply is left out and the remaining weights are renormalised, so it
-neither helps nor hurts: ELECTRA without a model, asar and entity for an output with no code,
-entity for code that names no address. ``QualityScore.components`` holds exactly the
+neither helps nor hurts: ELECTRA without a model, ELECTRA, asar and entity for an output with
+no code (no statement in it), entity for code that names no address. ``QualityScore.components`` holds exactly the
 components used, ``weights`` their renormalised weights and ``skipped`` why the others were
 left out. A left-out ELECTRA score reads ``nan``; a left-out entity coverage reads
 ``NO_ENTITIES_COVERAGE`` (0.5, "no evidence"), as ``extract_entities`` reports it.
+
+Which profile's weights and lengths judge a sample: the scorer's ``config`` when one is given,
+else the profile of the sample's domain (``afs.quality.config.ProfileChoice``, the pipeline's
+rule); ``QualityScore.profile`` names it.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from afs.knowledge.entities import NO_ENTITIES_COVERAGE, extract_entities
 from afs.quality.config import (
     BUILTIN_PROFILES,
     COMPONENTS,
+    ProfileChoice,
     ScoringConfig,
     ScoringWeights,
     length_scores,
@@ -70,18 +77,21 @@ class QualityScore:
     weights: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     asar_errors: list[str] = field(default_factory=list)
+    profile: str | None = None  # the profile that judged it, when it has a name
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (NaN becomes None)."""
+        """JSON-ready form (NaN becomes None; ``profile`` only when there is one)."""
         electra = None if math.isnan(self.electra_score) else round(self.electra_score, 6)
-        return {"overall": _round(self.overall), "components": {k: _round(v) for k, v in
+        data = {"overall": _round(self.overall), "components": {k: _round(v) for k, v in
                                                                 self.components.items()},
                 "weights": {k: _round(v) for k, v in self.weights.items()},
                 "skipped": dict(self.skipped), "electra_score": electra,
                 "asar_valid": self.asar_valid, "asar_errors": list(self.asar_errors),
                 "entity_coverage": _round(self.entity_coverage),
                 "length_score": _round(self.length_score)}
-
+        if self.profile is not None:
+            data["profile"] = self.profile
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QualityScore:
@@ -92,7 +102,8 @@ class QualityScore:
                    length_score=_number(data["length_score"]),
                    components={k: _number(v) for k, v in data["components"].items()},
                    weights={k: _number(v) for k, v in data["weights"].items()},
-                   skipped=dict(data["skipped"]), asar_errors=list(data["asar_errors"]))
+                   skipped=dict(data["skipped"]), asar_errors=list(data["asar_errors"]),
+                   profile=data.get("profile"))
 
 
 def _number(value: float | None) -> float:
@@ -104,41 +115,54 @@ def _round(value: float) -> float | None:
 
 
 class _CodeVerdict(NamedTuple):
-    """What the asar and entity components make of one output text (cached per text)."""
+    """What the asar and entity components make of one output text, and the code in it that
+    the ELECTRA component reads (cached per text)."""
 
     has_code: bool
     valid: bool
     errors: tuple[str, ...]
     entities: int
     coverage: float
+    code: str
 
 
-_PROSE = _CodeVerdict(False, True, (), 0, NO_ENTITIES_COVERAGE)
+_PROSE = _CodeVerdict(False, True, (), 0, NO_ENTITIES_COVERAGE, "")
 
 
 class QualityScorer:
-    """Scores samples with ``config``; ``discriminator`` is any object with
+    """Scores samples with ``config`` (every sample), or, when ``config`` is None, with the
+    profile of each sample's domain as ``profiles`` (default: the built-in rule,
+    ``ProfileChoice()``) chooses it. ``discriminator`` is any object with
     ``score_texts(texts, batch_size) -> list[float]`` (default: the model at ``model_path``,
     else at the AFS config's ``discriminator.model_path`` when set, else
-    ``config.electra_model`` when that directory exists); ``db`` is the knowledge base for entity coverage
-    (default: the built-in table)."""
+    ``config.electra_model`` when that directory exists); ``db`` is the knowledge base for
+    entity coverage (default: the built-in table)."""
 
     def __init__(self, config: ScoringConfig | None = None,
                  discriminator: TextDiscriminator | None = None, db: Any = None,
-                 device: str = "auto", batch_size: int = 32, model_path: str | Path | None = None):
-        self.config = config or ScoringConfig()
+                 device: str = "auto", batch_size: int = 32, model_path: str | Path | None = None,
+                 profiles: ProfileChoice | None = None):
+        self.choice = (profiles or ProfileChoice()) if config is None else None
+        self.config = config or self.choice.config(self.choice.for_domain(None))
         self.db = db
         self.device = device
         self.batch_size = batch_size
         self._weights = self.config.weights.as_dict()
         self._discriminator = discriminator
-        if discriminator is None and self._weights["electra"] > 0:
+        if discriminator is None and self._wants_model():
             self._discriminator = _load_discriminator(model_path, self.config.electra_model,
                                                       device)
         self._cache: dict[str, _CodeVerdict] = {}
         self._lookups: _FixedDatabase | None = None
         # the renormalised weights of each set of components used (at most 2**4 sets)
         self._normalized: dict[tuple[str, ...], dict[str, float]] = {}
+        self._by_profile: dict[str, QualityScorer] = {}  # per-domain scoring: one per profile
+
+    def _wants_model(self) -> bool:
+        """Whether some profile this scorer may use weighs the ELECTRA component."""
+        if self.choice is None:
+            return self._weights["electra"] > 0
+        return any(self.choice.config(name).weights.electra > 0 for name in self.choice.names())
 
     @property
     def discriminator(self) -> TextDiscriminator | None:
@@ -149,29 +173,70 @@ class QualityScorer:
         return self.score_batch([sample])[0]
 
     def score_batch(self, samples: Iterable[Any]) -> list[QualityScore]:
-        """Score samples together (the discriminator sees them in batches)."""
-        return self.score_outputs([_output_of(sample) for sample in samples])
+        """Score samples together (the discriminator sees them in batches), each by its
+        domain's profile unless the scorer has a config."""
+        samples = list(samples)
+        return self.score_outputs([_output_of(sample) for sample in samples],
+                                  [_domain_of(sample) for sample in samples])
 
-    def score_outputs(self, outputs: Sequence[str]) -> list[QualityScore]:
-        """Score output texts; the unit all the other entry points go through."""
+    def score_outputs(self, outputs: Sequence[str],
+                      domains: Sequence[Any] | None = None) -> list[QualityScore]:
+        """Score output texts (the unit all the other entry points go through); ``domains``
+        (one per output) choose each one's profile when the scorer has no config."""
         outputs = ["" if text is None else str(text) for text in outputs]
+        if self.choice is None or domains is None:
+            return self._score_with_config(outputs)
+        if len(domains) != len(outputs):
+            raise ConfigError(f"{len(domains)} domains for {len(outputs)} outputs")
+        names = [self.choice.for_domain(domain) for domain in domains]
+        scores: list[QualityScore | None] = [None] * len(outputs)
+        for name in sorted(set(names)):
+            rows = [i for i, chosen in enumerate(names) if chosen == name]
+            for row, score in zip(rows, self._profile_scorer(name)._score_with_config(
+                    [outputs[i] for i in rows]), strict=True):
+                scores[row] = score
+        return scores
+
+    def _profile_scorer(self, name: str) -> QualityScorer:
+        """The scorer of profile ``name``: this one for its own profile, else one with that
+        profile's config sharing this one's model, database and verdicts."""
+        if name == self.config.profile:
+            return self
+        if name not in self._by_profile:
+            scorer = QualityScorer(self.choice.config(name), discriminator=self._discriminator,
+                                   db=self._database().db, device=self.device,
+                                   batch_size=self.batch_size)
+            if scorer.config.asar_backend == self.config.asar_backend:
+                scorer._cache, scorer._lookups = self._cache, self._lookups
+            self._by_profile[name] = scorer
+        return self._by_profile[name]
+
+    def _score_with_config(self, outputs: list[str]) -> list[QualityScore]:
         lengths = length_scores(np.fromiter(map(len, outputs), np.float64, len(outputs)),
                                 self.config)
-        electra = self._electra(outputs)
         verdicts = [self._verdict(text) for text in outputs]
+        electra = self._electra(verdicts)
         return [self._combine(float(lengths[i]), electra[i], verdicts[i])
                 for i in range(len(outputs))]
 
     # -- components ----------------------------------------------------------------------------
 
-    def _electra(self, outputs: list[str]) -> list[float]:
-        if self._discriminator is None or self._weights["electra"] <= 0 or not outputs:
-            return [math.nan] * len(outputs)
-        scores = list(self._discriminator.score_texts(outputs, batch_size=self.batch_size))
-        if len(scores) != len(outputs):
-            raise ConfigError(f"discriminator returned {len(scores)} scores for "
-                              f"{len(outputs)} texts")
-        return [min(1.0, max(0.0, float(s))) for s in scores]
+    def _electra(self, verdicts: list[_CodeVerdict]) -> list[float]:
+        """The model's score of each output's code; nan where there is no model or no code."""
+        scores = [math.nan] * len(verdicts)
+        if self._discriminator is None or self._weights["electra"] <= 0:
+            return scores
+        rows = [i for i, verdict in enumerate(verdicts) if verdict.has_code]
+        if not rows:
+            return scores
+        found = list(self._discriminator.score_texts([verdicts[i].code for i in rows],
+                                                     batch_size=self.batch_size))
+        if len(found) != len(rows):
+            raise ConfigError(f"discriminator returned {len(found)} scores for "
+                              f"{len(rows)} texts")
+        for row, score in zip(rows, found):
+            scores[row] = min(1.0, max(0.0, float(score)))
+        return scores
 
     def _verdict(self, output: str) -> _CodeVerdict:
         cached = self._cache.get(output)
@@ -184,15 +249,15 @@ class QualityScorer:
 
     def _judge_code(self, output: str) -> _CodeVerdict:
         blocks = code_blocks(output)
-        if not blocks:
-            return _PROSE
         parsed = [statements(code) for _, code in blocks]  # shared by the two checks below
+        if not any(parsed):  # no statement (no code, or only comments): no code to judge
+            return _PROSE
         errors = [str(issue._replace(line=issue.line + first_line - 1))  # as validate_sample
                   for (first_line, code), block in zip(blocks, parsed)
                   for issue in validate(code, self.config.asar_backend, statements=block).errors]
-        report = extract_entities("\n".join(code for _, code in blocks), self._database(),
-                                  statements=_joined(blocks, parsed))
-        return _CodeVerdict(True, not errors, tuple(errors), report.total, report.coverage)
+        code = "\n".join(code for _, code in blocks)
+        report = extract_entities(code, self._database(), statements=_joined(blocks, parsed))
+        return _CodeVerdict(True, not errors, tuple(errors), report.total, report.coverage, code)
 
     def _database(self) -> _FixedDatabase:
         """``self.db`` (built once when None: extract_entities would build one per call), its
@@ -206,7 +271,9 @@ class QualityScorer:
     def _combine(self, length: float, electra: float, verdict: _CodeVerdict) -> QualityScore:
         values: dict[str, float] = {}
         skipped: dict[str, str] = {}
-        candidates = {"electra": (electra, None if not math.isnan(electra) else NO_MODEL),
+        electra_reason = (NO_MODEL if self._discriminator is None else
+                          None if verdict.has_code else NO_CODE)
+        candidates = {"electra": (electra, electra_reason),
                       "asar": (1.0 if verdict.valid else 0.0,
                                None if verdict.has_code else NO_CODE),
                       "entity": (verdict.coverage,
@@ -229,7 +296,7 @@ class QualityScorer:
         return QualityScore(overall=overall, electra_score=electra, asar_valid=verdict.valid,
                             entity_coverage=verdict.coverage, length_score=length,
                             components=values, weights=weights, skipped=skipped,
-                            asar_errors=list(verdict.errors))
+                            asar_errors=list(verdict.errors), profile=self.config.profile)
 
 
 class _FixedDatabase:
@@ -274,6 +341,15 @@ def _output_of(sample: Any) -> str:
     if isinstance(sample, dict):
         return sample.get("output") or ""
     return getattr(sample, "output", "") or ""
+
+
+def _domain_of(sample: Any) -> Any:
+    """The sample's domain (None for a bare text: the default profile judges it)."""
+    if isinstance(sample, str):
+        return None
+    if isinstance(sample, dict):
+        return sample.get("domain")
+    return getattr(sample, "domain", None)
 
 
 def configured_model_path(model_path: str | Path | None) -> tuple[str | Path | None, str]:

@@ -19,9 +19,10 @@ from afs.quality.scorer import QualityScore, QualityScorer, discriminator_model_
 class OutputScoring:
     """A stage for ``afs.executors.map_frame``: per worker, a ``QualityScorer`` (the ELECTRA
     model loaded once) turning a batch's ``output`` column into a ``quality`` column (the
-    JSON of each ``QualityScore.to_dict()``)."""
+    JSON of each ``QualityScore.to_dict()``). ``config`` None: each row is judged by the
+    profile of its ``domain`` column (``ProfileChoice``), as the pipeline judges it."""
 
-    def __init__(self, config: ScoringConfig, model_path: str | Path | None = None,
+    def __init__(self, config: ScoringConfig | None, model_path: str | Path | None = None,
                  device: str = "auto", batch_size: int = 32):
         # resolved and checked here, where the command runs: a Ray worker has another
         # environment, and a wrong path should fail before any work
@@ -36,7 +37,8 @@ class OutputScoring:
                                model_path=self.model_path)
 
         def score(batch: pd.DataFrame) -> pd.DataFrame:
-            scores = scorer.score_outputs(batch["output"].tolist())
+            domains = batch["domain"].tolist() if "domain" in batch else None
+            scores = scorer.score_outputs(batch["output"].tolist(), domains)
             return pd.DataFrame({"quality": [orjson.dumps(s.to_dict()).decode() for s in scores]},
                                 index=batch.index)
 
@@ -56,11 +58,14 @@ class ExecutorScorer:
             raise ConfigError(f"{stage.model_path}: no discriminator model directory")
         self._local: Any = None
 
-    def score_outputs(self, outputs: Sequence[str]) -> list[QualityScore]:
+    def score_outputs(self, outputs: Sequence[str],
+                      domains: Sequence[Any] | None = None) -> list[QualityScore]:
         import orjson
         import pandas as pd
 
         frame = pd.DataFrame({"output": ["" if t is None else str(t) for t in outputs]})
+        if domains is not None:
+            frame["domain"] = [None if d is None else str(d) for d in domains]
         if self.executor.is_ray or self.executor.work_dir:
             scored = map_frame(frame, self.stage, self.executor, stage="quality_scoring")
         else:

@@ -1,10 +1,12 @@
 """Score and filter JSONL files by quality, streaming (memory stays flat however big the file).
 
 ``score_jsonl`` adds ``quality_score`` (the composite) and ``_metadata.quality`` (components,
-their renormalised weights, what was skipped and why, asar errors) to every record;
-``filter_jsonl`` splits a scored file into accepted and rejected records, each rejected one
-with ``reject_step`` and ``reject_reason`` (``asar_invalid:<first error>``,
-``low_quality:0.42<0.6``, ``unscored``). Records pass through as parsed JSON objects, so keys
+their renormalised weights, what was skipped and why, asar errors, the profile that judged it)
+to every record; ``filter_jsonl`` splits a scored file into accepted and rejected records, each
+rejected one with ``reject_step`` and ``reject_reason`` (``asar_invalid:<first error>``,
+``low_quality:0.42<0.6``, ``unscored``). Both follow the pipeline's rule by default: each
+sample is scored by its domain's profile and held to that profile's ``min_score``
+(``afs.quality.config.ProfileChoice``); a config or a ``min_score`` given forces one. Records pass through as parsed JSON objects, so keys
 these steps do not know survive unchanged. Outputs are written atomically.
 """
 
@@ -22,7 +24,7 @@ import orjson
 from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import input_file, iter_json_lines
-from afs.quality.config import ScoringConfig
+from afs.quality.config import ProfileChoice, ScoringConfig
 from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
 from afs.quality.scorer import QualityScorer
 from afs.samples.jsonl import record_problem
@@ -44,6 +46,7 @@ class QualityReport:
     score_sum: float = 0.0
     scored: int = 0
     components: Counter = field(default_factory=Counter)
+    profiles: Counter = field(default_factory=Counter)
 
     @property
     def mean_score(self) -> float:
@@ -55,9 +58,11 @@ class QualityReport:
             return (f"kept {self.accepted} of {self.rows} samples, rejected {self.rejected}"
                     + (f" ({kinds})" if kinds else ""))
         used = ", ".join(f"{k} {v}" for k, v in sorted(self.components.items()))
+        profiles = ", ".join(f"{k} {v}" for k, v in sorted(self.profiles.items()))
         mean = f"{self.mean_score:.3f}" if self.scored else "n/a"
         return (f"scored {self.rows} samples, mean quality {mean}"
-                + (f"; components used: {used}" if used else ""))
+                + (f"; components used: {used}" if used else "")
+                + (f"; profiles: {profiles}" if profiles else ""))
 
 
 def _records(path: Path, chunk_rows: int, read_options: dict[str, Any]
@@ -92,29 +97,32 @@ def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = N
                 max_record_bytes: int | None = None) -> QualityReport:
     """Score every sample of ``input_path`` into ``output_path``.
 
-    ``config`` is a ``ScoringConfig`` (default: the "asm" profile); ``model_path`` names the
-    ELECTRA directory (default: ``config.electra_model`` when it exists; without a model the
-    ELECTRA component is left out and the others renormalised). ``scorer`` replaces all of
-    these with a ready ``QualityScorer``. An input without records is an error unless
+    ``config`` is a ``ScoringConfig`` judging every sample (default: each sample's domain's
+    profile, the pipeline's rule); ``model_path`` names the ELECTRA directory (default:
+    ``config.electra_model`` when it exists; without a model the ELECTRA component is left out
+    and the others renormalised). ``scorer`` replaces all of these with a ready
+    ``QualityScorer`` (its ``score_outputs(outputs, domains)`` is called). An input without records is an error unless
     ``allow_empty``; a line over ``max_record_bytes`` always is (afs.jsonl_input).
     """
     input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     if scorer is None:
-        scorer = QualityScorer(config or ScoringConfig.from_profile("asm"), device=device,
-                               batch_size=batch_size, model_path=model_path)
+        scorer = QualityScorer(config, device=device, batch_size=batch_size,
+                               model_path=model_path)
     read_options = {"allow_empty": allow_empty, "max_record_bytes": max_record_bytes}
     report = QualityReport(str(input_path))
     with atomic_write(output_path) as handle, _progress(input_path, progress, "scoring") as bar:
         for chunk in _records(input_path, chunk_rows, read_options):
             records = [record for _, record in chunk]
-            scores = scorer.score_outputs([record["output"] for record in records])
+            scores = scorer.score_outputs([record["output"] for record in records],
+                                          [record.get("domain") for record in records])
             lines = []
             for record, score in zip(records, scores, strict=True):
                 _attach(record, score.to_dict())
                 report.rows += 1
                 report.components.update(score.components.keys())
+                report.profiles.update([score.profile] if score.profile else [])
                 if not math.isnan(score.overall):
                     report.scored += 1
                     report.score_sum += score.overall
@@ -135,17 +143,22 @@ def _attach(record: dict[str, Any], quality: dict[str, Any]) -> None:
 
 
 def filter_jsonl(input_path: str | Path, output_path: str | Path,
-                 rejected_path: str | Path | None = None, min_score: float = 0.6,
+                 rejected_path: str | Path | None = None, min_score: float | None = None,
                  reject_invalid_asm: bool = True, chunk_rows: int = CHUNK_ROWS,
                  progress: bool = False, *, allow_empty: bool = False,
-                 max_record_bytes: int | None = None) -> QualityReport:
-    """Split a scored JSONL file: records with ``quality_score >= min_score`` (and, unless
-    ``reject_invalid_asm`` is False, valid asm) go to ``output_path``, the others to
-    ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason; the two files
-    are committed as one unit (a kill leaves both old or both new). Input rules
-    (``allow_empty``, ``max_record_bytes``) as for :func:`score_jsonl`."""
-    if not 0.0 <= min_score <= 1.0:
+                 max_record_bytes: int | None = None,
+                 profiles: ProfileChoice | None = None) -> QualityReport:
+    """Split a scored JSONL file: records with ``quality_score`` at least their threshold
+    (and, unless ``reject_invalid_asm`` is False, valid asm) go to ``output_path``, the others
+    to ``rejected_path`` (default ``<output>.rejects.jsonl``) with their reason; the two files
+    are committed as one unit (a kill leaves both old or both new). The threshold is
+    ``min_score`` for every record when given, else the ``min_score`` of the profile that
+    scored the record (``_metadata.quality.profile``; one scored without a profile name: its
+    domain's, by ``profiles``, default the built-in rule). Input rules (``allow_empty``,
+    ``max_record_bytes``) as for :func:`score_jsonl`."""
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
         raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
+    thresholds = _Thresholds(min_score, profiles or ProfileChoice())
     input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     rejected_path = (Path(rejected_path).expanduser() if rejected_path is not None
                      else rejects_path_beside(output_path))
@@ -156,9 +169,10 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
             open(staged[rejected_path], "wb") as dropped, \
             _progress(input_path, progress, "filtering") as bar:
         for chunk in _records(input_path, chunk_rows, read_options):
-            for _, record in chunk:
+            for number, record in chunk:
                 report.rows += 1
-                reason = reject_reason(record, min_score, reject_invalid_asm)
+                threshold = thresholds.of(record, input_path, number)
+                reason = reject_reason(record, threshold, reject_invalid_asm)
                 line = orjson.dumps(record)
                 if reason is None:
                     report.accepted += 1
@@ -170,3 +184,25 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
                                                 "reject_reason": reason}) + b"\n")
                 bar.update(len(line) + 1)
     return report
+
+
+class _Thresholds:
+    """Each record's filter threshold: ``min_score`` when given, else the ``min_score`` of the
+    profile that scored it (or, unnamed, of its domain's profile)."""
+
+    def __init__(self, min_score: float | None, choice: ProfileChoice):
+        self.min_score, self.choice = min_score, choice
+        self._of_profile: dict[str, float] = {}
+
+    def of(self, record: dict[str, Any], path: Path, number: int) -> float:
+        if self.min_score is not None:
+            return self.min_score
+        quality = (record.get(METADATA_KEY) or {}).get(QUALITY_KEY) or {}
+        name = quality.get("profile") or self.choice.for_domain(record.get("domain"))
+        if name not in self._of_profile:
+            if name not in self.choice.table:
+                raise DataError(f"scored with profile {name!r}, which is not known here "
+                                f"(known: {sorted(self.choice.table)}); give min_score",
+                                path, number)
+            self._of_profile[name] = self.choice.config(name).min_score
+        return self._of_profile[name]
