@@ -125,9 +125,12 @@ def _instruction_kind(word: str, rest: str) -> str:
         return CODE if _CODE_MARK.search(joined) and operand_parses(joined) else PROSE
     if _CODE_MARK.search(rest):  # `STA #$00`, `LDB $7EF36D`, `LDA #$GG`: broken or not, code
         return CODE
-    if known and code_case and not _SENTENCE_END.search(rest) and operand_parses(rest):
+    if not code_case or _SENTENCE_END.search(rest) or not operand_parses(rest):
+        return PROSE
+    if known:
         return CODE  # a label operand: `JSL Foo`, `BRA .loop`
-    return PROSE
+    # `JSQ Foo` is broken code, `NMI Handler` a heading: code next to code
+    return LABEL if word[:3].isupper() else PROSE
 
 
 def _condition_parses(condition: str) -> bool:
