@@ -15,7 +15,7 @@ def test_rebalance_that_would_write_nothing_fails_naming_the_emptied_groups(afs,
     result = afs("training", "rebalance", "--input", "oracle.jsonl", "--input", "memory.jsonl",
                  "--input", "history.jsonl", "--output", "balanced.jsonl",
                  "--weight", "oracle=0.4", "--weight", "memory=0.3", "--weight", "history=0.3",
-                 "--min-quality-score", "0.5")
+                 "--min-quality-score", "0.5", "--scarce-below", "0")  # the strict mix
 
     assert_user_error(result, "rebalance keeps no sample",
                       "group 'history' (weight 0.3) has 0 of its 10 samples left "
@@ -30,14 +30,14 @@ def test_rebalance_warns_when_a_group_caps_the_mix(afs, write_samples, tmp_path)
     write_samples("memory.jsonl", 40, prefix="memory", score=lambda i, n: 0.1 if i < 30 else 0.9)
     result = afs("training", "rebalance", "--input", "oracle.jsonl", "--input", "memory.jsonl",
                  "--output", "balanced.jsonl", "--weight", "oracle=0.5", "--weight", "memory=0.5",
-                 "--min-quality-score", "0.5")
+                 "--min-quality-score", "0.5", "--scarce-below", "0")  # the strict mix
 
     assert summary_line(result).startswith("rebalance: 2 inputs -> 20 samples -> balanced.jsonl")
     assert result.stderr.splitlines() == [
-        "warning: rebalance: group 'memory' falls below its weight 0.5: it has 10 of its 40 "
-        "samples left (30 below min_quality_score; min_quality_score 0.5), where its share of "
-        "the 210 samples available is 105; so the mix holds 20 samples and 190 samples of the "
-        "other groups are left out (rebalance_cap)"]
+        "warning: rebalance: group 'memory' (weight 0.5) caps the mix: it has 10 of its 40 "
+        "samples left (30 below min_quality_score; min_quality_score 0.5), the fewest for its "
+        "weight (its share of the 210 samples available is 105); so the mix holds 20 samples "
+        "and 190 samples of the other groups are left out (rebalance_cap)"]
     assert len(read_records(tmp_path / "balanced.jsonl")) == 20
 
 

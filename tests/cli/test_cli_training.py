@@ -62,6 +62,38 @@ def test_rebalance_follows_weights_and_quality_floor(afs, write_samples, tmp_pat
     assert line.startswith("rebalance: 2 inputs -> 400 samples -> balanced.jsonl (100 rejected")
 
 
+def test_rebalance_takes_a_scarce_group_whole_without_capping_the_others(afs, write_samples,
+                                                                         tmp_path):
+    """Issue 17 §4: 10 memory samples at weight 0.5 used to cap the mix at 20 (190 samples of
+    oracle left out); now memory gives its 10, oracle its 200, and the summary says so."""
+    write_samples("oracle.jsonl", 200, prefix="oracle", score=lambda i, n: 0.9)
+    write_samples("memory.jsonl", 40, prefix="memory", score=lambda i, n: 0.1 if i < 30 else 0.9)
+    result = afs("training", "rebalance", "--input", "oracle.jsonl", "--input", "memory.jsonl",
+                 "--output", "balanced.jsonl", "--weight", "oracle=0.5", "--weight", "memory=0.5",
+                 "--min-quality-score", "0.5")
+
+    assert summary_line(result) == (
+        "rebalance: 2 inputs -> 210 samples -> balanced.jsonl (30 rejected: low_quality x30 -> "
+        "balanced.rejects.jsonl); weights asked -> got: memory 0.5 -> 0.0476 (scarce: all 10), "
+        "oracle 0.5 -> 0.952")
+    assert result.stderr.splitlines() == [
+        "warning: rebalance: group 'memory' (weight 0.5) has 10 of its 40 samples left (30 below "
+        "min_quality_score; min_quality_score 0.5), under 0.5 of its share (105) of the 210 "
+        "samples available, so it is scarce: all 10 are taken (0.0476 of the mix) and the other "
+        "groups are not capped by it (allow_oversample repeats it up to its share; scarce_below "
+        "0 lets it size the mix)"]
+    sources = Counter(r["source"] for r in read_records(tmp_path / "balanced.jsonl"))
+    assert sources == {"oracle": 200, "memory": 10}
+
+    repeated = afs("training", "rebalance", "--input", "oracle.jsonl", "--input", "memory.jsonl",
+                   "--output", "oversampled.jsonl", "--weight", "oracle=0.5", "--weight",
+                   "memory=0.5", "--min-quality-score", "0.5", "--allow-oversample")
+    assert summary_line(repeated).endswith(
+        "weights asked -> got: memory 0.5 -> 0.5 (scarce: 200 from 10), oracle 0.5 -> 0.5")
+    oversampled = read_records(tmp_path / "oversampled.jsonl")
+    assert Counter(r["source"] for r in oversampled) == {"oracle": 200, "memory": 200}
+
+
 def test_rebalance_by_generation_source(afs, tmp_path):
     """--group-by origin: weights keyed by the source data_generation stamped in _metadata."""
     origins = ["oracle"] * 300 + ["memory"] * 100 + [None] * 5

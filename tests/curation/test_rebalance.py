@@ -70,11 +70,27 @@ def test_group_by_domain(tmp_path):
 
 def test_total_beyond_reach_needs_allow_oversample(sources):
     weights = {"oracle": 0.5, "memory": 0.5}
-    with pytest.raises(ConfigError, match="needs 600 samples from group 'memory', which has 240"):
+    with pytest.raises(ConfigError, match=r"total 1200 is more than the 740 samples available "
+                                          r"\(memory 240, oracle 500\); lower the total or pass "
+                                          "allow_oversample"):
         rebalance_datasets(sources, weights, total=1200)
     result = rebalance_datasets(sources, weights, total=1200, allow_oversample=True)
     assert counts(result) == {"oracle": 600, "memory": 600}
     assert not result.frame["sample_id"].is_unique
+
+
+def test_a_total_within_reach_takes_a_short_group_whole_and_the_rest_by_weight(sources):
+    weights = {"oracle": 0.5, "memory": 0.5}
+    with pytest.warns(AfsWarning, match=r"group 'memory' \(weight 0.5\) has 240 of its 240 "
+                                        r"samples left, short of its share \(350\) of the total "
+                                        r"700, so it is scarce: all 240 are taken"):
+        result = rebalance_datasets(sources, weights, total=700)
+    assert counts(result) == {"oracle": 460, "memory": 240}
+    assert result.report.scarce == ("memory",)
+    # the strict mix keeps the old rule: a group short of its share is an error
+    with pytest.raises(ConfigError, match="total 700 needs 350 samples from group 'memory', "
+                                          "which has 240"):
+        rebalance_datasets(sources, weights, total=700, scarce_below=0)
 
 
 def test_same_stem_twice_is_an_error(tmp_path):
@@ -92,33 +108,78 @@ def test_deterministic_for_a_seed(sources):
     assert rebalance_datasets(sources, weights, seed=8).frame["sample_id"].tolist() != first
 
 
-@settings(max_examples=40, deadline=None)
-@given(sizes=st.lists(st.integers(0, 60), min_size=1, max_size=4),
-       weights=st.lists(st.floats(0.05, 5), min_size=4, max_size=4),
-       min_quality=st.none() | st.floats(0, 1), seed=st.integers(0, 1000))
-def test_no_loss_and_ratios_within_one_sample(sizes, weights, min_quality, seed):
+def grouped_frame(sizes, seed):
     frames = []
     for index, size in enumerate(sizes):
         frame = make_frame(size, prefix=f"g{index}", seed=seed + index)
         frame["_group"] = f"g{index}"
         frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(0, 60), min_size=1, max_size=4),
+       weights=st.lists(st.floats(0.05, 5), min_size=4, max_size=4),
+       min_quality=st.none() | st.floats(0, 1), seed=st.integers(0, 1000))
+def test_strict_mix_loses_nothing_and_holds_the_ratios_within_one_sample(sizes, weights,
+                                                                         min_quality, seed):
+    frame = grouped_frame(sizes, seed)
     groups = {f"g{i}": weights[i] for i, size in enumerate(sizes) if size}
     if not groups:
         return
     eligible = frame[frame["quality_score"] >= min_quality] if min_quality is not None else frame
+    options = dict(min_quality_score=min_quality, seed=seed, scarce_below=0)
     if set(groups) - set(eligible["_group"]):  # a weighted group emptied: an error, not 0 rows
         with pytest.raises(EmptyRebalanceError, match="rebalance keeps no sample: group 'g"):
-            rebalance_frame(frame, "_group", groups, min_quality_score=min_quality, seed=seed)
+            rebalance_frame(frame, "_group", groups, **options)
         return
-    kept, rejects = rebalance_frame(frame, "_group", groups, min_quality_score=min_quality, seed=seed)
-    assert len(kept)
+    kept, rejects, plan = rebalance_frame(frame, "_group", groups, **options)
+    assert len(kept) and not plan.scarce
     assert sorted([*kept["sample_id"], *rejects["sample_id"]]) == sorted(frame["sample_id"])
-    total = len(kept)
     share = {g: w / sum(groups.values()) for g, w in groups.items()}
     got = kept["_group"].value_counts()
     for group, weight in share.items():
-        assert abs(got.get(group, 0) - weight * total) <= 1
+        exact = weight * len(kept)
+        assert abs(got.get(group, 0) - exact) <= 1 or (exact < 1 and got[group] == 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(0, 80), min_size=1, max_size=4),
+       weights=st.lists(st.floats(0.01, 5), min_size=4, max_size=4),
+       min_quality=st.none() | st.floats(0, 1), seed=st.integers(0, 1000),
+       scarce_below=st.floats(0.05, 1))
+def test_a_scarce_group_gives_all_it_has_and_caps_no_other(sizes, weights, min_quality, seed,
+                                                          scarce_below):
+    frame = grouped_frame(sizes, seed)
+    groups = {f"g{i}": weights[i] for i, size in enumerate(sizes) if size}
+    eligible = frame[frame["quality_score"] >= min_quality] if min_quality is not None else frame
+    have = eligible["_group"].value_counts()
+    if not groups or not have.reindex(list(groups), fill_value=0).any():
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AfsWarning)
+        kept, rejects, plan = rebalance_frame(frame, "_group", groups, min_quality_score=min_quality,
+                                              seed=seed, scarce_below=scarce_below)
+        strict = rebalance_frame(frame, "_group", groups, min_quality_score=min_quality,
+                                 seed=seed, scarce_below=0) if have.reindex(
+                                     list(groups), fill_value=0).all() else None
+    assert kept["sample_id"].is_unique
+    assert sorted([*kept["sample_id"], *rejects["sample_id"]]) == sorted(frame["sample_id"])
+    got = kept["_group"].value_counts()
+    available = sum(have.get(g, 0) for g in groups)
+    for group in groups:  # every weighted group with samples gives at least one
+        assert got.get(group, 0) == plan.taken[group] >= min(1, have.get(group, 0))
+    whole = sum(groups.values())
+    for group in plan.scarce:  # each scarce group is under its share and gives all it has
+        assert have.get(group, 0) < scarce_below * groups[group] / whole * available
+        assert got.get(group, 0) == have.get(group, 0)
+    rest = {g: w for g, w in groups.items() if g not in plan.scarce}
+    rest_total = sum(plan.taken[g] for g in rest)
+    for group, weight in rest.items():  # the others follow the weights among themselves
+        exact = weight / sum(rest.values()) * rest_total
+        assert abs(plan.taken[group] - exact) <= 1 + len(groups) or plan.taken[group] == 1
+    if strict is not None:  # never a smaller mix than the strict one
+        assert len(kept) >= len(strict.kept)
 
 
 def stamped(n: int, origin: str | None, **kwargs):
@@ -163,11 +224,30 @@ def seed_workflow(tmp_path):
     return paths
 
 
-def test_a_filter_that_empties_a_group_is_an_error_naming_it_and_why(tmp_path):
+def test_a_filter_that_empties_a_group_leaves_it_out_and_says_why(tmp_path):
+    inputs = seed_workflow(tmp_path)
+    weights = {"oracle": 0.4, "memory": 0.3, "history": 0.3}
+    with pytest.warns(AfsWarning) as caught:
+        result = rebalance_datasets(inputs, weights, min_quality_score=0.5)
+    assert counts(result) == {"oracle": int((load_jsonl(inputs[0]).frame["quality_score"]
+                                             >= 0.5).sum())}
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "rebalance: group 'history' (weight 0.3) has 0 of its 30 samples left (30 without a "
+        "quality_score; min_quality_score 0.5): the mix has none of it, and the other groups "
+        "are not capped by it",
+        "rebalance: group 'memory' (weight 0.3) has 0 of its 40 samples left (40 without a "
+        "quality_score; min_quality_score 0.5): the mix has none of it, and the other groups "
+        "are not capped by it"]
+    assert result.report.effective_weights() == {"history": 0.0, "memory": 0.0, "oracle": 1.0}
+
+
+def test_a_filter_that_empties_every_group_or_any_in_the_strict_mix_is_an_error(tmp_path):
     inputs = seed_workflow(tmp_path)
     with pytest.raises(EmptyRebalanceError) as caught:
         rebalance_datasets(inputs, {"oracle": 0.4, "memory": 0.3, "history": 0.3},
-                           min_quality_score=0.5, rejects_path=tmp_path / "rejects.jsonl")
+                           min_quality_score=0.5, rejects_path=tmp_path / "rejects.jsonl",
+                           scarce_below=0)
     message = str(caught.value)
     assert message.startswith(
         "rebalance keeps no sample: group 'history' (weight 0.3) has 0 of its 30 samples left "
@@ -175,9 +255,11 @@ def test_a_filter_that_empties_a_group_is_an_error_naming_it_and_why(tmp_path):
         "of its 40 samples left (40 without a quality_score; min_quality_score 0.5)")
     assert "oracle" not in message
     assert not (tmp_path / "rejects.jsonl").exists()  # no partial output
+    with pytest.raises(EmptyRebalanceError, match="group 'memory' \\(weight 0.5\\) has 0 of its 40"):
+        rebalance_datasets(inputs[1:], {"memory": 0.5, "history": 0.5}, min_quality_score=0.5)
 
 
-def test_a_group_below_its_weight_says_so_with_the_numbers(sources):
+def test_the_group_that_caps_the_mix_says_so_with_the_numbers(sources):
     with pytest.warns(AfsWarning) as caught:
         result = rebalance_datasets(sources, {"oracle": 0.4, "memory": 0.3, "history": 0.3},
                                     min_quality_score=0.5)
@@ -185,8 +267,9 @@ def test_a_group_below_its_weight_says_so_with_the_numbers(sources):
     assert len(messages) == 1
     memory_left = int((result.frame["domain"] == "memory").sum())
     assert messages[0].startswith(
-        f"rebalance: group 'memory' falls below its weight 0.3: it has {memory_left} of its 240 "
-        f"samples left ({240 - memory_left} below min_quality_score; min_quality_score 0.5)")
+        f"rebalance: group 'memory' (weight 0.3) caps the mix: it has {memory_left} of its 240 "
+        f"samples left ({240 - memory_left} below min_quality_score; min_quality_score 0.5), "
+        "the fewest for its weight (its share of the")
     assert f"so the mix holds {len(result)} samples" in messages[0]
     capped = int(result.rejects["reject_reason"].str.startswith("rebalance_cap:").sum())
     assert messages[0].endswith(f"{capped} samples of the other groups are left out "
@@ -200,3 +283,85 @@ def test_proportional_groups_and_unweighted_groups(sources):
     with pytest.warns(AfsWarning, match=r"no weight for group\(s\) history; their 300 samples "
                                         r"are dropped \(no_weight\)"):
         rebalance_datasets(sources, {"oracle": 0.5, "memory": 0.5})
+
+
+# --- a scarce source must not cap the others (issue 17 §4) -----------------------------------
+# The shipped data after quality scoring, by generation source, and the shipped weights.
+SHIPPED = {"oracle": 575, "knowledge": 680, "memory": 13, "history": 11}
+SHIPPED_WEIGHTS = {"oracle": 0.65, "knowledge": 0.3, "memory": 0.03, "history": 0.02}
+
+
+def by_origin(sizes: dict[str, int]) -> pd.DataFrame:
+    return pd.concat([stamped(n, origin, seed=i) for i, (origin, n) in enumerate(sizes.items())],
+                     ignore_index=True).assign(_group=lambda f: sample_groups(f, ORIGIN_KEY))
+
+
+def taken(kept: pd.DataFrame) -> dict[str, int]:
+    return kept["_group"].value_counts().to_dict()
+
+
+def test_a_scarce_source_gives_what_it_has_and_does_not_cap_the_others():
+    with pytest.warns(AfsWarning) as caught:
+        kept, rejects, plan = rebalance_frame(by_origin(SHIPPED), "_group", SHIPPED_WEIGHTS)
+    # 13 memory samples at 0.03 used to cap the mix at 433; now they are all taken, and the
+    # others follow their weights (oracle, the fewest for its weight, sets their size)
+    assert taken(kept) == {"oracle": 575, "knowledge": 265, "memory": 13, "history": 11}
+    assert plan.scarce == ("history", "memory")
+    assert plan.effective_weights() == {"history": 0.0127, "knowledge": 0.3067,
+                                        "memory": 0.015, "oracle": 0.6655}
+    assert rejects["reject_reason"].value_counts().to_dict() == {"rebalance_cap:knowledge": 415}
+    messages = [str(w.message) for w in caught]
+    assert messages[1] == (
+        "rebalance: group 'memory' (weight 0.03) has 13 of its 13 samples left, under 0.5 of "
+        "its share (38) of the 1279 samples available, so it is scarce: all 13 are taken (0.015 "
+        "of the mix) and the other groups are not capped by it (allow_oversample repeats it up "
+        "to its share; scarce_below 0 lets it size the mix)")
+    assert messages[2].startswith("rebalance: group 'oracle' (weight 0.65) caps the mix")
+
+
+def test_the_strict_mix_is_kept_under_scarce_below_0():
+    with pytest.warns(AfsWarning, match="group 'memory' \\(weight 0.03\\) caps the mix"):
+        kept, _, plan = rebalance_frame(by_origin(SHIPPED), "_group", SHIPPED_WEIGHTS,
+                                        scarce_below=0)
+    assert taken(kept) == {"oracle": 281, "knowledge": 130, "memory": 13, "history": 9}
+
+
+def test_allow_oversample_repeats_a_scarce_source_up_to_its_share():
+    with pytest.warns(AfsWarning, match="its 13 samples are repeated to 26 \\(allow_oversample\\)"):
+        kept, _, plan = rebalance_frame(by_origin(SHIPPED), "_group", SHIPPED_WEIGHTS,
+                                        allow_oversample=True)
+    assert taken(kept) == {"oracle": 575, "knowledge": 265, "memory": 26, "history": 18}
+    assert kept.loc[kept["_group"] == "memory", "sample_id"].nunique() == 13
+    assert plan.describe_weights() == (
+        "history 0.02 -> 0.0204 (scarce: 18 from 11), knowledge 0.3 -> 0.3, memory 0.03 -> "
+        "0.0294 (scarce: 26 from 13), oracle 0.65 -> 0.65")
+
+
+def test_a_source_with_no_samples_is_left_out_not_an_error():
+    frame = by_origin({"oracle": 50, "knowledge": 30})
+    with pytest.warns(AfsWarning, match=r"group 'memory' \(weight 0.03\) has no sample in the "
+                                        r"input \(groups are: knowledge, oracle\): the mix has "
+                                        "none of it"):
+        kept, _, plan = rebalance_frame(frame, "_group", SHIPPED_WEIGHTS)
+    assert taken(kept) == {"oracle": 50, "knowledge": 23}
+    assert plan.taken["memory"] == plan.taken["history"] == 0
+    with pytest.raises(ConfigError, match="weight 'history', 'memory' names no group in the input"):
+        rebalance_frame(frame, "_group", SHIPPED_WEIGHTS, scarce_below=0)
+
+
+def test_rounding_never_drops_a_whole_source():
+    frame = by_origin({"big": 100, "small": 5})
+    weights = {"big": 0.999, "small": 0.001}
+    with pytest.warns(AfsWarning, match="caps the mix"):
+        kept, _, _ = rebalance_frame(frame, "_group", weights)  # its share is 0.1 of a sample
+    assert taken(kept) == {"big": 100, "small": 1}
+    kept, _, _ = rebalance_frame(frame, "_group", weights, total=10)
+    assert taken(kept) == {"big": 9, "small": 1}
+    with pytest.raises(ConfigError, match="total 1 is smaller than the 2 groups with a weight"):
+        rebalance_frame(frame, "_group", weights, total=1)
+
+
+def test_the_same_seed_gives_the_same_mix_with_scarce_sources():
+    first = rebalance_frame(by_origin(SHIPPED), "_group", SHIPPED_WEIGHTS, seed=3)[0]
+    again = rebalance_frame(by_origin(SHIPPED), "_group", SHIPPED_WEIGHTS, seed=3)[0]
+    assert first["sample_id"].tolist() == again["sample_id"].tolist()

@@ -29,7 +29,7 @@ from afs.cli.options import (
     seed_option,
     show_progress,
 )
-from afs.curation.choices import GROUP_BY_CHOICES, STRATIFY_CHOICES
+from afs.curation.choices import GROUP_BY_CHOICES, SCARCE_BELOW, STRATIFY_CHOICES
 from afs.samples.choices import ON_ERROR_CHOICES
 from afs.samples.formats import FORMATS, THINKING_MODES  # the choices' light homes (no pandas)
 from afs.samples.reasons import reason_counts
@@ -144,22 +144,32 @@ def rehearsal_mix(buffer_path: Path, new_data_path: Path, rehearsal_ratio: float
               help="What --weight names: input files, generation sources (origin, as "
                    "data_generation stamps it in _metadata), sample domains or sample sources.")
 @click.option("--total", type=int, default=None,
-              help="Samples to write [default: the largest mix that honours the weights without "
-                   "repeating a sample].")
+              help="Samples to write; a group short of its share gives all it has and the "
+                   "others share the rest [default: the largest mix in which the groups that "
+                   "are not scarce honour the weights without repeating a sample].")
 @click.option("--allow-oversample", is_flag=True,
-              help="Let --total repeat samples of a group that has too few.")
+              help="Repeat the samples of a scarce group up to its share (and let --total "
+                   "exceed the samples there are).")
+@click.option("--scarce-below", type=click.FloatRange(0, 1), default=SCARCE_BELOW,
+              show_default=True,
+              help="A group holding fewer than this fraction of its weight's share of the "
+                   "samples is scarce: it gives all it has and does not cap the other groups. "
+                   "0: the strict mix, as large as the scarcest group allows.")
 @seed_option("which samples each group keeps and the output order")
 @click.option("--no-shuffle", is_flag=True,
               help="Do not shuffle: write each group's samples together, groups in name order.")
 @rejects_option()
 def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[str, ...],
               min_quality_score: float | None, group_by: str, total: int | None,
-              allow_oversample: bool, seed: int, no_shuffle: bool,
+              allow_oversample: bool, scarce_below: float, seed: int, no_shuffle: bool,
               rejects_path: Path | None) -> None:
     """Mix several datasets so that each group gets its --weight share of the output.
 
-    Samples are drawn without repeats (unless --allow-oversample); each one left out goes to
-    the rejects file with its reason (low_quality, no_weight:<group>, rebalance_cap:<group>).
+    A group too small for its weight (see --scarce-below) gives all it has, says so on stderr
+    and does not shrink the others. Samples are drawn without repeats (unless
+    --allow-oversample); each one left out goes to the rejects file with its reason
+    (low_quality, no_weight:<group>, rebalance_cap:<group>). The summary ends with each
+    group's weight asked -> got.
     """
     from afs.curation.rebalance import rebalance_datasets
     from afs.samples.jsonl import write_kept_and_rejects
@@ -167,13 +177,14 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     result = rebalance_datasets(
         input_path, parse_weights(weights), min_quality_score=min_quality_score,
         shuffle=not no_shuffle, seed=seed, group_by=group_by, total=total,
-        allow_oversample=allow_oversample, progress=show_progress())
+        allow_oversample=allow_oversample, progress=show_progress(), scarce_below=scarce_below)
     written_rejects = write_kept_and_rejects(result.frame, output_path, result.rejects,
                                              rejects_path_for(output_path, rejects_path),
                                              progress=show_progress())
     counts = reason_counts(result.rejects.get("reject_reason", ()))
     echo_summary(f"{len(input_path)} inputs -> {len(result)} samples -> {output_path}"
-                 + rejects_note(counts, written_rejects))
+                 + rejects_note(counts, written_rejects)
+                 + f"; weights asked -> got: {result.report.describe_weights()}")
 
 
 @training.command("dedup")

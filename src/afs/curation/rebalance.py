@@ -1,19 +1,25 @@
-"""Rebalance a dataset across its sources (files), domains or sources by weight."""
+"""Rebalance a dataset across its sources (files), domains or sources by weight: filter, plan
+the counts (``afs.curation.plan``: a scarce group gives what it has and caps no other), pick."""
 
 from __future__ import annotations
 
 import warnings
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from afs.curation.choices import GROUP_BY_CHOICES
-from afs.curation.ratios import largest_remainder
-from afs.errors import AfsError, AfsWarning, ConfigError
+from afs.curation.choices import GROUP_BY_CHOICES, SCARCE_BELOW
+from afs.curation.plan import (  # EmptyRebalanceError: callers catch it from here too
+    EmptyRebalanceError,
+    RebalancePlan,
+    plan_rebalance,
+)
+from afs.errors import AfsWarning, ConfigError
 from afs.samples.collection import SampleList
 from afs.samples.frame import concat_frames, metadata_values
 from afs.samples.jsonl import read_jsonl_frame, write_jsonl_frame
@@ -27,24 +33,27 @@ SAMPLE_GROUP_COLUMNS = ("domain", "source")  # the columns a sample can be group
 UNKNOWN_GROUP = "unknown"  # the group of a sample without the metadata it is grouped by
 
 
-class EmptyRebalanceError(AfsError, ValueError):
-    """Rebalancing would keep no sample; the message names the group that emptied and why."""
-
-
-def _check_weights(weights: dict[str, float], groups: Iterable[str]) -> dict[str, float]:
+def _check_weights(weights: dict[str, float], groups: Iterable[str],
+                   absent_is_error: bool) -> dict[str, float]:
     if not weights:
         raise ConfigError("weights is empty: give at least one group a weight")
-    known = sorted(set(groups))
-    unknown = sorted(set(weights) - set(known))
-    if unknown:
-        raise ConfigError(f"weight {', '.join(map(repr, unknown))} names no group in the input; "
-                          f"groups are: {', '.join(known) or '(none)'}")
+    if absent_is_error:
+        check_weights_name_groups(weights, groups)
     bad = {k: w for k, w in weights.items() if not isinstance(w, (int, float)) or w < 0}
     if bad:
         raise ConfigError(f"weights must be numbers >= 0, got {bad}")
     if sum(weights.values()) <= 0:
         raise ConfigError("weights sum to 0: give at least one group a positive weight")
     return {k: float(w) for k, w in weights.items()}
+
+
+def check_weights_name_groups(weights: Iterable[str], groups: Iterable[str]) -> None:
+    """ConfigError for a weight that names no group of the input (a typo, as a rule)."""
+    known = sorted(set(groups))
+    unknown = sorted(set(weights) - set(known))
+    if unknown:
+        raise ConfigError(f"weight {', '.join(map(repr, unknown))} names no group in the input; "
+                          f"groups are: {', '.join(known) or '(none)'}")
 
 
 def _drop_unweighted(groups: pd.Series, weights: dict[str, float], reasons: RejectReasons) -> None:
@@ -76,6 +85,9 @@ def describe_group(name: str, groups: pd.Series, reasons: RejectReasons,
     """``has 0 of its 120 samples left (120 without a quality_score; min_quality_score 0.5)``:
     what the filters left of group ``name``, and why."""
     members = reasons.values[(groups == name).to_numpy()]
+    if not len(members):
+        known = ", ".join(sorted(groups.unique())) or "(none)"
+        return f"has no sample in the input (groups are: {known})"
     dropped = Counter(str(r) for r in members if r is not None and str(r) in FILTER_REASONS)
     left = int(pd.isna(members).sum())
     text = f"has {left} of its {len(members)} samples left"
@@ -85,63 +97,13 @@ def describe_group(name: str, groups: pd.Series, reasons: RejectReasons,
     return text
 
 
-def _limiting_groups(available: pd.Series, weights: dict[str, float]) -> list[str]:
-    """The groups with the fewest samples for their weight: they set the mix's size."""
-    per_weight = {n: available.get(n, 0) / w for n, w in weights.items()}
-    fewest = min(per_weight.values())
-    return sorted(n for n, value in per_weight.items() if value <= fewest * (1 + 1e-9))
+class Rebalanced(NamedTuple):
+    """What ``rebalance_frame`` returns: the rows kept, the rows rejected with their reason, and
+    the plan (weights asked and got, samples available and taken per group, scarce groups)."""
 
-
-def check_no_group_empty(available: pd.Series, weights: dict[str, float],
-                         describe: Callable[[str], str]) -> None:
-    """EmptyRebalanceError when a weighted group has no sample left: the mix must give it its
-    share, so it would be empty. Names the group(s) and what the filters dropped."""
-    empty = [n for n in sorted(weights) if available.get(n, 0) == 0]
-    if empty:
-        groups = "; ".join(f"group '{n}' (weight {weights[n]:g}) {describe(n)}" for n in empty)
-        raise EmptyRebalanceError(
-            f"rebalance keeps no sample: {groups}; every group with a weight must give its "
-            "share, so the mix is empty. Lower min_quality_score, score the group's data, or "
-            "drop its weight")
-
-
-def warn_below_weight(targets: pd.Series, available: pd.Series, weights: dict[str, float],
-                      describe: Callable[[str], str]) -> None:
-    """An AfsWarning for each group whose samples fall below its weight's share of what is
-    available, so that it caps the mix and the other groups lose samples (rebalance_cap)."""
-    have = available.reindex(sorted(weights), fill_value=0)
-    capped = int((have - targets).clip(lower=0).sum())
-    if not capped:
-        return
-    for name in _limiting_groups(have, weights):
-        fair = weights[name] / sum(weights.values()) * have.sum()
-        warnings.warn(
-            f"rebalance: group '{name}' falls below its weight {weights[name]:g}: "
-            f"it {describe(name)}, where its share of the {have.sum()} samples "
-            f"available is {fair:.0f}; so the mix holds {targets.sum()} samples and {capped} "
-            "samples of the other groups are left out (rebalance_cap)",
-            AfsWarning, stacklevel=3)
-
-
-def group_targets(available: pd.Series, weights: dict[str, float], total: int | None,
-                  allow_oversample: bool) -> pd.Series:
-    """Samples to take from each group. Without ``total``, the largest mix that honours the
-    weights without repeating any sample."""
-    names = sorted(weights)
-    share = np.array([weights[n] for n in names])
-    have = available.reindex(names, fill_value=0).to_numpy()
-    if total is None:
-        positive = share > 0
-        total = int(np.floor(np.min(have[positive] / (share[positive] / share.sum())) + 1e-9))
-        while total > 0 and np.any(largest_remainder(total, share) > have):
-            total -= 1  # rounding can ask one more than a group has
-    counts = largest_remainder(int(total), share)
-    short = [(n, c, h) for n, c, h in zip(names, counts, have) if c > h]
-    if short and not allow_oversample:
-        name, need, has = short[0]
-        raise ConfigError(f"total {total} needs {need} samples from group '{name}', which has {has}; "
-                          "lower the total or pass allow_oversample")
-    return pd.Series(counts, index=names)
+    kept: pd.DataFrame
+    rejects: pd.DataFrame
+    plan: RebalancePlan
 
 
 def _group_rng(seed: int | None, name: str) -> np.random.Generator:
@@ -167,43 +129,48 @@ def rebalance_frame(
     allow_oversample: bool = False,
     shuffle: bool = True,
     seed: int | None = 42,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    scarce_below: float = SCARCE_BELOW,
+) -> Rebalanced:
     """Sample each group of ``frame[group_column]`` so the groups follow ``weights``.
 
-    Returns (kept, rejects); each input row is kept once, or rejected with a reason
-    (``low_quality``, ``no_weight:<g>``, ``rebalance_cap:<g>``), unless oversampling was asked.
-    An empty result is an EmptyRebalanceError naming the group that emptied and why; a group
-    whose scarcity caps the others gets an AfsWarning with the numbers.
+    A group holding fewer than ``scarce_below`` of its weight's share gives all it has (or is
+    repeated up to its share with ``allow_oversample``) and does not cap the others; the other
+    groups follow the weights exactly, as many as they allow without a repeat (or ``total`` in
+    all). ``scarce_below=0``: the strict mix, sized by the scarcest group, where a weight naming
+    no group or a group the filters emptied is an error.
+
+    Returns (kept, rejects, plan); each input row is kept once, or rejected with a reason
+    (``low_quality``, ``no_weight:<g>``, ``rebalance_cap:<g>``), unless oversampling repeats
+    it. A scarce group, a group that caps the others and an empty group each get an AfsWarning
+    with the numbers (also in ``plan.notes``); an empty result is an EmptyRebalanceError naming
+    the groups that emptied and why.
     """
     groups = frame[group_column].astype("str").reset_index(drop=True)
-    weights = _check_weights(weights, groups.unique())
+    weights = _check_weights(weights, groups.unique(), absent_is_error=scarce_below == 0)
     reasons = RejectReasons(len(frame))
     _drop_unweighted(groups, weights, reasons)
     _drop_low_quality(frame["quality_score"].to_numpy(dtype=float), min_quality_score, reasons)
     eligible = reasons.candidates()
     eligible_groups = groups.iloc[eligible].to_numpy(dtype=object)
     positive = {g: w for g, w in weights.items() if w > 0}
-    available = pd.Series(eligible_groups).value_counts()
 
     def describe(name: str) -> str:
         return describe_group(name, groups, reasons, min_quality_score)
 
-    check_no_group_empty(available, positive, describe)
-    targets = group_targets(available, positive, total, allow_oversample)
-    if not targets.sum():
-        raise EmptyRebalanceError(f"rebalance keeps no sample: total is {total}")
-    if total is None:
-        warn_below_weight(targets, available, positive, describe)
+    plan = plan_rebalance(pd.Series(eligible_groups).value_counts().to_dict(), positive, total,
+                          allow_oversample, scarce_below, describe)
+    for note in plan.notes:
+        warnings.warn(note, AfsWarning, stacklevel=2)
     kept = []
     for name in sorted(positive):
         members = eligible[eligible_groups == name]
-        taken, left = _pick(len(members), int(targets[name]), _group_rng(seed, name))
+        taken, left = _pick(len(members), plan.taken[name], _group_rng(seed, name))
         kept.append(members[taken])
         reasons.drop(members[left], f"rebalance_cap:{name}")
     order = np.concatenate(kept) if kept else np.array([], dtype=np.int64)
     if shuffle:
         order = order[np.random.default_rng(seed).permutation(len(order))]
-    return frame.iloc[order].reset_index(drop=True), reasons.rejects(frame, STEP)
+    return Rebalanced(frame.iloc[order].reset_index(drop=True), reasons.rejects(frame, STEP), plan)
 
 
 def sample_groups(frame: pd.DataFrame, group_by: str) -> pd.Series:
@@ -246,15 +213,24 @@ def rebalance_datasets(
     allow_oversample: bool = False,
     rejects_path: str | Path | None = None,
     progress: bool = False,
+    scarce_below: float = SCARCE_BELOW,
 ) -> SampleList:
-    """Mix JSONL files by weight. Weights are keyed by file stem (``oracle.jsonl`` -> ``oracle``),
-    or with ``group_by`` by generation source (``origin``, as data_generation stamps it),
-    domain or source. ``total`` defaults to the largest mix reachable
-    without repeating samples; ``allow_oversample`` lets a larger total repeat samples."""
+    """Mix JSONL files by weight. Weights are keyed by file stem (``oracle.jsonl`` -> ``oracle``;
+    one naming no input is an error), or with ``group_by`` by generation source (``origin``, as
+    data_generation stamps it), domain or source.
+
+    A group too small for its weight (fewer than ``scarce_below`` of its share) gives all its
+    samples and does not cap the others, which follow the weights exactly; ``total`` defaults
+    to the largest such mix without repeats. ``allow_oversample`` repeats a scarce group up to
+    its share, and lets a larger total repeat samples; ``scarce_below=0`` is the strict mix,
+    sized by the scarcest group. The result's ``report`` is the RebalancePlan: weights asked
+    and got (``effective_weights()``), samples available and taken per group."""
     frame = _read_grouped(inputs, group_by, progress)
-    kept, rejects = rebalance_frame(frame, GROUP_COLUMN, weights, min_quality_score, total,
-                                    allow_oversample, shuffle, seed)
+    if group_by == "file":  # every file is a group, so a weight naming none is a typo
+        check_weights_name_groups(weights, frame[GROUP_COLUMN].unique())
+    kept, rejects, plan = rebalance_frame(frame, GROUP_COLUMN, weights, min_quality_score, total,
+                                          allow_oversample, shuffle, seed, scarce_below)
     if rejects_path is not None and len(rejects):
         write_jsonl_frame(rejects, rejects_path)
-    return SampleList(kept.drop(columns=[GROUP_COLUMN]),
+    return SampleList(kept.drop(columns=[GROUP_COLUMN]), report=plan,
                       rejects=rejects.drop(columns=[GROUP_COLUMN], errors="ignore"))

@@ -113,6 +113,9 @@ CASES = {
     "high_ratio_capped_domains": {"mix.rehearsal_ratio": 0.5, "rehearsal.max_per_domain": 12,
                                   "rebalance.min_quality_score": None},
     "small_buffer": {"rehearsal.top_ratio": 0.05, "split.stratify_by": "source"},
+    # memory (60 samples at 0.3 of 540) is scarce and "wiki" made no sample: neither caps the mix
+    "scarce_sources": {"rebalance.weights": {"oracle": 0.4, "knowledge": 0.2, "memory": 0.3,
+                                             "history": 0.1, "wiki": 0.05}},
 }
 
 
@@ -181,14 +184,49 @@ def test_rehearsal_share_of_the_mix(curation_run):
 
 
 def test_rebalanced_new_data_follows_the_source_weights(curation_run):
+    """Each source gets its weight's share, but a scarce one (too few samples for its weight)
+    gives all it has and the others follow the weights among themselves."""
     catalog, weights = curation_run["catalog"], curation_run["parameters"]["rebalance"]["weights"]
-    assert set(weights) == set(NEW_SOURCES)  # the shipped weights name every generation source
+    assert set(NEW_SOURCES) <= set(weights)  # the weights name every generation source
     rebalanced = catalog.load("rebalanced_new_data")
     counts = metadata_values(rebalanced, ORIGIN_KEY).value_counts()
-    share = {origin: weight / sum(weights.values()) for origin, weight in weights.items()}
-    for origin in NEW_SOURCES:
-        assert abs(counts.get(origin, 0) - share[origin] * len(rebalanced)) <= 1
+    plan = catalog.load("curation_report")["rebalance"]
+    scarce = set(plan["scarce"])
+    for origin in scarce:
+        assert counts.get(origin, 0) == plan["available"][origin] == plan["taken"][origin]
+    rest = {origin: weight for origin, weight in weights.items() if origin not in scarce}
+    rest_rows = sum(counts.get(origin, 0) for origin in rest)
+    for origin, weight in rest.items():
+        assert abs(counts.get(origin, 0) - weight / sum(rest.values()) * rest_rows) <= 1
     assert set(counts.index) <= set(NEW_SOURCES)
+
+
+def test_report_holds_the_weights_asked_and_effective(curation_run):
+    catalog, outputs = curation_run["catalog"], curation_run["outputs"]
+    report, weights = catalog.load("curation_report"), curation_run["parameters"]["rebalance"]["weights"]
+    plan = report["rebalance"]
+    counts = metadata_values(catalog.load("rebalanced_new_data"), ORIGIN_KEY).value_counts()
+    assert plan["group_by"] == "origin"
+    assert plan["taken"] == {origin: int(counts.get(origin, 0)) for origin in weights}
+    assert plan["effective_weights"] == {
+        origin: round(n / report["steps"]["rebalanced"], 4) for origin, n in plan["taken"].items()}
+    assert plan["weights"] == {o: round(w / sum(weights.values()), 4) for o, w in weights.items()}
+    metrics = outputs["curation_metrics"].load()
+    for origin, share in plan["effective_weights"].items():
+        assert metrics[f"rebalance.effective_weights.{origin}"]["value"] == share
+    rebalance_warnings = [w for w in report["warnings"] if w.startswith("rebalance: ")]
+    assert len(rebalance_warnings) == len(plan["scarce"]) + any(
+        "caps the mix" in w for w in rebalance_warnings)
+    if plan["scarce"]:  # the scarce_sources case
+        assert plan["scarce"] == ["memory", "wiki"]
+        assert plan["taken"]["memory"] == plan["available"]["memory"] > 0
+        assert plan["taken"]["wiki"] == 0
+        # memory capping the mix would have held it to its samples over its share
+        strict = plan["available"]["memory"] / plan["weights"]["memory"]
+        assert report["steps"]["rebalanced"] > 1.5 * strict
+        assert rebalance_warnings[1].startswith(
+            "rebalance: group 'wiki' (weight 0.05) has no sample in the input (groups are: "
+            "history, knowledge, memory, oracle, unknown): the mix has none of it")
 
 
 def test_samples_without_an_origin_are_rejected_as_the_unknown_group(curation_run):
@@ -254,10 +292,11 @@ def test_report_warns_when_the_rehearsal_ratio_is_unmet(curation_run):
     wanted = round(asked * new / (1 - asked))
     if curation_run["parameters"]["rehearsal"]["top_ratio"] == 0.05:
         assert in_mix < wanted  # 20 of the 400 v1 samples cannot make 30 % of the mix
+    rehearsal_warnings = [w for w in report["warnings"] if not w.startswith("rebalance: ")]
     if in_mix >= wanted:
-        assert report["warnings"] == []
+        assert rehearsal_warnings == []
     else:
-        assert report["warnings"] == [
+        assert rehearsal_warnings == [
             f"rehearsal_ratio {asked:g} unmet: it asks for {wanted} buffer samples beside {new} "
             f"new ones, but the buffer gave {in_mix}; rehearsal is {in_mix} of {mixed} samples "
             f"({in_mix / mixed:.1%}). Build a larger buffer (a higher top_ratio, a lower quality "

@@ -39,15 +39,18 @@ def build_rehearsal_buffer(v1_training: pd.DataFrame, rehearsal: dict[str, Any])
     return select_rehearsal(v1_training, config)
 
 
-def rebalance_new_data(new_data: pd.DataFrame, rebalance: dict[str, Any]) -> Frames:
+def rebalance_new_data(new_data: pd.DataFrame,
+                       rebalance: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Sample the new data by weight. ``rebalance.group_by`` names what the weights are keyed
     by: ``origin`` (the data_generation source, from ``_metadata.origin``; the default) or a
-    column such as ``domain``; the other keys are ``rebalance_frame``'s. Returns (kept, rejects)."""
+    column such as ``domain``; the other keys are ``rebalance_frame``'s. Returns (kept, rejects,
+    the plan's summary: weights asked and effective, samples available and taken per group)."""
     options = dict(rebalance)
     group_by = options.pop("group_by", ORIGIN_KEY)
     grouped = new_data.assign(**{GROUP_COLUMN: sample_groups(new_data, group_by)})
-    kept, rejects = rebalance_frame(grouped, GROUP_COLUMN, **options)
-    return kept.drop(columns=GROUP_COLUMN), rejects.drop(columns=GROUP_COLUMN)
+    kept, rejects, plan = rebalance_frame(grouped, GROUP_COLUMN, **options)
+    summary = {"group_by": group_by, **plan.summary()}
+    return kept.drop(columns=GROUP_COLUMN), rejects.drop(columns=GROUP_COLUMN), summary
 
 
 def mix_with_rehearsal(rehearsal_buffer: pd.DataFrame, new_data: pd.DataFrame,
@@ -78,11 +81,12 @@ def collect_rejects(*step_rejects: pd.DataFrame) -> pd.DataFrame:
 
 def report_curation(v1_training: pd.DataFrame, new_data: pd.DataFrame,
                     rehearsal_buffer: pd.DataFrame, rebalanced_new_data: pd.DataFrame,
-                    mixed_samples: pd.DataFrame, train: pd.DataFrame, val: pd.DataFrame,
-                    test: pd.DataFrame, mix: dict[str, Any],
-                    *step_rejects: pd.DataFrame) -> dict[str, Any]:
-    """Row counts per input, step, split, domain and reject reason, and a warning when the
-    mix's rehearsal share falls short of ``mix.rehearsal_ratio``.
+                    rebalance_summary: dict[str, Any], mixed_samples: pd.DataFrame,
+                    train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
+                    mix: dict[str, Any], *step_rejects: pd.DataFrame) -> dict[str, Any]:
+    """Row counts per input, step, split, domain and reject reason; the rebalance's weights
+    asked and effective; its warnings, and one when the mix's rehearsal share falls short of
+    ``mix.rehearsal_ratio``.
 
     The rejects come from the steps' Parquet tables: the JSONL rejects file keeps the reason
     columns only as top-level keys, which a sample reader files under ``_extra``.
@@ -96,6 +100,7 @@ def report_curation(v1_training: pd.DataFrame, new_data: pd.DataFrame,
         rehearsal_buffer=rehearsal_buffer,
         rehearsal_ratio=mix["rehearsal_ratio"],
         new_rows=len(rebalanced_new_data),
+        rebalance=rebalance_summary,
     )
 
 

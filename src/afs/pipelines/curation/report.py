@@ -29,13 +29,17 @@ def curation_report(
     rehearsal_buffer: pd.DataFrame,
     rehearsal_ratio: float | None = None,
     new_rows: int | None = None,
+    rebalance: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Row counts of a curation run (JSON-ready).
 
     ``all_rows_accounted_for`` says whether every input row ended in a split or in the
-    rejects (it can only fail when rebalancing was allowed to oversample). ``warnings`` lists
-    what fell short of what was asked: a ``rehearsal_ratio`` that the mix of ``new_rows`` new
-    samples and the buffer does not reach (also logged).
+    rejects (it can only fail when rebalancing was allowed to oversample). ``rebalance`` is the
+    rebalance plan's summary (weights asked and effective, samples available and taken per
+    group, scarce groups; its metrics are ``rebalance.effective_weights.<group>`` ...).
+    ``warnings`` lists what fell short of what was asked: the rebalance's warnings (a scarce
+    group, a group that caps the others) and a ``rehearsal_ratio`` that the mix of ``new_rows``
+    new samples and the buffer does not reach (also logged).
     """
     mixed = pd.concat(list(splits.values()), ignore_index=True)
     in_mix = int(mixed["sample_id"].isin(rehearsal_buffer["sample_id"]).sum())
@@ -54,6 +58,9 @@ def curation_report(
     }
     report["all_rows_accounted_for"] = input_rows == len(mixed) + report["rejects"]["total"]
     report["warnings"] = []
+    if rebalance is not None:
+        report["rebalance"] = {k: v for k, v in rebalance.items() if k != "warnings"}
+        report["warnings"] += list(rebalance.get("warnings", ()))
     if rehearsal_ratio is not None and new_rows is not None:
         report["rehearsal_ratio_asked"] = rehearsal_ratio
         shortfall = rehearsal_shortfall(new_rows, len(mixed) - new_rows, rehearsal_ratio)
