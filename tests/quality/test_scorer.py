@@ -303,3 +303,36 @@ def test_scorer_reads_the_database_it_was_given():
     assert QualityScorer(ScoringConfig.from_profile("asm"), db=db).score(code) \
         .entity_coverage == 0.5
     assert QualityScorer(ScoringConfig.from_profile("asm")).score(code).entity_coverage == 0.0
+
+
+def test_one_profile_rule_built_in_with_parameters_over_it():
+    """ProfileChoice: the domain map written once in quality/domain_profiles.yml, the
+    parameters' domain_profiles added over it by domain, profile the default, forced wins."""
+    import yaml
+
+    from afs.quality.config import DEFAULT_PROFILE, ProfileChoice
+
+    shipped = yaml.safe_load((ROOT / "src" / "afs" / "quality" / "domain_profiles.yml")
+                             .read_text())
+    built_in = ProfileChoice()
+    assert built_in.default == DEFAULT_PROFILE == shipped["default"]
+    assert {d: built_in.for_domain(d) for d in shipped["domains"]} == shipped["domains"]
+    assert built_in.for_domain("anything.else") == shipped["default"]
+    parameters = yaml.safe_load((ROOT / "conf" / "base" / "parameters_quality_scoring.yml")
+                                .read_text())["quality_scoring"]
+    assert not parameters["domain_profiles"] and not parameters["profile"]  # no second copy
+    mine = ProfileChoice.from_parameters({"profile": "generic",
+                                          "domain_profiles": {"docs": "asm", "new": "dialogue"},
+                                          "profiles": {"strict": {"min_score": 0.9}}})
+    assert mine.for_domain("docs") == "asm" and mine.for_domain("new") == "dialogue"
+    assert mine.for_domain("asm.symbols") == shipped["domains"]["asm.symbols"]  # kept
+    assert mine.for_domain("other") == "generic"
+    assert mine.names() == {"generic", "asm", "dialogue", *shipped["domains"].values()}
+    forced = ProfileChoice.from_parameters({"profiles": {"strict": {"min_score": 0.9}}},
+                                           forced="strict")
+    assert forced.for_domain("asm.symbols") == "strict" and forced.names() == {"strict"}
+    assert forced.config("strict").min_score == 0.9
+    with pytest.raises(ConfigError, match="unknown scoring profile"):
+        ProfileChoice.from_parameters({"domain_profiles": {"docs": "nope"}})
+    with pytest.raises(ConfigError, match="must map a domain"):
+        ProfileChoice.from_parameters({"domain_profiles": ["docs"]})

@@ -86,3 +86,49 @@ def test_score_with_a_tiny_real_electra_model(tmp_path):
     assert "electra" not in prose["components"] and prose["electra_score"] is None
     assert prose["skipped"]["electra"] == "no code in the output"  # the model reads code only
     assert first == again
+
+
+def test_unfenced_bad_code_is_rejected_whatever_the_threshold(tmp_path):
+    """Issue 17: this output (3 of 4 lines code, 2 asar errors) was 'no code', asar_valid and
+    kept at 0.42 with min_score 0.3; fenced, the same text was rejected."""
+    raw, scored = tmp_path / "raw.jsonl", tmp_path / "scored.jsonl"
+    zero_health = "ZeroHealth:\n  STA #$00\n  LDB $7EF36D\n  RTL"
+    fenced = f"```asm\n{zero_health}\n```"
+    write_samples([TrainingSample("q", zero_health), TrainingSample("q", fenced)], raw)
+    config = replace(ScoringConfig.from_profile("asm"), electra_model=str(tmp_path / "none"))
+    score_jsonl(raw, scored, config=config)
+    plain, fenced = (r["_metadata"]["quality"] for r in read(scored))
+    assert plain["asar_valid"] is False and plain["asar_errors"][0].startswith("2:")
+    assert [e.split(":")[2] for e in plain["asar_errors"]] == \
+        [e.split(":")[2] for e in fenced["asar_errors"]]
+    report = filter_jsonl(scored, tmp_path / "k.jsonl", tmp_path / "r.jsonl", min_score=0.3)
+    assert report.accepted == 0 and report.reasons == {"asar_invalid": 2}
+
+
+def test_filter_holds_each_record_to_its_profiles_min_score(tmp_path):
+    """Without min_score, filter_jsonl uses the min_score of the profile that scored each
+    record (the pipeline's rule); a record scored without a profile name, its domain's."""
+    from afs.quality.config import ProfileChoice
+
+    choice = ProfileChoice()
+    dialogue = choice.config("dialogue").min_score
+    asm = choice.config("asm").min_score
+    assert dialogue < asm
+    between = (dialogue + asm) / 2
+    records = [{"instruction": "a", "output": "x", "domain": "asm", "quality_score": between,
+                "_metadata": {"quality": {"profile": "dialogue", "asar_valid": True}}},
+               {"instruction": "b", "output": "x", "domain": "history",
+                "quality_score": between, "_metadata": {"quality": {"asar_valid": True}}},
+               {"instruction": "c", "output": "x", "domain": "history",
+                "quality_score": between,
+                "_metadata": {"quality": {"profile": "asm", "asar_valid": True}}}]
+    scored = tmp_path / "scored.jsonl"
+    scored.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    report = filter_jsonl(scored, tmp_path / "k.jsonl", tmp_path / "r.jsonl")
+    assert [r["instruction"] for r in read(tmp_path / "k.jsonl")] == ["a", "b"]
+    assert read(tmp_path / "r.jsonl")[0]["reject_reason"].endswith(f"<{asm:g}")
+    assert report.accepted == 2
+    records[0]["_metadata"]["quality"]["profile"] = "mine"
+    scored.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    with pytest.raises(DataError, match=r"scored.jsonl:1: scored with profile 'mine'"):
+        filter_jsonl(scored, tmp_path / "k.jsonl", tmp_path / "r.jsonl")
