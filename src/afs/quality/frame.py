@@ -18,13 +18,10 @@ import orjson
 import pandas as pd
 
 from afs.knowledge.database import AddressDatabase
-from afs.quality.config import DEFAULT_PROFILE, ProfileChoice, ScoringConfig
+from afs.quality.config import ProfileChoice, ScoringConfig
 from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
 from afs.quality.scorer import QualityScorer
 from afs.samples.frame import METADATA_KEY, with_rejects
-
-PROFILE_KEY = "profile"
-
 
 def sample_profiles(frame: pd.DataFrame, quality: Mapping[str, Any]) -> np.ndarray:
     """The name of the profile that judges each row (by its domain)."""
@@ -49,16 +46,16 @@ def address_database(quality: Mapping[str, Any]):
 
 
 def scorer_from_parameters(quality: Mapping[str, Any], profile: str | None = None,
-                           discriminator: Any = None, db: Any = None):
-    """A QualityScorer for ``profile`` (default: the parameters' ``profile``), from the
-    parameters' ``profiles`` or the built-ins, with ``discriminator`` or else the ELECTRA
-    model when its folder exists, and ``db`` (default: ``address_database(quality)``)."""
-    name = profile or quality.get("profile") or DEFAULT_PROFILE
-    config = profile_configs(quality, [name])[name]
+                           discriminator: Any = None, db: Any = None) -> QualityScorer:
+    """A QualityScorer for ``profile``, or, when None, judging each sample by its domain's
+    profile (``ProfileChoice.from_parameters(quality)``), from the parameters' ``profiles``
+    or the built-ins, with ``discriminator`` or else the ELECTRA model when its folder
+    exists, and ``db`` (default: ``address_database(quality)``)."""
+    choice = ProfileChoice.from_parameters(quality)
     model = quality.get("electra_model")
     use_model = discriminator is None and model and Path(model).is_dir()
-    return QualityScorer(config, discriminator=discriminator,
-                         device=quality.get("device", "auto"),
+    return QualityScorer(choice.config(profile) if profile else None, profiles=choice,
+                         discriminator=discriminator, device=quality.get("device", "auto"),
                          batch_size=int(quality.get("batch_size", 32)),
                          model_path=model if use_model else None,
                          db=db if db is not None else address_database(quality))
@@ -68,14 +65,14 @@ def _metadata(text: Any) -> dict[str, Any]:
     return orjson.loads(text) if isinstance(text, str) and text else {}
 
 
-def score_frame(frame: pd.DataFrame, scorer, profile: str | None = None) -> pd.DataFrame:
+def score_frame(frame: pd.DataFrame, scorer: QualityScorer) -> pd.DataFrame:
     """``frame`` with ``quality_score`` and ``_metadata.quality`` (components, weights,
-    asar errors, and ``profile`` when given) from ``scorer``."""
-    scores = scorer.score_outputs(frame["output"].fillna("").tolist())
+    asar errors, the profile that judged the row) from ``scorer``, which judges each row by
+    its ``domain`` unless it has a config."""
+    domains = frame["domain"].tolist() if "domain" in frame else None
+    scores = scorer.score_outputs(frame["output"].fillna("").tolist(), domains)
     scored = frame.copy()
     details = [score.to_dict() for score in scores]
-    if profile is not None:
-        details = [{**detail, PROFILE_KEY: profile} for detail in details]
     scored["quality_score"] = [d["overall"] for d in details]
     scored[METADATA_KEY] = [
         orjson.dumps({**_metadata(meta), QUALITY_KEY: detail}).decode()
@@ -86,17 +83,7 @@ def score_frame(frame: pd.DataFrame, scorer, profile: str | None = None) -> pd.D
 def score_frame_by_domain(frame: pd.DataFrame, quality: Mapping[str, Any]) -> pd.DataFrame:
     """Every row scored by its domain's profile (one scorer per profile used, sharing one
     discriminator), in the input's row order."""
-    names = sample_profiles(frame, quality)
-    if not len(frame):
-        return score_frame(frame, scorer_from_parameters(quality))
-    parts, order, discriminator, db = [], [], None, address_database(quality)
-    for name in sorted(set(names)):
-        rows = np.flatnonzero(names == name)
-        scorer = scorer_from_parameters(quality, name, discriminator, db)
-        discriminator = scorer.discriminator  # loaded once, reused by the next profiles
-        parts.append(score_frame(frame.iloc[rows], scorer, name))
-        order.append(rows)
-    return pd.concat(parts).iloc[np.argsort(np.concatenate(order), kind="stable")]
+    return score_frame(frame, scorer_from_parameters(quality))
 
 
 def sample_min_scores(frame: pd.DataFrame, quality: Mapping[str, Any]) -> np.ndarray:

@@ -12,7 +12,7 @@ from afs.errors import ConfigError
 from afs.executors import ExecutorConfig, map_frame
 from afs.executors.batches import BatchRunner, numbered, restore
 from afs.quality.config import ScoringConfig
-from afs.quality.frame import address_database, sample_profiles, score_frame, scorer_from_parameters
+from afs.quality.frame import score_frame, scorer_from_parameters
 from afs.quality.scorer import QualityScore, QualityScorer, discriminator_model_dir
 
 
@@ -75,34 +75,16 @@ class ExecutorScorer:
 
 
 class DomainScoring:
-    """A stage for ``afs.executors.map_frame``: per worker, one scorer per profile the quality
-    parameters use (sharing one ELECTRA model and one address database), scoring each row of
-    a batch by its domain's profile as ``quality_frame.score_frame_by_domain`` does."""
+    """A stage for ``afs.executors.map_frame``: per worker, one scorer of the quality
+    parameters (one ELECTRA model, one address database), scoring each row of a batch by
+    its domain's profile as ``afs.quality.frame.score_frame_by_domain`` does."""
 
     def __init__(self, quality: dict[str, Any]):
         self.quality = {key: value for key, value in quality.items() if key != "executor"}
 
     def __call__(self):
-        import pandas as pd
-
-        quality, scorers = self.quality, {}
-        db = address_database(quality)
-
-        def scorer_for(name: str | None) -> QualityScorer:
-            if name not in scorers:
-                shared = next(iter(scorers.values())).discriminator if scorers else None
-                scorers[name] = scorer_from_parameters(quality, name, shared, db)
-            return scorers[name]
-
-        def score(batch: pd.DataFrame) -> pd.DataFrame:
-            if not len(batch):
-                return score_frame(batch, scorer_for(None))
-            names = sample_profiles(batch, quality)
-            parts = [score_frame(rows, scorer_for(name), name)
-                     for name, rows in batch.groupby(names, sort=True)]
-            return pd.concat(parts).loc[batch.index]
-
-        return score
+        scorer = scorer_from_parameters(self.quality)
+        return lambda batch: score_frame(batch, scorer)
 
 
 def score_frame_on(frame: Any, quality: dict[str, Any], executor: Any = None, *,
