@@ -64,6 +64,7 @@ def test_code_outside_fences_counts_beside_the_fenced_blocks():
     "- writes VMAIN",
     "- reads $10",
     "Use `LDA $10` to read it.",
+    "use !SKIP to not place a tile but continue the stripe",
     "The $10 byte holds the mode.",
     "Input: A = sprite index",
     "Yes",

@@ -59,6 +59,7 @@ _ASSIGNED_NAME = re.compile(r"\??\.*[A-Za-z_][\w.]*$")
 # `macro Move(a, b)`, `for i = 0..4`): a few words none of which ends a sentence
 _KEYWORD_ARGUMENTS = 4
 _SENTENCE_END = re.compile(r"[.,:;?]$")
+_SPACED_OPERATOR = re.compile(r"\s*([-+*/&|^<>=,~])\s*")
 _ANONYMOUS_TARGET = re.compile(r"\??(?:\++|-+)$")
 # a macro's argument inside its body (`LDA.l <address>`, `.<label>_inc`): read as the name
 _MACRO_ARGUMENT = re.compile(r"<([A-Za-z_][\w.]*)>")
@@ -109,6 +110,17 @@ def operand_parses(operand: str) -> bool:
     return _parses(shape.expression) if shape.shape == PLAIN else _evaluates(shape.expression)
 
 
+def _without_spaced_operators(text: str) -> str:
+    """``text`` without the blanks around its operators (`$10 + 2` -> `$10+2`)."""
+    return _SPACED_OPERATOR.sub(r"\1", text.strip())
+
+
+def _is_spaced_code(joined: str) -> bool:
+    """An operand that was code with blanks around its operators: one word, that only code
+    could have written."""
+    return " " not in joined and "\t" not in joined and bool(_CODE_MARK.search(joined))
+
+
 def _instruction_kind(word: str, rest: str) -> str:
     """A statement starting with a three-letter word (a mnemonic, or one that is no 65816
     instruction, which is broken code when an operand only code has follows it)."""
@@ -119,10 +131,11 @@ def _instruction_kind(word: str, rest: str) -> str:
             return CODE if code_case else LABEL
         return LABEL if code_case else PROSE
     if len(rest.split()) > 1:
-        # asar refuses spaces in an operand: broken code when the words make one operand that
-        # only code has (`LDA $10 + 2`), a sentence otherwise (`LDA loads the accumulator`)
-        joined = "".join(rest.split())
-        return CODE if _CODE_MARK.search(joined) and operand_parses(joined) else PROSE
+        # asar refuses spaces in an operand: broken code when they only stand around operators
+        # of an operand only code has (`LDA $10 + 2`), a sentence otherwise (`LDA loads the
+        # accumulator`, `use !SKIP to place no tile`)
+        joined = _without_spaced_operators(rest)
+        return CODE if _is_spaced_code(joined) and operand_parses(joined) else PROSE
     if _CODE_MARK.search(rest):  # `STA #$00`, `LDB $7EF36D`, `LDA #$GG`: broken or not, code
         return CODE
     if not code_case or _SENTENCE_END.search(rest) or not operand_parses(rest):
@@ -165,8 +178,8 @@ def _assignment_kind(expression: str) -> str:
     still code when only code could have written it)."""
     if _parses(expression):
         return CODE if _CODE_MARK.search(expression) else LABEL
-    joined = "".join(expression.split())
-    return CODE if _CODE_MARK.search(joined) and _parses(joined) else PROSE
+    joined = _without_spaced_operators(expression)
+    return CODE if _is_spaced_code(joined) and _parses(joined) else PROSE
 
 
 def statement_kind(text: str) -> str:
