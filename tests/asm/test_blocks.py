@@ -59,6 +59,7 @@ def test_code_outside_fences_counts_beside_the_fenced_blocks():
     "for example:",
     "If the sprite is dead, return.",
     "if $10 is zero",
+    "see $10.",
     "print the value of the timer",
     "Note: this routine runs every frame",
     "- writes VMAIN",
@@ -80,7 +81,7 @@ def test_prose_is_not_code(line):
     "LDA ($10),Y", "LDA $10, X", "MVN $12,$34", "BRA +", "JSL Foo_Bar", "BRA .loop", "RTS",
     "LDA $10 + 2", "Main: LDA $10 : STA $12", "- LDA $10", "org $008000", "db $01, $02",
     'db "text", #$FF', "dw Foo, $1234", "Foo = $7E0010", "!x = $10", "%Move($10, $12)",
-    "if !x == 1", "for i = 0..4", 'assert pc() <= $018000, "too big"', "LDA.l <address>",
+    "if !x == 1", "if a << 2 == 4", "for i = 0..4", 'assert pc() <= $018000, "too big"', "LDA.l <address>",
 ])
 def test_instructions_commands_and_assignments_are_code(line):
     assert line_kind(line) == CODE
@@ -96,6 +97,12 @@ def test_words_that_could_be_headings_are_code_next_to_code(line):
     assert line_kind(line) == LABEL
     assert code_lines(["Prose.", line, "More prose."]) == [False, False, False]
     assert code_lines(["Prose.", line, "  LDA $10", "More prose."]) == [False, True, True, False]
+
+
+@pytest.mark.parametrize("output", ["NMI", "yes", "Returns:", "; only a comment", "Main:\n; x"])
+def test_an_output_of_labels_or_bare_words_alone_holds_no_code(output):
+    """A one-word answer (`NMI`) is no program: code needs a line only code has."""
+    assert code_blocks(output) == [] and validate_sample(output).valid
 
 
 def test_continued_lines_belong_to_the_code_line_they_continue():

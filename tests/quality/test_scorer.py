@@ -254,13 +254,15 @@ _CODE_LINES = ["  LDA $10", "  STA $7E0012", "Name = $7E0020", "  LDA Name", "  
 
 @st.composite
 def _fenced_outputs(draw):
-    """Prose with 1-3 fenced blocks, some of them empty or ending in a continuation."""
+    """Prose with 1-3 fenced blocks, some of them empty or ending in a continuation, and
+    code outside the fences too (one more block, ending in a continuation or not)."""
     parts = []
     for _ in range(draw(st.integers(1, 3))):
         lines = draw(st.lists(st.sampled_from(_CODE_LINES), max_size=6))
         language = draw(st.sampled_from(["asm", "", "65816", "python"]))
+        unfenced = draw(st.lists(st.sampled_from(_CODE_LINES), max_size=3))
         parts.append(f"Some prose.\n```{language}\n" + "".join(f"{line}\n" for line in lines)
-                     + "```")
+                     + "```" + "".join(f"\n{line}" for line in unfenced))
     return "\n".join(parts) + draw(st.sampled_from(["", "\nThe end."]))
 
 

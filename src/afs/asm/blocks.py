@@ -48,7 +48,7 @@ _CODE_MARK = re.compile(r"[$#%!\"]|(?<![\w.])\d|,\s*[xysXYS]\b")
 # condition (comparisons joined by && and ||), and `for`'s range
 _BLOCK_WORDS = frozenset({"if", "elseif", "else", "endif", "while", "endwhile", "for", "endfor"})
 _CONDITION_WORDS = frozenset({"if", "elseif", "while", "assert"})
-_COMPARISON = re.compile(r"\s*(?:==|!=|<=|>=|&&|\|\||<|>|=)\s*")
+_COMPARISON = re.compile(r"\s*(?:==|!=|<=|>=|&&|\|\||(?<![<>])[<>](?![<>])|(?<![=!<>])=)\s*")
 _FOR_RANGE = re.compile(r"\w+\s*=\s*\S+\.\.\S+$")
 # `!name = value` and its kin (asar needs the spaces; the validator says so when they are
 # missing), a macro call `%name(…)`, an assignment `Name = value`
@@ -137,7 +137,7 @@ def _instruction_kind(word: str, rest: str) -> str:
         joined = _without_spaced_operators(rest)
         return CODE if _is_spaced_code(joined) and operand_parses(joined) else PROSE
     if _CODE_MARK.search(rest):  # `STA #$00`, `LDB $7EF36D`, `LDA #$GG`: broken or not, code
-        return CODE
+        return PROSE if not known and _SENTENCE_END.search(rest) else CODE  # not `see $10.`
     if not code_case or _SENTENCE_END.search(rest) or not operand_parses(rest):
         return PROSE
     if known:
@@ -148,7 +148,8 @@ def _instruction_kind(word: str, rest: str) -> str:
 
 def _condition_parses(condition: str) -> bool:
     """True when ``condition`` is expressions joined by comparisons, `&&` and `||`."""
-    return all(map(_evaluates, _COMPARISON.split(condition.strip())))
+    return all(_evaluates(_without_spaced_operators(side))
+               for side in _COMPARISON.split(condition.strip()))
 
 
 def _command_kind(word: str, rest: str) -> str:
@@ -246,16 +247,17 @@ def _kinds(lines: list[str]) -> list[str]:
 
 
 def _whole_text(kinds: list[str]) -> bool:
-    """The rule of ``looks_like_code`` over line kinds."""
+    """The rule of ``looks_like_code`` over line kinds, with a code line among them (labels,
+    bare words and comments alone are no code: `NMI`, `Returns:`)."""
     written = [kind for kind in kinds if kind != BLANK]
-    return bool(written) and sum(kind != PROSE for kind in written) >= \
+    return CODE in written and sum(kind != PROSE for kind in written) >= \
         WHOLE_TEXT_SHARE * len(written)
 
 
 def code_lines(lines: list[str]) -> list[bool]:
-    """Which of ``lines`` are code: all of them when the text is code (``looks_like_code``),
-    else each run of adjacent code, label and comment lines that holds a code line, with the
-    lines asar joins to a code line."""
+    """Which of ``lines`` are code: all of them when the text is code (``looks_like_code``
+    and a code line), else each run of adjacent code, label and comment lines that holds a
+    code line, with the lines asar joins to a code line."""
     kinds = _kinds(lines)
     if _whole_text(kinds):
         return [True] * len(lines)
@@ -274,13 +276,14 @@ def code_lines(lines: list[str]) -> list[bool]:
 def _unfenced_code(lines: list[str], code: list[bool]) -> list[tuple[int, str]]:
     """The ``code`` lines among ``lines`` as one block, or none: (1-based line of the first
     code line, the lines from there to the last code line, every other line left blank so
-    that line numbers stay the text's)."""
+    that line numbers stay the text's, and a line break after the last, as a fenced block
+    has: joined with the others, each block's statements stay its own)."""
     if not any(code):
         return []
     first = code.index(True)
     last = len(code) - 1 - code[::-1].index(True)
-    return [(first + 1, "\n".join(line if code[i] else "" for i, line in
-                                  enumerate(lines[first:last + 1], first)))]
+    return [(first + 1, "".join(f"{line if code[i] else ''}\n" for i, line in
+                                enumerate(lines[first:last + 1], first)))]
 
 
 def code_blocks(text: str) -> list[tuple[int, str]]:
