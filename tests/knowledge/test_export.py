@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
+import pytest
+
 from afs.knowledge import AddressDatabase, AddressEntry
+from afs.knowledge.addressing import is_rom
+from afs.knowledge.questions import address_sample, name_sample
 from afs.samples import TrainingSample, load_jsonl, save_jsonl
 
 
@@ -69,3 +74,55 @@ def test_samples_round_trip_through_jsonl(tmp_path):
     path = save_jsonl(samples, tmp_path / "knowledge.jsonl")
     loaded = list(load_jsonl(path))
     assert [s.to_dict() for s in loaded] == [s.to_dict() for s in samples]
+
+
+# --- widths and kinds are stated only when known (issue 17 §4 "Wrong facts") -------------------
+
+WIDTH = re.compile(r"It is (one byte|a 16-bit value|a \d+-byte table)")
+
+
+def test_a_symbol_file_gives_addresses_not_widths(write_file):
+    """A symbol file names where a value starts, not how wide it is: its samples state no
+    width (they used to say "It is one byte" of every symbol, 16-bit words included)."""
+    path = write_file("ram.asm", "RoomFlags = $7EF4A0 ; 16-bit room flags\n")
+    db = AddressDatabase.from_file(path)
+    assert db.get("RoomFlags").size_known is False
+    for sample in db.export_training_samples():
+        assert not WIDTH.search(sample.output), sample.output
+
+
+def test_a_table_without_a_size_column_states_no_width(write_file):
+    path = write_file("extra.csv", "address,name,description\n$7E0400,timer,wisp timer\n")
+    sample = AddressDatabase.from_file(path).export_training_samples()[0]
+    assert not WIDTH.search(sample.output)
+    sized = write_file("sized.csv", "address,name,description,size\n$7E0400,timer,wisp timer,1\n")
+    assert "It is one byte" in AddressDatabase.from_file(sized).export_training_samples()[0].output
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    (0x0DB080, "ROM label"), (0x008781, "ROM label"), (0x7E0400, "RAM variable"),
+    (0x079B, "RAM variable"), (0x2100, "hardware register"), (0xC08000, "ROM label"),
+])
+def test_the_kind_of_an_address_follows_the_memory_map(address, kind):
+    entry = AddressEntry(address, "Thing", "something", size_known=False, source="hack")
+    questions = {name_sample(entry, seed).instruction for seed in range(40)}
+    assert any(f"the {kind} `Thing`" in q for q in questions), questions
+    assert is_rom(address) is (kind == "ROM label")
+
+
+def test_a_rom_label_is_not_asked_about_as_a_load():
+    entry = AddressEntry(0x0DB080, "SpriteHarm", "damage table", size_known=False, source="hack")
+    questions = {address_sample([entry], seed).instruction for seed in range(40)}
+    assert not any("LDA" in q or "STA" in q for q in questions)
+
+
+def test_an_address_with_several_names_gets_one_answer_naming_all():
+    entries = [AddressEntry(0x210D, "BG1HOFS", "BG1 horizontal scroll", source="regs"),
+               AddressEntry(0x210D, "M7HOFS", "Mode 7 horizontal scroll", source="regs")]
+    sample = address_sample(entries, context=" according to `regs.asm`")
+    assert sample.instruction.endswith(" according to `regs.asm`?") or \
+        sample.instruction.endswith(" according to `regs.asm`.")
+    assert sample.output.startswith("$210D has 2 names, `BG1HOFS` and `M7HOFS`.\n\n")
+    assert "`BG1HOFS`: BG1 horizontal scroll." in sample.output
+    assert "`M7HOFS`: Mode 7 horizontal scroll." in sample.output
+    assert sample._metadata["names"] == ["BG1HOFS", "M7HOFS"]

@@ -204,16 +204,25 @@ def test_a_routine_without_header_gets_an_explanation_but_no_write_task(samples)
     assert "What it does, from its header comment" not in sample.output
 
 
-def test_thinking_names_calls_memory_and_width_changes(samples):
+def test_thinking_reasons_from_the_lines_of_the_code(samples):
+    """The thinking says how the answer is found (which line shows which fact), and the write
+    task's thinking is a plan; neither restates the answer."""
     main = only(samples, "routine_explain", label="Test_Main")
-    assert main.thinking == ("It calls Test_Helper (JSL). It reads GameMode ($7E0010). "
-                             "It writes SprState ($7E0DD0). It returns with RTL.")
+    assert main.thinking.startswith("Reading the code of `Test_Main` (line 1 is its label, "
+                                    "line 5 of `Sprites/test.asm`): ")
+    assert ("line 3 `LDA.b GameMode : CMP.b #$07 : BNE .done` reads `GameMode` ($7E0010, "
+            "named in `Core/ram.asm`)") in main.thinking
+    assert "line 5 `JSL Test_Helper` calls `Test_Helper` with JSL" in main.thinking
+    assert "line 7 `RTL` returns to a JSL caller" in main.thinking
+    assert main.thinking not in main.output
     helper = only(samples, "routine_write", label="Test_Helper")
-    assert "%SetA16() at line 3 (A 16-bit)" in helper.thinking
-    assert "SEP #$20 at line 5 (A 8-bit)" in helper.thinking
-    assert "HackCounter ($7E0400)" in helper.thinking
-    # nothing to reason about: no rationale rather than a canned one
-    assert only(samples, "routine_explain", label="Test_Nop").thinking is None
+    assert helper.thinking == ("Plan for `Test_Helper`, step by step: 1. Make A 16-bit. "
+                               "2. Read and write `HackCounter` ($7E0400, named in "
+                               "`Core/ram.asm`). 3. Make A 8-bit. 4. Return to a JSL caller.")
+    # a routine whose code shows only its exit reasons from that one line
+    assert only(samples, "routine_explain", label="Test_Nop").thinking.endswith(
+        "line 3 `RTS` returns to a JSR caller in the same bank. The header comment above the "
+        "label gives its purpose; the address table gives what each address holds.")
 
 
 def test_invalid_code_keeps_the_sample_and_carries_the_errors(tmp_path):
@@ -244,7 +253,7 @@ def test_symbol_lookups_come_from_symbol_files(samples):
 
 
 def test_symbol_files_extend_the_address_table(tmp_path):
-    generator = OracleTrainingGenerator(write_tree(tmp_path))
+    generator = OracleTrainingGenerator(write_tree(tmp_path), builtin_ram=True)
     db = generator.learn_tree().db
     assert db.get("HackCounter").address == 0x7E0400
     assert db.get("OamEntry.Tile").address == 0x0802 and db.get("OamEntry.Tile").size == 2
@@ -268,7 +277,8 @@ def test_macro_samples_say_what_it_does_and_how_to_call_it(samples):
     assert sound.source == "Core/macros.asm:7" and sound.domain == "asm.macro"
     assert sound._metadata["params"] == ["id"]
     assert "Queue sound `id` on effect channel 3." in sound.output
-    assert "Call it as `%PlaySFX(<id>)`" in sound.output
+    # the tree never calls it: no call is shown (asar rejects `%PlaySFX(<id>)`)
+    assert "<id>)" not in sound.output and sound._metadata["example_call"] is None
     assert "```asm\nmacro PlaySFX(id)" in sound.output
     assert sound._metadata["asar_valid"] is True
     assert sound.thinking is None

@@ -16,13 +16,16 @@ class BaseGenerator:
 
     ``generate()`` streams samples (an iterator, so a large tree never sits in memory). Input a
     generator cannot use (an unreadable file, a bad line) is recorded with ``skip(path,
-    reason)``; after a run, ``skipped`` lists it for the user.
+    reason)``; after a run, ``skipped`` lists it for the user. ``stats`` holds counts a
+    generator reports about its run (what its samples rest on); the data_generation report
+    shows them.
     """
 
     def __init__(self, name: str, domain: str = "general"):
         self.name = name
         self.domain = domain
         self.skipped: list[Skipped] = []
+        self.stats: dict[str, int | bool] = {}
 
     def generate(self) -> Iterator[TrainingSample]:
         raise NotImplementedError(f"{type(self).__name__} must implement generate()")

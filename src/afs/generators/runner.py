@@ -49,6 +49,7 @@ def run_source(name: str, spec: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[s
         "skipped": [{"path": item.path, "reason": item.reason}
                     for item in redacted_skipped(generator.skipped)],
         "redactions": dict(sorted(redactions.items())),
+        "stats": dict(sorted(getattr(generator, "stats", {}).items())),
         "seconds": round(time.perf_counter() - start, 3),
     }
     return frame, report

@@ -22,6 +22,16 @@ def is_system_bank(bank: int) -> bool:
     return bank <= 0x3F or 0x80 <= bank <= 0xBF
 
 
+def is_rom(address: int) -> bool:
+    """True for an address in cartridge ROM as LoROM and HiROM map it: the upper half of a
+    system bank (bank $00 included: `$8781` is `$008781`), or banks $40-$7D and $C0-$FF (a
+    code or data label, not a variable)."""
+    bank = address >> 16
+    if bank in WRAM_BANKS:
+        return False
+    return address & 0xFFFF >= 0x8000 or not is_system_bank(bank)
+
+
 def canonical_long(address: int) -> int:
     """A 24-bit address with mirrors folded: `$00:0020` -> `$7E0020`, `$80:2100` -> `$2100`."""
     bank, offset = address >> 16, address & 0xFFFF

@@ -41,7 +41,11 @@ def format_address(address: int) -> str:
 
 @dataclass(frozen=True)
 class AddressEntry:
-    """A named address: ``size`` bytes starting at ``address`` (``bank`` is derived)."""
+    """A named address: ``size`` bytes starting at ``address`` (``bank`` is derived).
+
+    ``size_known`` says whether ``size`` was measured (a table's size column, a `skip`/`db`
+    layout, a struct field); a symbol file gives only the start, so its entries cover one byte
+    for lookups but their width is not stated as a fact."""
 
     address: int
     name: str
@@ -50,6 +54,7 @@ class AddressEntry:
     category: str = ""
     access: str = "rw"
     source: str = field(default="", compare=False)  # the table or file it came from
+    size_known: bool = field(default=True, compare=False)
     bank: int = field(init=False)
 
     def __post_init__(self) -> None:

@@ -96,7 +96,8 @@ def load_symbols(path: str | Path, source: str | None = None) -> list[AddressEnt
             name, address = found
             description = comment or " ".join(c for c in above if c)
             entries.append(_make_entry(path, number, address=address, name=name,
-                                       description=description, source=source))
+                                       description=description, source=source,
+                                       size_known=False))
             known[name] = address
         above = []
     return entries
@@ -156,6 +157,7 @@ def entry_from_record(record: Mapping[str, Any], path: Path, line: int | None,
         raise DataError(str(exc), path, line) from exc
     return _make_entry(path, line, address=address, name=_text_field(record, "name"),
                        description=_text_field(record, "description"), size=size,
+                       size_known=bool(_text_field(record, "size")),
                        category=_text_field(record, "category"),
                        access=_text_field(record, "access", "rw").lower(), source=source)
 

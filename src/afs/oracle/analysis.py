@@ -11,7 +11,7 @@ from afs.asm.opcodes import MNEMONICS
 from afs.asm.source import Instruction, instructions
 from afs.knowledge import AddressDatabase, EntityReport, extract_entities
 from afs.knowledge.entries import format_address
-from afs.oracle.comments import comment_text, inline_comment
+from afs.oracle.comments import as_prose, comment_text, inline_comment, is_ruler
 from afs.oracle.routines import Routine
 
 CALLS = frozenset({"JSR", "JSL"})
@@ -19,16 +19,17 @@ RETURNS = {"RTS": "returns to a JSR caller in the same bank",
            "RTL": "returns to a JSL caller (a long routine, callable from any bank)",
            "RTI": "returns from an interrupt"}
 JUMPS = frozenset({"JML", "JMP", "BRL"})
-# read-modify-write and store instructions: the operand is written
-WRITES = frozenset({"STA", "STX", "STY", "STZ", "INC", "DEC", "ASL", "LSR", "ROL", "ROR",
-                    "TSB", "TRB"})
+# store instructions write their operand; read-modify-write instructions read it and write it
+WRITES = frozenset({"STA", "STX", "STY", "STZ"})
+READ_MODIFY_WRITE = frozenset({"INC", "DEC", "ASL", "LSR", "ROL", "ROR", "TSB", "TRB"})
 MAX_NOTES = 12
 
 
 @dataclass(frozen=True)
 class Touch:
     """One address the routine uses: ``name`` (the table's name, or the operand when the
-    address is unknown), where it is, what it is, and whether it is read and/or written."""
+    address is unknown), where it is, what it is, whether it is read and/or written, the
+    first line of the body that uses it and the file or table that names it."""
 
     name: str
     written_as: str
@@ -37,6 +38,8 @@ class Touch:
     known: bool
     reads: bool
     writes: bool
+    line: int = 0
+    source: str = ""
 
     @property
     def access(self) -> str:
@@ -61,6 +64,7 @@ class WidthChange:
 class RoutineFacts:
     touches: list[Touch] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (mnemonic, target)
+    call_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # first line of each
     exits: list[tuple[int, str, str]] = field(default_factory=list)  # (line, mnemonic, operand)
     widths: list[WidthChange] = field(default_factory=list)
     macros: list[str] = field(default_factory=list)
@@ -90,7 +94,9 @@ def _touches(report: EntityReport, accesses: dict[str, set[str]]) -> list[Touch]
         kinds = accesses.get(entity.text, {"read"})
         description = entity.entry.description if entity.entry else ""
         touches.append(Touch(entity.name, entity.text, entity.address, description,
-                             entity.known, "read" in kinds, "write" in kinds))
+                             entity.known, "read" in kinds, "write" in kinds,
+                             min(entity.lines, default=0),
+                             entity.entry.source if entity.entry else ""))
     return touches
 
 
@@ -137,6 +143,7 @@ def _record(facts: RoutineFacts, accesses: dict[str, set[str]], instruction: Ins
     operand = instruction.operand
     if mnemonic in CALLS and (mnemonic, operand) not in facts.calls:
         facts.calls.append((mnemonic, operand))
+        facts.call_lines[(mnemonic, operand)] = instruction.line
     elif mnemonic in RETURNS or (mnemonic in JUMPS and not operand.startswith(".")):
         facts.exits.append((instruction.line, mnemonic, operand))
     elif mnemonic in ("REP", "SEP"):
@@ -147,23 +154,35 @@ def _record(facts: RoutineFacts, accesses: dict[str, set[str]], instruction: Ins
     elif mnemonic in ("PHP", "PLP"):
         facts.saves_flags = True
     if operand:
-        kind = "write" if mnemonic in WRITES else "read"
-        accesses.setdefault(_operand_base(operand), set()).add(kind)
+        kinds = ({"read", "write"} if mnemonic in READ_MODIFY_WRITE
+                 else {"write"} if mnemonic in WRITES else {"read"})
+        accesses.setdefault(_operand_base(operand), set()).update(kinds)
 
 
 def body_notes(routine: Routine) -> list[tuple[int, str]]:
     """The author's notes inside the body, with their line in the body (1-based): comments
-    after code, and runs of comment-only lines joined into one note. A one-word comment
-    (`; $00` after a table entry) says too little to keep."""
+    after code, and each run of comment-only lines as one note that keeps its line structure
+    (a table of values stays a table). A one-word comment (`; $00` after a table entry) says
+    too little to keep."""
     notes: list[tuple[int, str]] = []
-    previous_was_comment = False
+
+    def keep(line: int, text: str) -> None:
+        if len(text.split()) >= 2 and len(notes) < MAX_NOTES:
+            notes.append((line, text))
+
+    run: list[str] = []
+    start = 0
     for number, line in enumerate(routine.lines, 1):
         text = comment_text(line)
-        if text is not None and previous_was_comment and notes:
-            notes[-1] = (notes[-1][0], f"{notes[-1][1]} {text.strip()}")
+        if text is not None:
+            start = start if run else number
+            if not (text.strip() and is_ruler(text)):
+                run.append(text)
             continue
-        previous_was_comment = text is not None
-        text = (text if text is not None else inline_comment(line)).strip()
-        if len(text.split()) >= 2 and len(notes) < MAX_NOTES:
-            notes.append((number, text))
+        if run:
+            keep(start, as_prose(run))
+            run = []
+        keep(number, inline_comment(line))
+    if run:
+        keep(start, as_prose(run))
     return notes

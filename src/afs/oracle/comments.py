@@ -1,30 +1,56 @@
 """Comments in asar source: the comment block above a definition and the notes inside code.
 
 The answers the generator writes are built from these comments, so they are cleaned here once:
-banner rulers (`; -----`, `; =====`) go, and so does a first line that only repeats the name
-being documented (Oracle of Secrets headers start with the routine's name).
+banner rulers (`; -----`, `; =====`) go, tool annotations (`@watch fmt=hex`) go, and so does a
+first line that only repeats the name being documented (Oracle of Secrets headers start with
+the routine's name). A comment block is read as sections between rulers: a one-line section
+boxed by rulers (`; ===` / `; Sprite Fixes` / `; ===`) is a heading over what follows, not its
+description, and a block that opens the file is the file's header when it reads as one (rulers,
+or more than ``SHORT_BLOCK`` lines): a short comment at the top of a file is the comment of what
+is under it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from afs.asm.source import strip_comment
 
 # a ruler line: nothing but punctuation once the `;` are gone
 _RULER = re.compile(r"[-=*#~_+/\\|.:<>\s]*")
 _FIELD_LINE = re.compile(r"\w+:\s")
+# a tool's tag (`@watch`, `@hud`) with its `key=value` options: for a tool, not for a reader
+_ANNOTATION = re.compile(r"(?<!\S)@[A-Za-z][\w.-]*(?:\s+[\w.-]+=\S+)*")
+# a table row or list item: `$00 = …`, `o - bg offset`, `bit 7: …`, `$210D w2 fvh`
+_ROW = re.compile(r"(?:\$|%|#|\d)|\S{1,4}\s+[-=]\s|bits?\s+\d")
+_TITLE_WORDS = 8
+SHORT_BLOCK = 2  # lines of a file's first comment that can still be one definition's comment
+
+
+def strip_annotations(text: str) -> str:
+    """``text`` without tool annotations (`@watch fmt=hex`), spacing around them tidied."""
+    if "@" not in text:
+        return text
+    return re.sub(r"\s{2,}", " ", _ANNOTATION.sub("", text)).strip(" ;,")
 
 
 def comment_text(line: str) -> str | None:
     """The text of a comment-only line without its `;`s and the one space after them, or None
     for a line that has code or is blank. Deeper indentation is kept: it marks a continued
-    list item (`In:  $00 = …` / `     $03 = …`)."""
+    list item (`In:  $00 = …` / `     $03 = …`). Annotations are removed."""
     stripped = line.strip()
     if not stripped.startswith(";"):
         return None
     text = stripped.lstrip(";").rstrip()
-    return text[1:] if text.startswith(" ") else text
+    text = text[1:] if text.startswith(" ") else text
+    return strip_annotations(text) if "@" in text else text
+
+
+def is_annotation_only(line: str) -> bool:
+    """A comment line that held nothing but tool annotations (it is dropped, not a break)."""
+    stripped = line.strip().lstrip(";").strip()
+    return bool(stripped) and not strip_annotations(stripped)
 
 
 def is_ruler(text: str) -> bool:
@@ -34,16 +60,95 @@ def is_ruler(text: str) -> bool:
 def comment_block_above(lines: list[str], index: int) -> list[str]:
     """The comment lines directly above ``lines[index]`` (a blank or code line ends the block),
     top to bottom, rulers removed and blank comment lines kept as paragraph breaks."""
+    _, block = raw_block_above(lines, index)
+    return [text for text in block if not (text.strip() and is_ruler(text))]
+
+
+def raw_block_above(lines: list[str], index: int) -> tuple[int, list[str]]:
+    """The index of the first comment-only line directly above ``lines[index]`` and those
+    lines' texts, top to bottom, rulers kept (annotation-only lines left out)."""
     block: list[str] = []
     position = index - 1
     while position >= 0:
         text = comment_text(lines[position])
         if text is None:
             break
-        block.append(text)
+        if not is_annotation_only(lines[position]):
+            block.append(text)
         position -= 1
     block.reverse()
-    return [text for text in block if not (text.strip() and is_ruler(text))]
+    return position + 1, block
+
+
+def opens_file(lines: list[str], index: int) -> bool:
+    """Whether only blank lines come before ``lines[index]`` (the block there heads the file)."""
+    return not any(lines[position].strip() for position in range(index))
+
+
+@dataclass(frozen=True)
+class CommentBlock:
+    """A comment block read as sections: ``text`` (its lines without rulers and headings),
+    ``headings`` (one-line sections boxed by rulers, top to bottom) and whether it is the
+    file's header (then it is about the file, not the definition under it, and its first
+    heading is the file's title)."""
+
+    text: tuple[str, ...]
+    headings: tuple[str, ...]
+    file_header: bool
+
+    @property
+    def heading(self) -> str:
+        """The nearest heading above the definition ('' when none)."""
+        return self.headings[-1] if self.headings else ""
+
+    @property
+    def section_heading(self) -> str:
+        """The nearest heading that is not the title of a file's preamble ('' when none); a
+        file that opens with a title alone has it over what follows."""
+        headings = self.headings[1:] if self.file_header and self.text else self.headings
+        return headings[-1] if headings else ""
+
+
+def _is_title(section: list[str]) -> bool:
+    lines = [line.strip() for line in section if line.strip()]
+    return (len(lines) == 1 and len(lines[0].split()) <= _TITLE_WORDS
+            and lines[0][-1:] not in ".,;")
+
+
+def read_block(raw: list[str], opens: bool = False) -> CommentBlock:
+    """``raw`` comment lines (rulers kept) as a CommentBlock; ``opens``: the block starts the
+    file (it is then the file's header if it has rulers or more than ``SHORT_BLOCK`` lines).
+    A one-line section with a ruler on each side is a heading."""
+    sections: list[list[str]] = [[]]
+    boxed_above = [False]
+    for text in raw:
+        if text.strip() and is_ruler(text):
+            sections.append([])
+            boxed_above.append(True)
+        else:
+            sections[-1].append(text)
+    text: list[str] = []
+    headings: list[str] = []
+    for number, section in enumerate(sections):
+        boxed = boxed_above[number] and number + 1 < len(sections)
+        if boxed and _is_title(section):
+            headings.append(next(line.strip() for line in section if line.strip()))
+        elif any(line.strip() for line in section):
+            if text:
+                text.append("")  # sections are paragraphs
+            text += section
+    while text and not text[-1].strip():
+        text.pop()
+    while text and not text[0].strip():
+        text.pop(0)
+    header = opens and (len(sections) > 1 or len([t for t in raw if t.strip()]) > SHORT_BLOCK)
+    return CommentBlock(tuple(text), tuple(headings), header)
+
+
+def block_above(lines: list[str], index: int) -> CommentBlock:
+    """The comment block directly above ``lines[index]`` as a CommentBlock."""
+    start, raw = raw_block_above(lines, index)
+    return read_block(raw, bool(raw) and opens_file(lines, start))
 
 
 def drop_name_line(block: list[str], name: str) -> list[str]:
@@ -72,35 +177,37 @@ def as_prose(block: list[str]) -> str:
 
 
 def _structured(line: str) -> bool:
-    """A list item, an indented continuation, a `Label: value` line or a numbered step."""
-    return bool(line[:1].isspace() or line[:1] in "-*|" or line[:1].isdigit()
-                or _FIELD_LINE.match(line))
+    """A list item, an indented continuation, a `Label: value` line, a numbered step, a table
+    row (`$210D w2 fvh`, `o - bg offset`) or a line with aligned columns."""
+    return bool(line[:1].isspace() or line[:1] in "-*|" or _FIELD_LINE.match(line)
+                or _ROW.match(line) or re.search(r"\S {2,}\S", line))
 
 
-def _starts_line(previous: str, line: str) -> bool:
+def _starts_line(previous: str, line: str, width: int) -> bool:
     """Whether ``line`` starts a line of its own rather than continuing ``previous``: list
-    items do, and so does a new sentence after a list (a wrapped item continues)."""
-    if _structured(line):
+    items and table rows keep their lines, and so does what follows them; in prose a line too
+    short to have been wrapped ends its line, a wrapped one is continued."""
+    if _structured(line) or _structured(previous):
         return True
-    if previous[:1].isspace():
-        return line[:1].isupper()
-    return _structured(previous) and line[:1].isupper() and previous.rstrip()[-1:] in ".!?:)"
+    return len(previous.rstrip()) < 0.6 * width and not line[:1].islower()
 
 
 def _join_paragraph(lines: list[str]) -> str:
+    width = max(len(line.rstrip()) for line in lines)
     joined = lines[0].strip()
     for previous, line in zip(lines, lines[1:]):
-        separate = _starts_line(previous, line)
+        separate = _starts_line(previous, line, width)
         joined += ("\n" if separate else " ") + (line.rstrip() if separate else line.strip())
     return joined
 
 
 def inline_comment(line: str) -> str:
-    """The comment after the code of ``line`` (empty when there is none, or no code)."""
+    """The comment after the code of ``line`` (empty when there is none, or no code);
+    annotations are removed."""
     code = strip_comment(line)
     if code == line or not code.strip():
         return ""
-    return line[len(code):].lstrip(";").strip()
+    return strip_annotations(line[len(code):].lstrip(";").strip())
 
 
 def without_comments(lines: list[str]) -> tuple[list[str], list[int]]:

@@ -18,14 +18,16 @@ DOMAIN = "docs"
 MIN_SECTION_WORDS = 8
 _HEADING = re.compile(r"(#{1,6})\s+(.+?)\s*#*\s*$")
 _TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# every question names the file (and the heading path where a title repeats in it): the same
+# title ("Overview") in several files must not be one question with several answers
 _SECTION_QUESTIONS = (
-    "What does the documentation say about {title}?",
-    "Explain \"{title}\" from the project's docs.",
-    "Summarise the documentation section \"{title}\".",
+    "What does `{file}` say about {title}?",
+    "Explain \"{title}\" from the project's docs (`{file}`).",
+    "Summarise the documentation section \"{title}\" of `{file}`.",
 )
 _ROW_QUESTIONS = (
-    "In the table of \"{title}\", what does the row for {key} say?",
-    "What do the docs list for {key} under \"{title}\"?",
+    "In the table of \"{title}\" in `{file}`, what does the row for {key} say?",
+    "What does `{file}` list for {key} under \"{title}\"?",
 )
 
 
@@ -90,33 +92,47 @@ def _row_answer(header: list[str], row: list[str]) -> str | None:
     return f"{header[0]} {row[0]}: {facts}."
 
 
+def _titles(found: list[Section]) -> dict[int, str]:
+    """Each section's title for a question: its heading, or its heading path when another
+    section of the file has the same heading."""
+    counts: dict[str, int] = {}
+    for section in found:
+        counts[section.path[-1]] = counts.get(section.path[-1], 0) + 1
+    return {section.line: section.path[-1] if counts[section.path[-1]] == 1
+            else " › ".join(section.path) for section in found}
+
+
 def doc_samples(lines: list[str], file: str) -> Iterator[TrainingSample]:
     """Section and table-row samples of one markdown file."""
-    for section in sections(lines, file):
+    found = list(sections(lines, file))
+    titles = _titles(found)
+    for section in found:
         context = f"{file} › " + " › ".join(section.path)
-        yield from _section_sample(section, file, context)
+        title = titles[section.line]
+        yield from _section_sample(section, file, context, title)
         for line, header, row in table_rows(section):
             answer = _row_answer(header, row)
             if answer is None:
                 continue
             key = f"{header[0]} {row[0]}"
             yield TrainingSample(
-                instruction=pick(_ROW_QUESTIONS, file, line).format(title=section.path[-1],
-                                                                    key=key),
+                instruction=pick(_ROW_QUESTIONS, file, line).format(title=title, key=key,
+                                                                    file=file),
                 input=context, output=answer, domain=DOMAIN, source=f"{file}:{line}",
                 quality_score=provisional_score(answer, word_count(answer)),
                 _metadata={"generator": "oracle", "kind": "doc_table_row", "file": file,
                            "line": line, "heading": list(section.path)})
 
 
-def _section_sample(section: Section, file: str, context: str) -> Iterator[TrainingSample]:
+def _section_sample(section: Section, file: str, context: str,
+                    title: str) -> Iterator[TrainingSample]:
     text = section.text
     words = word_count(text)
     if words < MIN_SECTION_WORDS:
         return
     validation = fenced_code_metadata(text)
     yield TrainingSample(
-        instruction=pick(_SECTION_QUESTIONS, file, section.line).format(title=section.path[-1]),
+        instruction=pick(_SECTION_QUESTIONS, file, section.line).format(title=title, file=file),
         input=context, output=text, domain=DOMAIN, source=f"{file}:{section.line}",
         quality_score=provisional_score(text, words, valid=validation.get("asar_valid", True)),
         _metadata={"generator": "oracle", "kind": "doc_section", "file": file,

@@ -1,16 +1,24 @@
-"""Samples from one routine: an explanation ("What does `Label` do?") and, when the routine
-has a header comment, a code-writing task (the header as the request, the routine as the
-answer). The answers are written from the routine's own comments and the facts read off its
-code (`afs.oracle.analysis`); nothing is filler.
+"""Samples from one routine: an explanation ("What does `Label` in `file` do?") and, when the
+routine's header comment specifies it, a code-writing task (the header as the request, the
+routine as the answer). The answers are written from the routine's own comments and the facts
+read off its code (`afs.oracle.analysis`); nothing is filler.
+
+Every question names the routine's file (and its line where the file defines the name more
+than once), so that it has one answer. A header is a specification when it says what to do
+in words: a title of one or two words, or a bare number (`0x03`, `22D520`), is not, and gives
+no write task. The `thinking` is how the answer is found: the lines of the code that show
+each fact, in order (explain), or the plan the code follows (write).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from afs.asm import ValidationResult
 from afs.generators.base import TrainingSample
+from afs.asm.source import strip_comment
 from afs.oracle.analysis import RETURNS, RoutineFacts, Touch
 from afs.oracle.comments import as_prose, without_comments
 from afs.oracle.quality import provisional_score, validation_metadata, word_count
@@ -20,16 +28,21 @@ from afs.oracle.text import asm_fence, first_sentence, join_names, pick, with_pe
 EXPLAIN_DOMAIN = "asm.explain"
 WRITE_DOMAIN = "asm.write"
 _EXPLAIN_QUESTIONS = (
-    "What does `{name}` do?",
-    "Explain the routine `{name}`.",
-    "What is the job of `{name}` in this asar codebase?",
-    "Walk me through what `{name}` does.",
+    "What does `{name}` {where} do?",
+    "Explain the routine `{name}` {where}.",
+    "What is the job of `{name}` {where}?",
+    "Walk me through what `{name}` {where} does.",
 )
 _WRITE_REQUESTS = (
-    "Write an asar routine `{name}` that does what this comment describes:\n\n{header}",
-    "Write an asar routine `{name}` for this specification:\n\n{header}",
-    "Implement `{name}` in 65816 assembly (asar syntax). Its header comment says:\n\n{header}",
+    "Write an asar routine `{name}` for `{file}` that does what this comment describes:"
+    "\n\n{header}",
+    "Write an asar routine `{name}` (in `{file}`) for this specification:\n\n{header}",
+    "Implement `{name}` of `{file}` in 65816 assembly (asar syntax). Its header comment says:"
+    "\n\n{header}",
 )
+MIN_SPEC_WORDS = 3  # words a header needs to specify a routine
+_LETTERS = re.compile(r"[A-Za-z]{2}")
+MAX_STEPS = 12  # lines of code the thinking walks through
 
 
 @dataclass(frozen=True)
@@ -41,14 +54,31 @@ class RoutineContext:
     file: str
     summaries: Mapping[str, str]
     target_description: Callable[[str], str]
+    repeated: frozenset[str] = field(default_factory=frozenset)  # names defined twice here
 
     def describe_call(self, target: str) -> str:
         return self.summaries.get(target) or first_sentence(self.target_description(target))
 
+    def where(self, routine: Routine) -> str:
+        """`in `file``, with the line when the file defines the name more than once."""
+        if routine.qualified in self.repeated:
+            return f"in `{self.file}` (line {routine.line})"
+        return f"in `{self.file}`"
+
+
+def is_specification(header: str) -> bool:
+    """Whether a header says in words what to write: at least ``MIN_SPEC_WORDS`` words (a
+    token with two letters in a row that is not a `$`/`0x` number), so not a title, a table
+    row (`0 = Become (Perma)bunny`) or a bare number (`0x03`, `22D520`)."""
+    words = [token for token in header.split()
+             if _LETTERS.search(token) and not token.startswith(("$", "0x", "0X"))]
+    return len(words) >= MIN_SPEC_WORDS
+
 
 def summary(routine: Routine) -> str:
-    """The first sentence of a routine's header ('' when it has none)."""
-    return first_sentence(as_prose(list(routine.header))) if routine.header else ""
+    """The first sentence of a routine's header, within its first line ('' when it has none):
+    a header that is a table is not flattened into one sentence."""
+    return first_sentence(as_prose(list(routine.header)).split("\n")[0]) if routine.header else ""
 
 
 # --- explanation ------------------------------------------------------------------------------
@@ -109,8 +139,13 @@ def _exit_sentence(facts: RoutineFacts) -> str:
 def explanation(routine: Routine, facts: RoutineFacts, context: RoutineContext) -> str:
     """The answer to "What does `Label` do?"."""
     blocks = [_kind_sentence(routine, facts, context.file)]
+    if routine.heading:
+        blocks.append(f"It is in the section headed \u201c{routine.heading}\u201d.")
     if routine.header:
-        blocks.append("What it does, from its header comment:\n" + as_prose(list(routine.header)))
+        header = as_prose(list(routine.header))
+        lead = ("What it does, from its header comment:" if is_specification(header)
+                else "Its header comment reads:")
+        blocks.append(f"{lead}\n{header}")
     if facts.touches:
         blocks.append("Memory it uses:\n" + "\n".join(map(_touch_line, facts.touches)))
     if facts.calls:
@@ -121,32 +156,66 @@ def explanation(routine: Routine, facts: RoutineFacts, context: RoutineContext) 
     if exits := _exit_sentence(facts):
         blocks.append(exits)
     if facts.notes:
-        blocks.append("Notes in the code:\n" + "\n".join(f"- line {line}: {text}"
-                                                         for line, text in facts.notes))
+        blocks.append("Notes in the code:\n" + "\n".join(
+            f"- line {line}: " + text.replace("\n", "\n  ") for line, text in facts.notes))
     return "\n\n".join(blocks)
 
 
-def rationale(facts: RoutineFacts) -> str | None:
-    """Which calls and memory the routine involves and where it changes widths; None when the
-    code shows none of these."""
-    sentences = []
-    if facts.calls:
-        sentences.append("It calls " + join_names([f"{t} ({m})" for m, t in facts.calls]) + ".")
-    reads = [f"{t.name} ({t.where})" for t in facts.touches if t.reads]
-    writes = [f"{t.name} ({t.where})" for t in facts.touches if t.writes]
-    if reads:
-        sentences.append(f"It reads {join_names(reads)}.")
-    if writes:
-        sentences.append(f"It writes {join_names(writes)}.")
-    if facts.widths:
-        sentences.append("Width changes: " + "; ".join(
-            f"{c.text} at line {c.line} ({c.effect})" for c in facts.widths) + ".")
-    if not sentences:
+def _code_at(routine: Routine, line: int) -> str:
+    """The code of body line ``line`` (1-based), comment removed, spacing tidied."""
+    return " ".join(strip_comment(routine.lines[line - 1]).split())
+
+
+def _steps(routine: Routine, facts: RoutineFacts) -> list[tuple[int, str]]:
+    """(line, what the code there does) for each fact the answers state, in line order."""
+    steps: list[tuple[int, str]] = []
+    for touch in facts.touches:
+        if touch.line:
+            named = (f", named in `{touch.source}`" if touch.known and touch.source else
+                     "" if touch.known else ", an address the table does not name")
+            steps.append((touch.line, f"{touch.access} `{touch.name}` ({touch.where}{named})"))
+    for (mnemonic, target), line in facts.call_lines.items():
+        steps.append((line, f"calls `{target}` with {mnemonic}"))
+    for change in facts.widths:
+        steps.append((change.line, f"makes {change.effect}"))
+    for line, mnemonic, operand in facts.exits:
+        what = (RETURNS[mnemonic].split(" (")[0] if mnemonic in RETURNS
+                else f"jumps on to `{operand}` without returning")
+        steps.append((line, what))
+    return sorted(steps)
+
+
+def rationale(routine: Routine, facts: RoutineFacts, file: str) -> str | None:
+    """How the explanation is found: each line of the body that shows a fact, what the code
+    there does, in order; None when the code shows none."""
+    steps = _steps(routine, facts)
+    if not steps:
         return None
-    returns = list(dict.fromkeys(m for _, m, _ in facts.exits if m in RETURNS))
-    if returns:
-        sentences.append(f"It returns with {join_names(returns)}.")
-    return " ".join(sentences)
+    shown = steps[:MAX_STEPS]
+    lines = [f"line {line} `{_code_at(routine, line)}` {what}" for line, what in shown]
+    more = f" ({len(steps) - len(shown)} more facts follow the same way)" if steps[MAX_STEPS:] else ""
+    return (f"Reading the code of `{routine.qualified}` (line 1 is its label, line "
+            f"{routine.line} of `{file}`): " + "; ".join(lines) + f"{more}. The header comment "
+            "above the label gives its purpose; the address table gives what each address holds.")
+
+
+def _imperative(step: str) -> str:
+    """`reads and writes X` -> `Read and write X` (the steps are written for the code)."""
+    words = step.split(" ")
+    for index in (0, 2) if words[1:2] == ["and"] else (0,):
+        words[index] = words[index][:-1] if words[index].endswith("s") else words[index]
+    return words[0][:1].upper() + " ".join(words)[1:]
+
+
+def plan(routine: Routine, facts: RoutineFacts) -> str | None:
+    """The steps a routine meeting its specification takes, in the order its code takes them
+    (the write task's thinking); None when the code shows none."""
+    steps = _steps(routine, facts)
+    if not steps:
+        return None
+    actions = list(dict.fromkeys(_imperative(what) for _, what in steps))[:MAX_STEPS]
+    numbered = " ".join(f"{n}. {what}." for n, what in enumerate(actions, 1))
+    return f"Plan for `{routine.name}`, step by step: {numbered}"
 
 
 # --- samples ----------------------------------------------------------------------------------
@@ -162,27 +231,26 @@ def routine_samples(routine: Routine, facts: RoutineFacts, context: RoutineConte
                     kinds: frozenset[str]) -> Iterator[TrainingSample]:
     """The explain and write samples of one routine (``result``: its code validated once)."""
     source = f"{context.file}:{routine.line}"
-    thinking = rationale(facts)
     header_words = word_count(" ".join(routine.header))
     if "explain" in kinds:
         output = explanation(routine, facts, context)
         notes_words = word_count(" ".join(text for _, text in facts.notes))
         yield TrainingSample(
             instruction=pick(_EXPLAIN_QUESTIONS, source, routine.qualified).format(
-                name=routine.qualified),
-            input=routine.code.rstrip("\n"), output=output, thinking=thinking,
+                name=routine.qualified, where=context.where(routine)),
+            input=routine.code.rstrip("\n"), output=output,
+            thinking=rationale(routine, facts, context.file),
             domain=EXPLAIN_DOMAIN, source=source,
             quality_score=provisional_score(output, header_words + notes_words,
                                             valid=result.valid, coverage=facts.coverage),
             _metadata=_metadata("routine_explain", routine, facts, context.file,
                                 validation_metadata(result)))
-    if "write" in kinds and routine.header:
-        yield _write_sample(routine, facts, context, result, keep_comments, thinking,
-                            header_words)
+    if "write" in kinds and is_specification(as_prose(list(routine.header))):
+        yield _write_sample(routine, facts, context, result, keep_comments, header_words)
 
 
 def _write_sample(routine: Routine, facts: RoutineFacts, context: RoutineContext,
-                  result: ValidationResult, keep_comments: bool, thinking: str | None,
+                  result: ValidationResult, keep_comments: bool,
                   header_words: int) -> TrainingSample:
     source = f"{context.file}:{routine.line}"
     lines, origin = list(routine.lines), list(range(len(routine.lines)))
@@ -200,8 +268,8 @@ def _write_sample(routine: Routine, facts: RoutineFacts, context: RoutineContext
         header += f"\n\nIt lives in `namespace {routine.namespace}`."
     request = pick(_WRITE_REQUESTS, source, routine.qualified)
     return TrainingSample(
-        instruction=request.format(name=routine.name, header=header), output=output,
-        thinking=thinking, domain=WRITE_DOMAIN, source=source,
+        instruction=request.format(name=routine.name, file=context.file, header=header),
+        output=output, thinking=plan(routine, facts), domain=WRITE_DOMAIN, source=source,
         quality_score=provisional_score(output, header_words, valid=result.valid,
                                         coverage=facts.coverage),
         _metadata={**_metadata("routine_write", routine, facts, context.file,

@@ -5,8 +5,14 @@ inside it. It also ends where the file leaves code the routine owns: a section d
 (`pushpc`, `org`, `namespace`, `macro`, `struct` …) or an `endif`/`else` that closes a conditional
 opened before the label. Trailing comments, blank lines and conditional openers at the end of a
 body belong to what follows (the next header, an `if !DEBUG` around the next routine), so they
-are trimmed. Only bodies with at least one instruction are routines (a label in front of `dw`
-tables alone is data).
+are trimmed. A body that opens with `{` ends at its matching `}`: what follows the closing
+brace (a `%warnpc(…)`, the next block's code) is not the routine's. Only bodies with at least
+one instruction are routines (a label in front of `dw` tables alone is data).
+
+The header is the comment block above the label (``afs.oracle.comments.block_above``): a block
+that opens the file is the file's header unless it names the routine, and a one-line boxed
+heading that does not name it (`; ===` / `; Accessibility Fixes` / `; ===`) is the
+``heading`` of the section the routine is in, not its description.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass
 
 from afs.asm.opcodes import MNEMONICS
 from afs.asm.source import MAIN_LABEL, strip_comment
-from afs.oracle.comments import comment_block_above, drop_name_line
+from afs.oracle.comments import CommentBlock, block_above, drop_name_line
 
 # directives after which the following lines are no longer the routine's own code
 _SECTION_WORDS = frozenset({"pushpc", "pullpc", "org", "namespace", "macro", "struct",
@@ -31,8 +37,9 @@ _CLOSERS = frozenset({"endif", "endwhile", "endfor"})
 @dataclass(frozen=True)
 class Routine:
     """One routine: ``name`` as written, ``qualified`` with its namespace (`SpiritWisp_Main`),
-    the 1-based ``line`` of its label, its cleaned ``header`` comment lines and its ``lines``
-    (the label line through the last line of the body)."""
+    the 1-based ``line`` of its label, its cleaned ``header`` comment lines, its ``lines``
+    (the label line through the last line of the body) and the ``heading`` of the section it
+    is in ('' when none)."""
 
     name: str
     qualified: str
@@ -40,6 +47,7 @@ class Routine:
     line: int
     header: tuple[str, ...]
     lines: tuple[str, ...]
+    heading: str = ""
 
     @property
     def code(self) -> str:
@@ -89,6 +97,8 @@ class _Scanner:
         self.start: int | None = None  # index of the open routine's label line
         self.name = ""
         self.depth = 0  # conditionals opened inside the open routine
+        self.braced: bool | None = None  # whether the body opened with `{` (None: not seen yet)
+        self.braces = 0  # `{` minus `}` since the label
 
     def scan(self) -> Iterator[Routine]:
         for index, raw in enumerate(self.lines):
@@ -106,9 +116,21 @@ class _Scanner:
             if label is not None:
                 yield from self.close(index)
                 self.start, self.name, self.depth = index, label, 0
+                self.braced, self.braces = None, 0
             elif self.start is not None:
                 self.depth += (word in _OPENERS) - (word in _CLOSERS)
+                if self._closes_braces(word):
+                    yield from self.close(index + 1)
         yield from self.close(len(self.lines))
+
+    def _closes_braces(self, word: str) -> bool:
+        """Count `{`/`}`; True at the `}` that closes a body opened with `{`."""
+        if not word:
+            return False
+        if self.braced is None:
+            self.braced = word == "{"
+        self.braces += (word == "{") - (word == "}")
+        return bool(self.braced) and word == "}" and self.braces == 0
 
     def _closes_outer(self, word: str) -> bool:
         """An `endif`/`else` at depth 0 belongs to a conditional around the routine."""
@@ -130,9 +152,19 @@ class _Scanner:
         body = self.lines[start:end]
         if not has_instruction(body):
             return
-        header = drop_name_line(comment_block_above(self.lines, start), self.name)
+        header, heading = _header(block_above(self.lines, start), self.name)
         qualified = f"{self.namespace}_{self.name}" if self.namespace else self.name
-        yield Routine(self.name, qualified, self.namespace, start + 1, tuple(header), tuple(body))
+        yield Routine(self.name, qualified, self.namespace, start + 1, tuple(header), tuple(body),
+                      heading)
+
+
+def _header(block: CommentBlock, name: str) -> tuple[list[str], str]:
+    """The routine's header lines and its section heading, from the block above its label."""
+    heading = "" if block.heading.startswith(name) else block.heading
+    names_it = any(line.strip().startswith(name) for line in block.text)
+    if block.file_header and not names_it and not block.heading.startswith(name):
+        return [], heading
+    return drop_name_line(list(block.text), name), heading
 
 
 def _is_trailing(line: str) -> bool:

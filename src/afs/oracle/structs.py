@@ -24,13 +24,13 @@ DOMAIN = "asm.struct"
 _FIELD = re.compile(r"\.([A-Za-z0-9_]+):?(?:\s+(.*))?$")
 _UNIT = {"skip": None, "db": 1, "dw": 2, "dl": 3, "dd": 4}
 _LAYOUT_QUESTIONS = (
-    "What is the layout of the asar struct `{name}`?",
-    "Describe the fields of struct `{name}` and their offsets.",
-    "Which fields does `struct {name}` have, and where is each one?",
+    "What is the layout of the asar struct `{name}` in `{file}`?",
+    "Describe the fields of struct `{name}` ({file}) and their offsets.",
+    "Which fields does `struct {name}` of `{file}` have, and where is each one?",
 )
 _FIELD_QUESTIONS = (
-    "What address does `{name}.{field}` name?",
-    "Where is the `.{field}` field of struct `{name}`?",
+    "What address does `{name}.{field}` name in `{file}`?",
+    "Where is the `.{field}` field of struct `{name}` ({file})?",
 )
 
 
@@ -60,7 +60,8 @@ def _literal(text: str) -> int | None:
         return None
 
 
-def _directive_size(text: str) -> int | None:
+def directive_size(text: str) -> int | None:
+    """The bytes a `skip n` / `db/dw/dl/dd a, b…` statement reserves (None for anything else)."""
     parts = text.split(None, 1)
     if not parts or parts[0].lower() not in _UNIT:
         return None
@@ -98,7 +99,7 @@ def _layout(lines: list[str], opening: tuple[int, list[str]], body: list[tuple[i
             directive = match.group(2) or "" if match else statement.text
             if match:
                 pending = (match.group(1), inline_comment(lines[line_number - 1]))
-            size = _directive_size(directive)
+            size = directive_size(directive)
             if size is None:
                 continue
             if pending:
@@ -165,7 +166,8 @@ def struct_samples(layout: StructLayout, file: str) -> Iterator[TrainingSample]:
                                                            for f in layout.fields)
     output = layout_answer(layout)
     yield TrainingSample(
-        instruction=pick(_LAYOUT_QUESTIONS, source).format(name=layout.name), output=output,
+        instruction=pick(_LAYOUT_QUESTIONS, source).format(name=layout.name, file=file),
+        output=output,
         thinking=offsets_rationale(layout), domain=DOMAIN, source=source,
         quality_score=provisional_score(output, grounding), _metadata=metadata)
     for field in layout.fields:
@@ -176,7 +178,7 @@ def struct_samples(layout: StructLayout, file: str) -> Iterator[TrainingSample]:
             answer += f" {with_period(field.comment)}"
         yield TrainingSample(
             instruction=pick(_FIELD_QUESTIONS, source, field.name).format(
-                name=layout.name, field=field.name),
+                name=layout.name, field=field.name, file=file),
             output=answer, domain=DOMAIN, source=source,
             quality_score=provisional_score(answer, word_count(field.comment)),
             _metadata={**metadata, "field": field.name, "offset": field.offset})
