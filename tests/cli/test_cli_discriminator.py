@@ -30,6 +30,24 @@ def test_train_through_the_entry_point(tmp_path, corpus_files):
     assert "held-out ROC AUC" in result.stdout
     facts = json.loads((tmp_path / "models" / "electra" / "training.json").read_text())
     assert facts["params"]["seed"] == 3 and "roc_auc" in facts["metrics"]
+    # stderr is a pipe here, not a terminal: progress comes as plain lines (it once printed
+    # nothing for 17 minutes when piped)
+    assert "preparing: done in" in result.stderr, result.stderr
+    assert "epoch 1/1: 1" in result.stderr and "ETA at most" in result.stderr
+    assert "\r" not in result.stderr  # no progress bar redraws in a log
+
+
+def test_train_measures_an_unseen_tree(tmp_path, corpus_files):
+    result = _afs(tmp_path, "discriminator", "train", "--input", corpus_files[0],
+                  "--eval-input", corpus_files[1], "--output", tmp_path / "m", "--epochs", "1",
+                  "--layers", "1", "--hidden", "16", "--max-length", "64", "--device", "cpu",
+                  "--threads", "1", "--patience", "1", "--epoch-windows", "40")
+    assert result.returncode == 0, result.stderr
+    assert "unseen tree: ROC AUC" in result.stdout
+    facts = json.loads((tmp_path / "m" / "training.json").read_text())
+    assert facts["metrics"]["unseen"]["inputs"] == [str(corpus_files[1])]
+    assert facts["params"]["epoch_windows"] == 40 and facts["params"]["threads"] == 1
+    assert facts["history"][0]["examples"] <= 80 and facts["calibration"]["method"] == "platt"
 
 
 def test_missing_input_is_one_error_line(tmp_path):

@@ -12,6 +12,7 @@ import click
 
 from afs.cli.group import AfsGroup
 from afs.cli.options import (
+    UserPath,
     allow_empty_option,
     echo_summary,
     executor_config,
@@ -27,6 +28,7 @@ from afs.discriminator.defaults import (
     DEFAULT_LAYERS,
     DEFAULT_LEARNING_RATE,
     DEFAULT_MAX_LENGTH,
+    DEFAULT_PATIENCE,
 )
 from afs.quality.profiles import profile_names
 
@@ -56,8 +58,19 @@ def discriminator() -> None:
              "hold asm; repeat for more.", multiple=True)
 @path_option("--output", "output_dir", "Folder to write the model to (replaced atomically).")
 @click.option("--epochs", type=int, default=None,
-              help=f"[default: training.default_epochs of the AFS config when set, else "
-                   f"{DEFAULT_EPOCHS}]")
+              help=f"The most epochs; training stops earlier when the validation ROC AUC has "
+                   f"not improved for --patience epochs [default: training.default_epochs of "
+                   f"the AFS config when set, else {DEFAULT_EPOCHS}]")
+@click.option("--patience", type=int, default=DEFAULT_PATIENCE, show_default=True,
+              help="Epochs without a better validation ROC AUC before training stops.")
+@click.option("--epoch-windows", type=int, default=None,
+              help="Real windows drawn per epoch, each with a corrupted twin [default: one per "
+                   "window start of the training split].")
+@click.option("--eval-input", "eval_inputs", type=UserPath(), multiple=True,
+              help="A tree the model does not train on (.asm file, folder or JSONL): its "
+                   "metrics go to training.json as metrics.unseen; repeat for more.")
+@click.option("--threads", type=int, default=None,
+              help="CPU threads for torch [default: torch's choice].")
 @click.option("--batch-size", type=int, default=None,
               help=f"[default: training.default_batch_size of the AFS config when set, else "
                    f"{DEFAULT_BATCH_SIZE}]")
@@ -74,11 +87,16 @@ def discriminator() -> None:
 @device_option()
 @click.option("--no-mlflow", is_flag=True,
               help="Do not log to MLflow even when MLFLOW_TRACKING_URI is set.")
-def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None,
+def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None, patience: int,
+          epoch_windows: int | None, eval_inputs: tuple[Path, ...], threads: int | None,
           batch_size: int | None, max_length: int, learning_rate: float | None, layers: int,
           hidden: int, seed: int, device: str, no_mlflow: bool) -> None:
-    """Train a discriminator on real asm and corrupted twins of it, from scratch."""
+    """Train a discriminator on real asm and corrupted twins of it, from scratch.
+
+    Progress goes to stderr: bars on a terminal, a line every 30 s with rate and ETA
+    otherwise."""
     from afs.config import load_config
+    from afs.discriminator.progress import Reporter
     from afs.discriminator.train import train_discriminator
 
     # the config's [training] defaults act where the user set them; the built-in ones there
@@ -93,7 +111,9 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None,
     report = train_discriminator(
         list(inputs), output_dir, epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, seed=seed, max_length=max_length, layers=layers,
-        hidden=hidden, device=device, log_to_mlflow=not no_mlflow, progress=show_progress())
+        hidden=hidden, device=device, log_to_mlflow=not no_mlflow, progress=Reporter(),
+        patience=patience, epoch_windows=epoch_windows, eval_inputs=list(eval_inputs),
+        threads=threads)
     metrics = report.metrics
     echo_summary(f"{report.examples['train']} train / {report.examples['val']} val / "
                  f"{report.examples['test']} test examples, {report.seconds:.0f}s; held-out "
@@ -103,6 +123,10 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None,
     if by_kind:
         click.echo("ROC AUC by corruption kind (real snippets against that kind): "
                    + ", ".join(f"{kind} {auc:.2f}" for kind, auc in by_kind))
+    if "unseen" in metrics:
+        unseen = metrics["unseen"]
+        click.echo(f"unseen tree: ROC AUC {unseen['roc_auc']:.3f}, precision "
+                   f"{unseen['precision']:.3f}, recall of real code {unseen['recall']:.3f}")
 
 
 

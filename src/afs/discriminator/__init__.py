@@ -3,7 +3,9 @@
 - ``afs.discriminator.corruptions``: labelled, seeded corruptions that look like real mistakes;
 - ``afs.discriminator.data``: real windows + corrupted twins, split by block (no leaks);
 - ``afs.discriminator.model``: ``ElectraDiscriminator`` (load / save / score_texts);
-- ``afs.discriminator.train``: ``train_discriminator`` (plain torch loop, held-out metrics).
+- ``afs.discriminator.train``: ``train_discriminator`` (per-epoch sampling, early stopping,
+  calibration, held-out metrics);
+- ``afs.discriminator.packaged``: ``packaged_model_path()``, the model shipped as package data.
 
 Names are imported on first use so ``import afs.discriminator`` stays light.
 """
@@ -19,6 +21,7 @@ _EXPORTS = {
     "corrupt": "afs.discriminator.corruptions",
     "KINDS": "afs.discriminator.corruptions",
     "build_examples": "afs.discriminator.data",
+    "packaged_model_path": "afs.discriminator.packaged",
     "score_jsonl": "afs.quality.streaming",
     "filter_jsonl": "afs.quality.streaming",
 }

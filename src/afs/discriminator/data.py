@@ -6,14 +6,22 @@ block, every ``stride`` lines. A block, its windows and every corruption of them
 split, picked by a seeded hash of the block's text: no real line and no twin of it is seen in
 training and scored in test. Windows with fewer than ``min_instructions`` instructions are
 skipped (comment headers, tables).
+
+Training does not materialise every twin: ``Snippets`` holds the real windows (cheap to cut),
+``epoch_examples`` draws a seeded sample of them for one epoch, each with ``twins`` corruptions
+of kinds drawn for that epoch, and ``eval_examples`` gives a fixed held-out set (every
+applicable kind of each window of a seeded sample). ``build_examples`` (every twin of every
+window) remains for small corpora and tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from afs.asm import code_blocks
@@ -29,6 +37,7 @@ DEFAULT_STRIDE = 2
 DEFAULT_BLOCK_LINES = 32
 DEFAULT_MIN_INSTRUCTIONS = 3
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
+POOL_SIZE = 64  # lines of other routines offered to `foreign_line`, per block
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,16 @@ class Example:
     group: str
     split: str
     source: str = ""  # the real snippet a corruption was made from ("" for real ones)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A real snippet: its text, the key and split of its block, and the block's number."""
+
+    text: str
+    group: str
+    split: str
+    block: int
 
 
 def _asm_files(path: Path) -> list[Path]:
@@ -117,18 +136,144 @@ def blocks_of(text: str, block_lines: int = DEFAULT_BLOCK_LINES) -> list[list[st
     return [lines[i:i + block_lines] for i in range(0, len(lines), block_lines)]
 
 
+def _instruction_counts(block: Sequence[str]) -> list[int]:
+    """Instructions on each line of ``block`` (``instruction_spans`` reads lines one by one,
+    so a window's count is the sum of its lines')."""
+    counts = [0] * len(block)
+    for span in instruction_spans(block):
+        counts[span.index] += 1
+    return counts
+
+
+def _window_texts(block: Sequence[str], counts: Sequence[int], window: int, stride: int,
+                  min_instructions: int) -> list[str]:
+    totals = [0, *accumulate(counts)]
+    starts = range(0, max(len(block) - window, 0) + 1, stride)
+    return [textwrap.dedent("\n".join(block[start:start + window])) for start in starts
+            if totals[min(start + window, len(block))] - totals[start] >= min_instructions]
+
+
 def windows_of(block: Sequence[str], window: int = DEFAULT_WINDOW, stride: int = DEFAULT_STRIDE,
                min_instructions: int = DEFAULT_MIN_INSTRUCTIONS) -> list[str]:
     """Snippets of ``window`` lines inside ``block`` (dedented), every ``stride`` lines."""
-    import textwrap
+    return _window_texts(block, _instruction_counts(block), window, stride, min_instructions)
 
-    starts = range(0, max(len(block) - window, 0) + 1, stride)
-    snippets = []
-    for start in starts:
-        lines = list(block[start:start + window])
-        if len(instruction_spans(lines)) >= min_instructions:
-            snippets.append(textwrap.dedent("\n".join(lines)))
-    return snippets
+
+def block_key(block: Sequence[str]) -> str:
+    """The key of a block (its split and every seed drawn for it come from this)."""
+    return hashlib.sha256("\n".join(block).encode("utf-8")).hexdigest()
+
+
+class Snippets:
+    """The real windows of a corpus (every size in ``windows``, every ``stride`` lines of each
+    block), with their splits, and the ``foreign_line`` pool of each block: a seeded sample of
+    instruction lines of other blocks (drawn by index, so it costs the pool's size, not the
+    corpus')."""
+
+    def __init__(self, documents: Sequence[Document], *, seed: int = 42,
+                 windows: Sequence[int] = (DEFAULT_WINDOW,), stride: int = DEFAULT_STRIDE,
+                 block_lines: int = DEFAULT_BLOCK_LINES,
+                 min_instructions: int = DEFAULT_MIN_INSTRUCTIONS,
+                 ratios: Sequence[float] = DEFAULT_RATIOS):
+        self.seed = seed
+        self.keys: list[str] = []
+        self.windows: list[Window] = []
+        self._lines: list[str] = []    # instruction lines of the corpus
+        self._owners: list[int] = []   # the block of each
+        self._pools: dict[int, list[str]] = {}
+        blocks = [block for document in documents for block in blocks_of(document.text,
+                                                                          block_lines)]
+        for number, block in enumerate(blocks):
+            key = block_key(block)
+            split = split_of(key, seed, ratios)
+            counts = _instruction_counts(block)
+            self.keys.append(key)
+            for line, count in zip(block, counts):
+                if count:
+                    self._lines.append(line)
+                    self._owners.append(number)
+            seen: set[str] = set()
+            for size in windows:
+                for text in _window_texts(block, counts, size, stride, min_instructions):
+                    if text not in seen:  # a short block gives the same window at each size
+                        seen.add(text)
+                        self.windows.append(Window(text, key, split, number))
+
+    def split(self, name: str) -> list[Window]:
+        return [w for w in self.windows if w.split == name]
+
+    def pool(self, block: int) -> list[str]:
+        """Up to ``POOL_SIZE`` instruction lines of blocks other than ``block`` (seeded)."""
+        if block not in self._pools:
+            rng = random.Random(f"{self.seed}\x00pool\x00{self.keys[block]}")
+            picks: list[str] = []
+            for _ in range(POOL_SIZE * 4):
+                if len(picks) == POOL_SIZE or not self._lines:
+                    break
+                index = rng.randrange(len(self._lines))
+                if self._owners[index] != block:
+                    picks.append(self._lines[index])
+            self._pools[block] = picks
+        return self._pools[block]
+
+
+def _real(window: Window) -> Example:
+    return Example(window.text, 1, REAL, window.group, window.split)
+
+
+def twins_of(window: Window, snippets: Snippets, kinds: Sequence[str] = KINDS) -> list[Example]:
+    """Every applicable corruption of ``window``, one per kind, in ``kinds`` order."""
+    pool = snippets.pool(window.block)
+    return [Example(c.text, 0, kind, window.group, window.split, window.text)
+            for kind in kinds if (c := corrupt(window.text, kind, snippets.seed, pool))]
+
+
+def epoch_examples(windows: Sequence[Window], snippets: Snippets, epoch: int, *,
+                   size: int | None = None, twins: int = 1,
+                   kinds: Sequence[str] = KINDS,
+                   inapplicable: set[tuple[str, str]] | None = None) -> list[Example]:
+    """One epoch of training examples: a seeded sample of ``size`` windows (all of them when
+    None or larger), each real and with ``twins`` corruptions of kinds drawn in a seeded order
+    (the first ones that apply). Same windows, seed and epoch, same list. ``inapplicable``
+    remembers (text, kind) pairs that gave no corruption, so later epochs skip them."""
+    rng = random.Random(f"{snippets.seed}\x00epoch\x00{epoch}")
+    chosen = list(windows) if size is None or size >= len(windows) else \
+        rng.sample(list(windows), size)
+    skip = inapplicable if inapplicable is not None else set()
+    examples = []
+    for window in chosen:
+        examples.append(_real(window))
+        made = 0
+        pool = snippets.pool(window.block)
+        for kind in rng.sample(list(kinds), len(kinds)):
+            if made == twins:
+                break
+            if (window.text, kind) in skip:
+                continue
+            corrupted = corrupt(window.text, kind, snippets.seed, pool)
+            if corrupted is None:
+                skip.add((window.text, kind))
+                continue
+            examples.append(Example(corrupted.text, 0, kind, window.group, window.split,
+                                    window.text))
+            made += 1
+    return examples
+
+
+def eval_examples(windows: Sequence[Window], snippets: Snippets, *,
+                  max_windows: int | None = None, kinds: Sequence[str] = KINDS) -> list[Example]:
+    """A fixed held-out set: a seeded sample of up to ``max_windows`` windows (all when None),
+    each real and with every applicable corruption."""
+    chosen = list(windows)
+    if max_windows is not None and len(chosen) > max_windows:
+        rng = random.Random(f"{snippets.seed}\x00eval\x00{len(chosen)}")
+        chosen = sorted(rng.sample(range(len(chosen)), max_windows))
+        chosen = [windows[i] for i in chosen]
+    examples = []
+    for window in chosen:
+        examples.append(_real(window))
+        examples += twins_of(window, snippets, kinds)
+    return examples
 
 
 def build_examples(documents: Sequence[Document], *, seed: int = 42,
@@ -138,22 +283,7 @@ def build_examples(documents: Sequence[Document], *, seed: int = 42,
                    ratios: Sequence[float] = DEFAULT_RATIOS,
                    kinds: Sequence[str] = KINDS) -> list[Example]:
     """Real windows and one corruption of each applicable kind per window, with splits."""
-    blocks = [(document.name, block) for document in documents
-              for block in blocks_of(document.text, block_lines)]
-    instruction_lines = [(number, block[st.index]) for number, (_, block) in enumerate(blocks)
-                         for st in instruction_spans(block)]
-    examples = []
-    for number, (name, block) in enumerate(blocks):
-        key = hashlib.sha256("\n".join(block).encode("utf-8")).hexdigest()
-        split = split_of(key, seed, ratios)
-        rng = random.Random(f"{seed}\x00pool\x00{key}")
-        # lines of other routines for `foreign_line`, a seeded sample of them per block
-        others = [line for owner, line in instruction_lines if owner != number]
-        pool = rng.sample(others, min(64, len(others)))
-        for snippet in windows_of(block, window, stride, min_instructions):
-            examples.append(Example(snippet, 1, REAL, key, split))
-            for kind in kinds:
-                corrupted = corrupt(snippet, kind, seed, pool)
-                if corrupted is not None:
-                    examples.append(Example(corrupted.text, 0, kind, key, split, snippet))
-    return examples
+    snippets = Snippets(documents, seed=seed, windows=(window,), stride=stride,
+                        block_lines=block_lines, min_instructions=min_instructions,
+                        ratios=ratios)
+    return eval_examples(snippets.windows, snippets, kinds=kinds)

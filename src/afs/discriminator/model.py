@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.asm.source import strip_comment
+from afs.discriminator.calibration import Calibration
 from afs.discriminator.defaults import DEFAULT_MAX_LENGTH
 from afs.errors import ConfigError
 from afs.tokenizer import ASMTokenizer
@@ -98,6 +99,9 @@ class ElectraDiscriminator:
         # and are half the tokens; models trained before this existed read them
         self.strip_comments = bool(self.training.get("strip_comments", False))
         self.normalize_numbers = bool(self.training.get("normalize_numbers", False))
+        # fitted on the validation split by training; without one, the plain softmax
+        self.calibration = Calibration.from_dict(self.training.get("calibration")) \
+            or Calibration()
 
     @classmethod
     def create(cls, tokenizer: Any = None, *, layers: int = 4, hidden: int = 256,
@@ -140,6 +144,8 @@ class ElectraDiscriminator:
         facts = {**self.training, "max_length": self.max_length,
                  "strip_comments": self.strip_comments,
                  "normalize_numbers": self.normalize_numbers}
+        if self.calibration != Calibration():
+            facts["calibration"] = self.calibration.to_dict()
         (directory / TRAINING_FILE).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
         return directory
@@ -174,9 +180,10 @@ class ElectraDiscriminator:
 
     # -- scoring -----------------------------------------------------------------------------
 
-    def score_texts(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
-        """P(real asm) for each text, in input order. Batches are formed over texts sorted by
-        token length, so each is padded only to its own longest member."""
+    def margins(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
+        """``logit(real) - logit(corrupted)`` for each text, in input order (uncalibrated).
+        Batches are formed over texts sorted by token length, so each is padded only to its
+        own longest member."""
         import torch
 
         if batch_size < 1:
@@ -186,17 +193,22 @@ class ElectraDiscriminator:
             return []
         sequences = self.encode(texts)
         order = sorted(range(len(texts)), key=lambda i: (len(sequences[i]), i))
-        scores = [0.0] * len(texts)
+        margins = [0.0] * len(texts)
         self.model.eval()
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 chunk = order[start:start + batch_size]
                 ids, mask = self.collate([sequences[i] for i in chunk])
                 logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
-                probs = torch.softmax(logits, dim=-1)[:, REAL_LABEL].cpu().tolist()
-                for index, prob in zip(chunk, probs):
-                    scores[index] = float(prob)
-        return scores
+                values = (logits[:, REAL_LABEL] - logits[:, 1 - REAL_LABEL]).cpu().tolist()
+                for index, value in zip(chunk, values):
+                    margins[index] = float(value)
+        return margins
+
+    def score_texts(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
+        """P(real asm) for each text, in input order: the margin through the calibration
+        saved with the model (``training.json``), else the plain softmax."""
+        return [self.calibration.probability(m) for m in self.margins(texts, batch_size)]
 
     def score_text(self, text: str) -> float:
         """``score_texts`` for one text."""

@@ -1,10 +1,18 @@
 """Train an ElectraDiscriminator from scratch on real asm and corrupted twins of it.
 
 A plain torch loop (AdamW, linear warm-up then linear decay, class-balanced cross-entropy on
-the sequence head plus a per-token replaced-token-detection loss, see ``_fit``),
-the best epoch picked on the validation split, metrics on the held-out test split. The output
-folder is written to a temporary sibling and renamed into place, so a crash leaves no
-half-written model.
+the sequence head plus a per-token replaced-token-detection loss, see ``_Trainer``). Nothing
+is materialised up front: the real windows are cut once (``data.Snippets``, seconds on a
+70k-line tree) and each epoch draws a seeded sample of them with fresh corrupted twins
+(``data.epoch_examples``). After each epoch the model scores a fixed validation set; the best
+epoch is kept and training stops after ``patience`` epochs without a better validation ROC
+AUC. The score is then calibrated on the validation set (``calibration``) and measured on the
+held-out test split and on any ``eval_inputs`` (a tree the model never saw). The output folder
+is written to a temporary sibling and renamed into place, so a crash leaves no half-written
+model.
+
+Progress (preparation, each epoch with its rate and ETA, scoring) goes to stderr when asked:
+tqdm bars on a terminal, plain lines otherwise (``progress.Reporter``).
 
 MLflow: params and metrics are logged when ``log_to_mlflow`` and either a run is active (e.g.
 under kedro-mlflow) or ``MLFLOW_TRACKING_URI`` is set; otherwise nothing is logged and MLflow
@@ -23,14 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from afs.atomic_dir import atomic_directory
+from afs.discriminator.calibration import fit_calibration
 from afs.discriminator.data import (
     DEFAULT_BLOCK_LINES,
     DEFAULT_STRIDE,
     DEFAULT_WINDOW,
     REAL,
     Example,
-    build_examples,
+    Snippets,
     data_hash,
+    epoch_examples,
+    eval_examples,
     read_documents,
 )
 from afs.discriminator.defaults import (
@@ -40,8 +51,10 @@ from afs.discriminator.defaults import (
     DEFAULT_LAYERS,
     DEFAULT_LEARNING_RATE,
     DEFAULT_MAX_LENGTH,
+    DEFAULT_PATIENCE,
 )
 from afs.discriminator.model import REAL_LABEL, ElectraDiscriminator, resolve_device
+from afs.discriminator.progress import Reporter, format_duration
 from afs.errors import ConfigError, DataError
 from afs.tracking import mlflow_wanted
 
@@ -51,6 +64,9 @@ DEFAULT_WINDOWS = (6, DEFAULT_WINDOW, 12)  # snippet sizes in lines
 WARMUP_FRACTION = 0.1
 DEFAULT_RTD_WEIGHT = 5.0
 THRESHOLD = 0.5
+DEFAULT_VAL_WINDOWS = 800    # real windows of the validation set (each with all its twins)
+DEFAULT_TEST_WINDOWS = 2500  # likewise for the test split and each unseen tree
+MIN_GAIN = 1e-4              # a validation ROC AUC this much better is a better epoch
 
 
 @dataclass
@@ -67,18 +83,21 @@ class TrainReport:
 
 def evaluate(scores: Sequence[float], examples: Sequence[Example],
              threshold: float = THRESHOLD) -> dict[str, Any]:
-    """ROC AUC, precision/recall/accuracy of "real" at ``threshold`` and, per corruption
-    kind, the share detected (scored below ``threshold``) and the ROC AUC of the real
-    snippets against that kind alone (which mistakes the model can tell, whatever the
-    threshold)."""
+    """ROC AUC, precision/recall/accuracy of "real" at ``threshold`` (``recall`` is the share
+    of real code kept: not flagged), the share of corrupted code detected and, per corruption
+    kind, the share detected (scored below ``threshold``) and the ROC AUC of the real snippets
+    against that kind alone (which mistakes the model can tell, whatever the threshold)."""
     from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
     labels = [e.label for e in examples]
     predicted = [int(s >= threshold) for s in scores]
+    corrupted_scores = [s for s, y in zip(scores, labels) if y != REAL_LABEL]
     metrics: dict[str, Any] = {
         "roc_auc": float(roc_auc_score(labels, scores)) if len(set(labels)) == 2 else float("nan"),
         "precision": float(precision_score(labels, predicted, zero_division=0)),
         "recall": float(recall_score(labels, predicted, zero_division=0)),
+        "detected": (sum(s < threshold for s in corrupted_scores)
+                     / max(len(corrupted_scores), 1)),
         "accuracy": sum(p == y for p, y in zip(predicted, labels)) / max(len(labels), 1),
         "threshold": threshold, "n": len(labels), "n_real": sum(labels),
     }
@@ -109,13 +128,6 @@ def _batches(indices: list[int], lengths: list[int], batch_size: int,
     return batches
 
 
-def _progress(total: int, enabled: bool, desc: str):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="batch", disable=None if enabled else True,
-                leave=False)
-
-
 def token_labels(sequence: Sequence[int], source: Sequence[int] | None) -> list[int]:
     """Replaced-token-detection labels of ``sequence`` (``[bos] + ids``): 1 for a token that
     is as in the real snippet ``source``, 0 for one the corruption changed or moved (from a
@@ -138,85 +150,158 @@ def token_labels(sequence: Sequence[int], source: Sequence[int] | None) -> list[
     return labels
 
 
-def _fit(discriminator: ElectraDiscriminator, train: list[Example], val: list[Example], *,
-         epochs: int, batch_size: int, learning_rate: float, seed: int,
-         progress: bool, rtd_weight: float = DEFAULT_RTD_WEIGHT) -> dict[str, Any]:
+class _Encoded:
+    """Token ids and RTD labels of one epoch's examples; real snippets are encoded once per
+    run (``cache``), corruptions once per epoch."""
+
+    def __init__(self, discriminator: ElectraDiscriminator, examples: Sequence[Example],
+                 cache: dict[str, list[int]]):
+        missing = sorted({e.source or e.text for e in examples} - cache.keys())
+        cache.update(zip(missing, discriminator.encode(missing)))
+        twins = [e.text for e in examples if e.label != REAL_LABEL]
+        twin_ids = iter(discriminator.encode(twins))
+        self.sequences: list[list[int]] = []
+        self.tokens: list[list[int]] = []
+        for example in examples:
+            if example.label == REAL_LABEL:
+                sequence = cache[example.text]
+                self.tokens.append(token_labels(sequence, None))
+            else:
+                sequence = next(twin_ids)
+                self.tokens.append(token_labels(sequence, cache[example.source]))
+            self.sequences.append(sequence)
+        self.labels = [e.label for e in examples]
+
+
+class _Trainer:
     """Joint training of the sequence head (class-balanced cross-entropy on position 0) and
     a throw-away per-token replaced-token-detection head (ELECTRA's own objective; labels
     from the diff between each corruption and its real twin). The token head gives the
     encoder a dense signal - which token is wrong - that one label per snippet does not;
-    without it the model stays at chance (loss ln 2) on this small corpus."""
-    import torch
+    without it the model stays at chance (loss ln 2) on a small corpus."""
 
-    model = discriminator.model
-    device = discriminator.device
-    sequences = discriminator.encode([e.text for e in train])
-    sources = discriminator.encode([e.source or e.text for e in train])
-    tokens = [token_labels(seq, src if e.label != REAL_LABEL else None)
-              for seq, src, e in zip(sequences, sources, train)]
-    labels = torch.tensor([e.label for e in train], dtype=torch.long)
-    n_real = int(labels.sum())
-    # balanced classes: each real window has about ten corrupted twins
-    weights = torch.tensor([len(train) / (2 * max(len(train) - n_real, 1)),
-                            len(train) / (2 * max(n_real, 1))], device=device)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    changed = sum(t.count(1 - REAL_LABEL) for t in tokens)
-    kept = sum(t.count(REAL_LABEL) for t in tokens)
-    token_weights = torch.ones(2, device=device)
-    token_weights[1 - REAL_LABEL] = min(20.0, kept / max(changed, 1) / 4)
-    token_loss_fn = torch.nn.CrossEntropyLoss(weight=token_weights, ignore_index=-100)
-    token_head = torch.nn.Linear(model.config.hidden_size, 2).to(device)
-    parameters = list(model.parameters()) + list(token_head.parameters())
-    optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
-    steps = epochs * math.ceil(len(train) / batch_size)
-    warmup = max(1, int(steps * WARMUP_FRACTION))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup,
-                                    max(0.02, (steps - step) / max(steps - warmup, 1))))
-    rng = random.Random(seed)
-    lengths = [len(s) for s in sequences]
+    def __init__(self, discriminator: ElectraDiscriminator, *, learning_rate: float,
+                 steps: int, warmup: int, rtd_weight: float, first: _Encoded):
+        import torch
+
+        self.discriminator = discriminator
+        self.model = discriminator.model
+        self.device = discriminator.device
+        self.rtd_weight = rtd_weight
+        n_real = sum(first.labels)
+        total = len(first.labels)
+        weights = torch.tensor([total / (2 * max(total - n_real, 1)),
+                                total / (2 * max(n_real, 1))], device=self.device)
+        self.loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+        changed = sum(t.count(1 - REAL_LABEL) for t in first.tokens)
+        kept = sum(t.count(REAL_LABEL) for t in first.tokens)
+        token_weights = torch.ones(2, device=self.device)
+        token_weights[1 - REAL_LABEL] = min(20.0, kept / max(changed, 1) / 4)
+        self.token_loss_fn = torch.nn.CrossEntropyLoss(weight=token_weights, ignore_index=-100)
+        self.token_head = torch.nn.Linear(self.model.config.hidden_size, 2).to(self.device)
+        self.parameters = list(self.model.parameters()) + list(self.token_head.parameters())
+        self.optimizer = torch.optim.AdamW(self.parameters, lr=learning_rate, weight_decay=0.01)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: min((step + 1) / warmup,
+                                             max(0.02, (steps - step) / max(steps - warmup, 1))))
+
+    def step(self, encoded: _Encoded, batch: list[int]) -> tuple[float, float]:
+        """One optimiser step on ``batch`` (indexes into ``encoded``): the two losses."""
+        import torch
+
+        ids, mask = self.discriminator.collate([encoded.sequences[i] for i in batch])
+        width = ids.shape[1]
+        targets = torch.tensor([encoded.tokens[i] + [-100] * (width - len(encoded.tokens[i]))
+                                for i in batch], dtype=torch.long, device=self.device)
+        labels = torch.tensor([encoded.labels[i] for i in batch], dtype=torch.long,
+                              device=self.device)
+        hidden = self.model.electra(input_ids=ids, attention_mask=mask).last_hidden_state
+        loss = self.loss_fn(self.model.classifier(hidden), labels)
+        token_loss = self.token_loss_fn(self.token_head(hidden).reshape(-1, 2),
+                                        targets.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        (loss + self.rtd_weight * token_loss).backward()
+        torch.nn.utils.clip_grad_norm_(self.parameters, 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        return float(loss.detach()), float(token_loss.detach())
+
+
+def _fit(discriminator: ElectraDiscriminator, snippets: Snippets, val: list[Example], *,
+         epochs: int, batch_size: int, learning_rate: float, epoch_windows: int | None,
+         twins: int, patience: int, reporter: Reporter,
+         rtd_weight: float = DEFAULT_RTD_WEIGHT) -> dict[str, Any]:
+    """Epochs of fresh samples until ``epochs`` or ``patience`` epochs without a better
+    validation ROC AUC; the model is left at its best epoch."""
+    train_windows = snippets.split("train")
+    cache: dict[str, list[int]] = {}
+    inapplicable: set[tuple[str, str]] = set()
+
+    def encoded_epoch(epoch: int) -> _Encoded:
+        examples = epoch_examples(train_windows, snippets, epoch, size=epoch_windows,
+                                  twins=twins, inapplicable=inapplicable)
+        return _Encoded(discriminator, examples, cache)
+
+    encoded = encoded_epoch(1)
+    per_epoch = math.ceil(len(encoded.labels) / batch_size)
+    steps = epochs * per_epoch
+    trainer = _Trainer(discriminator, learning_rate=learning_rate, steps=steps,
+                       warmup=max(1, min(int(steps * WARMUP_FRACTION), per_epoch)),
+                       rtd_weight=rtd_weight, first=encoded)
+    rng = random.Random(snippets.seed)
     best: dict[str, Any] = {"val_roc_auc": -1.0, "epoch": 0, "state": None}
-    history = []
+    history: list[dict[str, Any]] = []
+    val_texts = [e.text for e in val]
     for epoch in range(1, epochs + 1):
-        model.train()
+        started = time.perf_counter()
+        if epoch > 1:
+            encoded = encoded_epoch(epoch)
+        discriminator.model.train()
         total = total_tokens = 0.0
-        batches = _batches(list(range(len(train))), lengths, batch_size, rng)
-        with _progress(len(batches), progress, f"epoch {epoch}/{epochs}") as bar:
+        lengths = [len(s) for s in encoded.sequences]
+        batches = _batches(list(range(len(lengths))), lengths, batch_size, rng)
+        with reporter.phase(f"epoch {epoch}/{epochs}", len(batches)) as phase:
             for batch in batches:
-                ids, mask = discriminator.collate([sequences[i] for i in batch])
-                width = ids.shape[1]
-                targets = torch.tensor([tokens[i] + [-100] * (width - len(tokens[i]))
-                                        for i in batch], dtype=torch.long, device=device)
-                hidden = model.electra(input_ids=ids, attention_mask=mask).last_hidden_state
-                logits = model.classifier(hidden)
-                loss = loss_fn(logits, labels[batch].to(device))
-                token_loss = token_loss_fn(token_head(hidden).reshape(-1, 2), targets.reshape(-1))
-                optimizer.zero_grad(set_to_none=True)
-                (loss + rtd_weight * token_loss).backward()
-                torch.nn.utils.clip_grad_norm_(parameters, 1.0)
-                optimizer.step()
-                scheduler.step()
-                total += float(loss.detach()) * len(batch)
-                total_tokens += float(token_loss.detach()) * len(batch)
-                bar.update(1)
-        entry = {"epoch": epoch, "train_loss": total / len(train),
-                 "train_token_loss": total_tokens / len(train)}
-        if val:
-            entry["val_roc_auc"] = evaluate(discriminator.score_texts([e.text for e in val]),
-                                            val)["roc_auc"]
-        history.append(entry)
+                loss, token_loss = trainer.step(encoded, batch)
+                total += loss * len(batch)
+                total_tokens += token_loss * len(batch)
+                phase.update(1)
+            train_seconds = time.perf_counter() - started
+            entry: dict[str, Any] = {"epoch": epoch, "examples": len(lengths),
+                                     "train_loss": total / len(lengths),
+                                     "train_token_loss": total_tokens / len(lengths)}
+            if val:
+                scored = evaluate(discriminator.score_texts(val_texts, 256), val)
+                entry["val_roc_auc"] = scored["roc_auc"]
+                entry["val_roc_auc_by_kind"] = scored["roc_auc_by_kind"]
+            entry["seconds"] = round(time.perf_counter() - started, 2)
+            entry["examples_per_second"] = round(len(lengths) / train_seconds, 1)
+            history.append(entry)
+            score = entry.get("val_roc_auc", float(epoch))
+            if not val or (score == score and score > best["val_roc_auc"] + MIN_GAIN):
+                best = {"val_roc_auc": score, "epoch": epoch,
+                        "state": {k: v.detach().clone()
+                                  for k, v in discriminator.model.state_dict().items()}}
+            stale = epoch - best["epoch"]
+            left = min(epochs - epoch, max(patience - stale, 0)) if val else epochs - epoch
+            mean = sum(h["seconds"] for h in history) / len(history)
+            phase.close(f"train loss {entry['train_loss']:.3f}, val ROC AUC "
+                        f"{entry.get('val_roc_auc', float('nan')):.3f} (best "
+                        f"{best['val_roc_auc']:.3f} at epoch {best['epoch']}), "
+                        f"{entry['examples_per_second']:.0f} examples/s; ETA at most "
+                        f"{format_duration(left * mean)} (early stopping)")
         log.info("discriminator epoch %d: %s", epoch, entry)
-        score = entry.get("val_roc_auc", epoch)
-        if not val or (score == score and score >= best["val_roc_auc"]):
-            best = {"val_roc_auc": score, "epoch": epoch,
-                    "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+        if val and stale >= patience:
+            break
     if best["state"] is not None:
-        model.load_state_dict(best["state"])
-    model.eval()
-    return {"history": history, "best_epoch": best["epoch"], "steps": steps}
+        discriminator.model.load_state_dict(best["state"])
+    discriminator.model.eval()
+    return {"history": history, "best_epoch": best["epoch"], "steps": steps,
+            "epochs_run": len(history), "stopped_early": len(history) < epochs}
 
 
-def _log_mlflow(params: dict[str, Any], metrics: dict[str, Any], output_dir: Path) -> None:
+def _log_mlflow(params: dict[str, Any], metrics: dict[str, Any], history: list[dict],
+                output_dir: Path) -> None:
     try:
         import mlflow
 
@@ -225,16 +310,47 @@ def _log_mlflow(params: dict[str, Any], metrics: dict[str, Any], output_dir: Pat
             mlflow.start_run(run_name="discriminator-train")
         try:
             mlflow.log_params({f"discriminator.{k}": v for k, v in params.items()})
-            flat = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and v == v}
-            for group in ("detection_rate", "roc_auc_by_kind"):
-                flat.update({f"{group}.{k}": v for k, v in metrics.get(group, {}).items()})
-            mlflow.log_metrics({f"discriminator.{k}": float(v) for k, v in flat.items()})
+            mlflow.log_metrics({f"discriminator.{k}": v for k, v in flat_metrics(metrics).items()})
+            for entry in history:
+                mlflow.log_metrics({f"discriminator.epoch.{k}": float(v) for k, v in entry.items()
+                                    if isinstance(v, (int, float)) and k != "epoch"},
+                                   step=entry["epoch"])
             mlflow.set_tag("discriminator.output_dir", str(output_dir))
         finally:
             if started:
                 mlflow.end_run()
     except Exception as exc:  # tracking is a convenience; the model on disk is the result
         log.warning("MLflow logging failed (%s); the model and training.json are written", exc)
+
+
+def flat_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Numbers of a metrics dict, nested keys joined by dots (NaN left out)."""
+    flat: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flat_metrics(value, name + "."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+            flat[name] = float(value)
+    return flat
+
+
+def _held_out(discriminator: ElectraDiscriminator, examples: list[Example], batch_size: int,
+              reporter: Reporter, what: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    metrics = evaluate(discriminator.score_texts([e.text for e in examples], batch_size),
+                       examples)
+    reporter.line(f"{what}: ROC AUC {metrics['roc_auc']:.3f} on {len(examples)} examples "
+                  f"({format_duration(time.perf_counter() - started)})")
+    return metrics
+
+
+def unseen_examples(inputs: Iterable[str | Path], *, seed: int, windows: Sequence[int],
+                    stride: int, block_lines: int, max_windows: int) -> list[Example]:
+    """Held-out examples of a whole tree (every block counts as test)."""
+    snippets = Snippets(read_documents(inputs), seed=seed, windows=windows, stride=stride,
+                        block_lines=block_lines, ratios=(0.0, 0.0, 1.0))
+    return eval_examples(snippets.windows, snippets, max_windows=max_windows)
 
 
 def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
@@ -244,62 +360,102 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
                         hidden: int = DEFAULT_HIDDEN, device: str = "auto",
                         windows: Sequence[int] = DEFAULT_WINDOWS, stride: int = DEFAULT_STRIDE,
                         block_lines: int = DEFAULT_BLOCK_LINES, tokenizer: Any = None,
-                        log_to_mlflow: bool = True, progress: bool = False,
-                        rtd_weight: float = DEFAULT_RTD_WEIGHT) -> TrainReport:
+                        log_to_mlflow: bool = True, progress: bool | Reporter = False,
+                        rtd_weight: float = DEFAULT_RTD_WEIGHT,
+                        patience: int = DEFAULT_PATIENCE, epoch_windows: int | None = None,
+                        twins: int = 1, val_windows: int = DEFAULT_VAL_WINDOWS,
+                        test_windows: int = DEFAULT_TEST_WINDOWS,
+                        eval_inputs: Sequence[str | Path] = (),
+                        threads: int | None = None) -> TrainReport:
     """Train a discriminator on the asm in ``inputs`` (.asm files, folders, JSONL samples) and
     write it to ``output_dir``: model + tokenizer + ``training.json`` (data hash, sizes,
-    seed, held-out metrics). Same inputs and seed, same model (on the same device)."""
+    seed, calibration, per-epoch history, held-out metrics, and ``unseen`` metrics on
+    ``eval_inputs`` when given). ``epochs`` is the most; training stops after ``patience``
+    epochs without a better validation ROC AUC. An epoch is ``epoch_windows`` real windows
+    (default: as many as there are window starts in the training split) each with ``twins``
+    corruptions. Same inputs and seed, same model (on the same device and thread count)."""
     import torch
 
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("layers", layers),
-                        ("max_length", max_length)):
+                        ("max_length", max_length), ("patience", patience), ("twins", twins),
+                        ("val_windows", val_windows), ("test_windows", test_windows)):
         if value < 1:
             raise ConfigError(f"{name} must be at least 1, not {value}")
     if hidden < 16 or hidden % max(1, hidden // 64):
         raise ConfigError(f"hidden must be at least 16 and divisible by hidden // 64, not {hidden}")
+    reporter = progress if isinstance(progress, Reporter) else Reporter(enabled=bool(progress))
     started = time.perf_counter()
     output_dir = Path(output_dir).expanduser()
     device = resolve_device(device)
+    if threads:
+        torch.set_num_threads(threads)
+    reporter.line("preparing: reading the inputs, cutting windows, building the validation set")
     documents = read_documents(inputs)
     digest = data_hash(documents)
-    examples = [e for size in windows
-                for e in build_examples(documents, seed=seed, window=size, stride=stride,
-                                        block_lines=block_lines)]
-    parts = {name: [e for e in examples if e.split == name] for name in ("train", "val", "test")}
-    if not parts["train"] or len({e.label for e in parts["train"]}) < 2:
+    snippets = Snippets(documents, seed=seed, windows=windows, stride=stride,
+                        block_lines=block_lines)
+    parts = {name: snippets.split(name) for name in ("train", "val", "test")}
+    if not parts["train"]:
         raise DataError("too little asm to train on: no real snippet with at least 3 "
                         "instructions in the training split", path=", ".join(map(str, inputs)))
+    if epoch_windows is None:  # one window per start: the sizes overlap, an epoch need not
+        epoch_windows = math.ceil(len(parts["train"]) / len(windows))
+    val = eval_examples(parts["val"], snippets, max_windows=val_windows)
+    prep_seconds = time.perf_counter() - started
+    reporter.line(f"preparing: done in {format_duration(prep_seconds)}: {len(documents)} "
+                  f"documents, {len(snippets.windows)} real windows ({len(parts['train'])} "
+                  f"train / {len(parts['val'])} val / {len(parts['test'])} test), "
+                  f"{len(val)} validation examples; {epoch_windows} windows x (1 real + "
+                  f"{twins} twins) per epoch, at most {epochs} epochs, "
+                  f"{torch.get_num_threads()} threads")
     torch.manual_seed(seed)
     random.seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     discriminator = ElectraDiscriminator.create(tokenizer, layers=layers, hidden=hidden,
                                                 max_length=max_length, device=device, seed=seed)
-    fit = _fit(discriminator, parts["train"], parts["val"], epochs=epochs,
-               batch_size=batch_size, learning_rate=learning_rate, seed=seed, progress=progress,
-               rtd_weight=rtd_weight)
-    held_out = parts["test"] or parts["val"]
-    metrics = evaluate(discriminator.score_texts([e.text for e in held_out], batch_size),
-                       held_out) if held_out else {"roc_auc": float("nan"), "precision": 0.0,
-                                                   "recall": 0.0, "detection_rate": {}}
-    metrics["split"] = "test" if parts["test"] else "val"
+    fit = _fit(discriminator, snippets, val, epochs=epochs, batch_size=batch_size,
+               learning_rate=learning_rate, epoch_windows=epoch_windows, twins=twins,
+               patience=patience, reporter=reporter, rtd_weight=rtd_weight)
+    train_seconds = time.perf_counter() - started - prep_seconds
+    if val:
+        discriminator.calibration = fit_calibration(
+            discriminator.margins([e.text for e in val], 256), [e.label for e in val])
+    test = eval_examples(parts["test"], snippets, max_windows=test_windows)
+    held_out = test or val
+    metrics = _held_out(discriminator, held_out, 256, reporter, "test split") if held_out \
+        else {"roc_auc": float("nan"), "precision": 0.0, "recall": 0.0, "detection_rate": {}}
+    metrics["split"] = "test" if test else "val"
+    if eval_inputs:
+        unseen = unseen_examples(eval_inputs, seed=seed, windows=windows, stride=stride,
+                                 block_lines=block_lines, max_windows=test_windows)
+        metrics["unseen"] = _held_out(discriminator, unseen, 256, reporter, "unseen tree")
+        metrics["unseen"]["inputs"] = [str(p) for p in eval_inputs]
     seconds = time.perf_counter() - started
     params = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
               "seed": seed, "max_length": max_length, "layers": layers, "hidden": hidden,
               "windows": list(windows), "stride": stride, "block_lines": block_lines,
-              "device": device, "rtd_weight": rtd_weight}
-    sizes = {name: len(part) for name, part in parts.items()}
+              "device": device, "rtd_weight": rtd_weight, "patience": patience,
+              "epoch_windows": epoch_windows, "twins": twins, "val_windows": val_windows,
+              "test_windows": test_windows, "threads": torch.get_num_threads()}
+    sizes = {"train": fit["history"][0]["examples"] if fit["history"] else 0,
+             "val": len(val), "test": len(test)}
     discriminator.training = {**discriminator.training,
         "data_hash": digest, "documents": len(documents), "examples": sizes,
-        "real_examples": {n: sum(e.label for e in p) for n, p in parts.items()},
+        "real_windows": {n: len(p) for n, p in parts.items()},
         "params": params, "metrics": metrics, "history": fit["history"],
-        "best_epoch": fit["best_epoch"], "steps": fit["steps"], "seconds": round(seconds, 2),
+        "best_epoch": fit["best_epoch"], "epochs_run": fit["epochs_run"],
+        "stopped_early": fit["stopped_early"], "steps": fit["steps"],
+        "seconds": round(seconds, 2), "prep_seconds": round(prep_seconds, 2),
+        "train_seconds": round(train_seconds, 2),
         "parameters": sum(p.numel() for p in discriminator.model.parameters()),
         "input_format": "bos_token + tokens of the code without ; comments (strip_comments), "
                         "hex digits but REP/SEP's as 0 (normalize_numbers: number_shapes), "
-                        "truncated to max_length; label 1 = real",
+                        "truncated to max_length; label 1 = real; P(real) = "
+                        "sigmoid(a * (logit_real - logit_corrupted) + b) (calibration)",
     }
     with atomic_directory(output_dir) as staging:
         discriminator.save(staging)
+    reporter.line(f"written: {output_dir} ({format_duration(seconds)} in all)")
     if mlflow_wanted(log_to_mlflow):
-        _log_mlflow(params, metrics, output_dir)
+        _log_mlflow(params, metrics, fit["history"], output_dir)
     return TrainReport(output_dir, metrics, sizes, seconds, digest, params)
