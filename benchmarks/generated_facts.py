@@ -185,6 +185,8 @@ def flattened_lines(tree: Path, samples: list[dict]) -> int:
         comments = cache.setdefault(file, _comment_lines(tree, file))
         for line in sample["output"].split("\n"):
             inside = list(dict.fromkeys(c for c in comments if c in line))
+            # a comment inside another matched one (`X = Source` in `X = Source, A = Size`)
+            inside = [c for c in inside if not any(c != d and c in d for d in inside)]
             if len(inside) >= 2 and any(_TABLE_ROW.match(c) for c in inside):
                 count += 1
                 break

@@ -126,3 +126,15 @@ def test_an_address_with_several_names_gets_one_answer_naming_all():
     assert "`BG1HOFS`: BG1 horizontal scroll." in sample.output
     assert "`M7HOFS`: Mode 7 horizontal scroll." in sample.output
     assert sample._metadata["names"] == ["BG1HOFS", "M7HOFS"]
+
+
+@pytest.mark.parametrize(("size", "claim"), [
+    (1, "It is one byte"), (2, "It is a 16-bit value"), (3, "It is a 24-bit (3-byte) value"),
+    (4, "It is a 32-bit (4-byte) value"), (16, "It is a 16-byte table; code indexes it"),
+])
+def test_a_long_value_is_not_called_a_table(size, claim):
+    """A 32-bit counter is one value, not a table that code indexes with X."""
+    entry = AddressEntry(0x7EF45C, "BootsTime", "time boots were found", size=size, source="x")
+    assert claim in name_sample(entry).output
+    assert (",X" in address_sample([entry], 3).instruction + name_sample(entry).output) == \
+        (size > 4)

@@ -377,3 +377,25 @@ def test_no_sample_kind_repeats_a_question_with_another_answer_on_the_shipped_tr
     for sample in samples:
         outputs[sample.instruction].add(sample.output)
     assert [i for i, o in outputs.items() if len(o) > 1] == []
+
+
+def test_a_question_names_what_a_value_is_only_from_its_own_description(tmp_path):
+    samples, _ = generate(write(tmp_path, {"ram.asm": HEADED}))
+    # "Where is `FlagA` (Listed under the heading …) in memory?" was a question's gist
+    assert all("(Listed" not in s.instruction and "heading" not in s.instruction
+               for s in samples)
+
+
+def test_a_bracket_of_trailing_comments_names_its_group(tmp_path):
+    text = ("pushpc\norg 0\nbase $7EF4B0\n"
+            "KeyCounters:              ; \\  Absorbed key counters\n"
+            "SewerKeys: skip 1         ;  | Sewer Passage\n"
+            "CastleKeys: skip 1        ;  |\n"
+            "TowerKeys: skip 1         ; /  Ganon's Tower\n"
+            "pullpc\n")
+    samples, _ = generate(write(tmp_path, {"sram.asm": text}))
+    assert "Absorbed key counters: Sewer Passage." in answers(samples, "SewerKeys")
+    assert "Absorbed key counters: Ganon's Tower." in answers(samples, "TowerKeys")
+    assert "Listed under the heading \u201cAbsorbed key counters\u201d." in answers(
+        samples, "CastleKeys")
+    assert all("|" not in s.output and "\\" not in s.output for s in samples)

@@ -221,8 +221,10 @@ def test_thinking_reasons_from_the_lines_of_the_code(samples):
                                "`Core/ram.asm`). 3. Make A 8-bit. 4. Return to a JSL caller.")
     # a routine whose code shows only its exit reasons from that one line
     assert only(samples, "routine_explain", label="Test_Nop").thinking.endswith(
-        "line 3 `RTS` returns to a JSR caller in the same bank. The header comment above the "
-        "label gives its purpose; the address table gives what each address holds.")
+        "line 3 `RTS` returns to a JSR caller in the same bank.")  # no header, no table
+    assert main.thinking.endswith(" Besides the code, the header comment above the label gives "
+                                  "its purpose and the address table gives what each named "
+                                  "address holds.")
 
 
 def test_invalid_code_keeps_the_sample_and_carries_the_errors(tmp_path):

@@ -30,6 +30,7 @@ _ADDRESS_QUESTIONS = (
     "An instruction does `{instruction}`. What is it accessing{context}?",
     "Explain the {kind} at {address}{context}.",
 )
+_PLAIN_NAME_QUESTIONS = tuple(q for q in _NAME_QUESTIONS if "{gist}" not in q)
 # a ROM label may be code or data: no load instruction is a natural question about it
 _ROM_ADDRESS_QUESTIONS = tuple(q for q in _ADDRESS_QUESTIONS if "{instruction}" not in q)
 _NAME_ANSWERS = (
@@ -60,9 +61,14 @@ def operand_form(entry: AddressEntry) -> str:
     return format_address(entry.address)
 
 
+def _is_table(entry: AddressEntry) -> bool:
+    """Wider than a long (4-byte) value: a table or buffer that code indexes."""
+    return entry.size_known and entry.size > 4
+
+
 def _instruction(entry: AddressEntry, rng: random.Random) -> str:
     mnemonic = {"r": "LDA", "w": "STA"}.get(entry.access) or rng.choice(("LDA", "STA"))
-    index = ",X" if entry.size_known and entry.size > 2 else ""
+    index = ",X" if _is_table(entry) else ""
     return f"{mnemonic} {operand_form(entry)}{index}"
 
 
@@ -82,9 +88,10 @@ def _layout(entry: AddressEntry) -> str:
     form, short = operand_form(entry), _short_form(entry)
     if not entry.size_known:
         return f" In code{short[1:]}." if short else ""
-    if entry.size > 2:
+    if _is_table(entry):
         return f" It is a {entry.size}-byte table; code indexes it, e.g. `LDA {form},X`."
-    width = "a 16-bit value (read it with a 16-bit accumulator)" if entry.size == 2 else "one byte"
+    width = {1: "one byte", 2: "a 16-bit value (read it with a 16-bit accumulator)",
+             3: "a 24-bit (3-byte) value", 4: "a 32-bit (4-byte) value"}[entry.size]
     return f" It is {width}{short}."
 
 
@@ -102,7 +109,7 @@ def _description(text: str) -> str:
 
 
 def _fields(entry: AddressEntry, rng: random.Random, context: str | None) -> dict[str, str]:
-    head = gist(entry.description) or entry.name
+    head = gist(entry.description) if entry.description else ""
     return {
         "name": entry.name, "span": entry.span, "address": format_address(entry.address),
         "gist": head,
@@ -125,12 +132,17 @@ def _rng(entry: AddressEntry, seed: int, direction: str) -> random.Random:
     return random.Random(f"{seed}:{entry.source}:{entry.name}:{direction}")  # str seeds are stable
 
 
-def name_sample(entry: AddressEntry, seed: int = 0, context: str | None = None) -> TrainingSample:
+def name_sample(entry: AddressEntry, seed: int = 0, context: str | None = None,
+                gist_of: str | None = None) -> TrainingSample:
     """"What is the address of `name`?" answered with the address and the description.
-    ``context`` ends each question (default: the built-in table's system, if any)."""
+    ``context`` ends each question (default: the built-in table's system, if any); a question
+    may name what the value is, from ``gist_of`` (default: the description; '' for none)."""
     rng = _rng(entry, seed, "name")
     fields = _fields(entry, rng, context)
-    return _sample(rng.choice(_NAME_QUESTIONS).format(**fields),
+    if gist_of is not None:
+        fields["gist"] = gist(gist_of) if gist_of else ""
+    questions = _NAME_QUESTIONS if fields["gist"] else _PLAIN_NAME_QUESTIONS
+    return _sample(rng.choice(questions).format(**fields),
                    rng.choice(_NAME_ANSWERS).format(**fields), entry, "name_to_address")
 
 

@@ -95,6 +95,15 @@ class CommentBlock:
     text: tuple[str, ...]
     headings: tuple[str, ...]
     file_header: bool
+    lines: tuple[str, ...] = ()  # every line in order, headings included, rulers removed
+
+    @property
+    def title(self) -> str:
+        """The title a file's header opens with (a boxed one-line first section), or ''."""
+        if not self.file_header or not self.headings:
+            return ""
+        first = next((line.strip() for line in self.lines if line.strip()), "")
+        return first if first == self.headings[0] else ""
 
     @property
     def heading(self) -> str:
@@ -142,7 +151,10 @@ def read_block(raw: list[str], opens: bool = False) -> CommentBlock:
     while text and not text[0].strip():
         text.pop(0)
     header = opens and (len(sections) > 1 or len([t for t in raw if t.strip()]) > SHORT_BLOCK)
-    return CommentBlock(tuple(text), tuple(headings), header)
+    lines = [line for section in sections for line in section]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return CommentBlock(tuple(text), tuple(headings), header, tuple(lines))
 
 
 def block_above(lines: list[str], index: int) -> CommentBlock:

@@ -194,9 +194,14 @@ def rationale(routine: Routine, facts: RoutineFacts, file: str) -> str | None:
     shown = steps[:MAX_STEPS]
     lines = [f"line {line} `{_code_at(routine, line)}` {what}" for line, what in shown]
     more = f" ({len(steps) - len(shown)} more facts follow the same way)" if steps[MAX_STEPS:] else ""
+    sources = []
+    if routine.header:
+        sources.append("the header comment above the label gives its purpose")
+    if any(touch.known for touch in facts.touches):
+        sources.append("the address table gives what each named address holds")
+    close = f" Besides the code, {' and '.join(sources)}." if sources else ""
     return (f"Reading the code of `{routine.qualified}` (line 1 is its label, line "
-            f"{routine.line} of `{file}`): " + "; ".join(lines) + f"{more}. The header comment "
-            "above the label gives its purpose; the address table gives what each address holds.")
+            f"{routine.line} of `{file}`): " + "; ".join(lines) + f"{more}.{close}")
 
 
 def _imperative(step: str) -> str:

@@ -9,10 +9,9 @@ are trimmed. A body that opens with `{` ends at its matching `}`: what follows t
 brace (a `%warnpc(…)`, the next block's code) is not the routine's. Only bodies with at least
 one instruction are routines (a label in front of `dw` tables alone is data).
 
-The header is the comment block above the label (``afs.oracle.comments.block_above``): a block
-that opens the file is the file's header unless it names the routine, and a one-line boxed
-heading that does not name it (`; ===` / `; Accessibility Fixes` / `; ===`) is the
-``heading`` of the section the routine is in, not its description.
+The header is the comment block above the label (``afs.oracle.comments.block_above``), except
+the title a file's header opens with (`; ===` / `; Accessibility Fixes` / `; ===` at the top of
+the file): that is the ``heading`` of the section the routine is in, not its description.
 """
 
 from __future__ import annotations
@@ -159,12 +158,16 @@ class _Scanner:
 
 
 def _header(block: CommentBlock, name: str) -> tuple[list[str], str]:
-    """The routine's header lines and its section heading, from the block above its label."""
-    heading = "" if block.heading.startswith(name) else block.heading
-    names_it = any(line.strip().startswith(name) for line in block.text)
-    if block.file_header and not names_it and not block.heading.startswith(name):
-        return [], heading
-    return drop_name_line(list(block.text), name), heading
+    """The routine's header lines and the heading of its section, from the block above its
+    label: every line of the block, except the title a file's header opens with (`; ===` /
+    `; Accessibility Fixes` / `; ===` at the top of the file), which is the heading."""
+    title = "" if block.title.startswith(name) else block.title
+    lines = list(block.lines)
+    if block.title:  # the title is the block's first line
+        lines = lines[1:]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+    return drop_name_line(lines, name), title
 
 
 def _is_trailing(line: str) -> bool:

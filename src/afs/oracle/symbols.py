@@ -98,6 +98,7 @@ class _Symbol:
     comment: list[str]
     column: int | None
     size: int | None = None
+    heading: str = ""  # the `\` line of the bracket group it is in
 
 
 def _names_an_address(value: str, known: dict[str, int]) -> bool:
@@ -231,6 +232,25 @@ def _continue(current: _Symbol | None, raw: str) -> _Symbol | None:
     return current
 
 
+def _apply_brackets(run: list[_Symbol]) -> None:
+    """Trailing comments drawn as a bracket (`; \  Key counters` / `;  | Sewers` / `; /  Tower`):
+    the `\` line names the group; each member's text says which one it is, so its
+    description is `Key counters: Sewers`, and a member with no text of its own is under the
+    group's heading."""
+    opener = ""
+    for symbol in run:
+        first = symbol.comment[0].lstrip() if symbol.comment else ""
+        mark, rest = first[:1], first[1:].strip()
+        if mark == "\\" and rest:
+            opener, symbol.comment[0] = rest, rest
+        elif mark in ("|", "/") and opener:
+            symbol.comment = [f"{opener}: {rest}"] + symbol.comment[1:] if rest else symbol.comment[1:]
+            symbol.heading = opener
+            opener = "" if mark == "/" else opener
+        else:
+            opener = ""
+
+
 def _own_text(symbol: _Symbol) -> str:
     return as_prose(symbol.comment) if symbol.comment else ""
 
@@ -276,6 +296,7 @@ def symbol_definitions(lines: list[str]) -> Iterator[SymbolDefinition]:
         block = block_above(lines, run[0].index)
         text = "" if block.file_header else as_prose(list(block.text))
         heading = block.section_heading or _title_of(block)
+        _apply_brackets(run)
         chains = _comment_chains(run)
         leading = next((n for n, s in enumerate(run) if s.comment or s.name in chains), len(run))
         for number, symbol in enumerate(run):
@@ -289,7 +310,7 @@ def symbol_definitions(lines: list[str]) -> Iterator[SymbolDefinition]:
                 yield _definition(symbol, "", tuple(s.name for s in run[:leading]), text,
                                   heading)
             else:
-                yield _definition(symbol, "", (), "", heading)
+                yield _definition(symbol, "", (), "", symbol.heading or heading)
 
 
 def _title_of(block: CommentBlock) -> str:
@@ -343,7 +364,8 @@ def symbol_samples(symbols: list[SymbolDefinition], file: str,
         by_address.setdefault(symbol.address, []).append(symbol)
     for symbol in documented:
         entry = _sample_entry(symbol, file, sizes.get(symbol.name))
-        yield _stamped(name_sample(entry, context=context), symbol, file, entry)
+        yield _stamped(name_sample(entry, context=context, gist_of=symbol.description),
+                       symbol, file, entry)
         sharing = by_address[symbol.address]
         if symbol is sharing[0]:
             entries = [entry] + [_sample_entry(s, file, sizes.get(s.name)) for s in sharing[1:]]
