@@ -6,9 +6,9 @@ Any tree works: every `*.asm` and `*.md` under the root is read, in sorted order
 ==========  =============  ===========================================================
 kind        domain         from
 ==========  =============  ===========================================================
-explain     asm.explain    a routine: "What does `Label` do?" (code in, explanation out)
-write       asm.write      a routine's header comment -> the routine (```asm fence)
-symbols     asm.symbols    `Name = $7E0010 ; what` assignments (symbol files)
+explain     asm.explain    a routine: "What does `Label` in `file` do?" (code in, explanation out)
+write       asm.write      a routine's header comment, when it specifies it -> the routine
+symbols     asm.symbols    `Name = $7E0010 ; what` assignments and `base`/`skip` RAM layouts
 structs     asm.struct     `struct Name $addr` layouts and field addresses
 macros      asm.macro      `macro Name(a, b)`: what it does and how to call it
 docs        docs           markdown heading sections and table rows
@@ -17,7 +17,7 @@ docs        docs           markdown heading sections and table rows
 ``generate()`` streams file by file. A first pass over the `*.asm` files collects what the
 answers need from the whole tree and is small whatever the tree's size: the address table
 (the SNES registers, A Link to the Past's RAM when the tree is an ALTTP codebase, plus every
-symbol and struct field found), the width macros and one real call of each macro.
+symbol and struct field found), the width macros and a few real calls of each macro.
 
 The built-in ALTTP RAM table describes that game only: on another game's code its names and
 descriptions would be wrong facts, so it is used when ``builtin_ram`` is True, or, by default,
