@@ -399,3 +399,16 @@ def test_a_bracket_of_trailing_comments_names_its_group(tmp_path):
     assert "Listed under the heading \u201cAbsorbed key counters\u201d." in answers(
         samples, "CastleKeys")
     assert all("|" not in s.output and "\\" not in s.output for s in samples)
+
+
+def test_a_files_title_is_no_definitions_description(tmp_path):
+    title = "; ====================\n; Core Helpers\n; ====================\n"
+    files = {"macros.asm": title + "; Queue sound `id`.\nmacro PlaySFX(id)\n  LDA.b #<id>\nendmacro\n",
+             "structs.asm": title + "; One OAM entry.\nstruct Oam $0800\n  .X: skip 1\nendstruct\n",
+             "code.asm": title + "; Clear the timer of slot X.\nClearTimer:\n  STZ.w $0DF0, X\n  RTL\n"}
+    samples, _ = generate(write(tmp_path, files))
+    assert all("Core Helpers" not in s.output + s.instruction for s in samples
+               if s._metadata["kind"] != "routine_explain")
+    explain = next(s for s in samples if s._metadata["kind"] == "routine_explain")
+    assert "It is in the section headed \u201cCore Helpers\u201d." in explain.output
+    assert "What it does, from its header comment:\nClear the timer of slot X." in explain.output

@@ -232,3 +232,18 @@ def without_comments(lines: list[str]) -> tuple[list[str], list[int]]:
         kept.append(strip_comment(line).rstrip())
         origin.append(index)
     return kept, origin
+
+
+def definition_header(lines: list[str], index: int, name: str) -> tuple[list[str], str]:
+    """The header comment of the definition (routine, struct, macro) named ``name`` at
+    ``lines[index]`` and the heading of its section: every line of the block above it, except
+    the title a file's header opens with (`; ===` / `; Accessibility Fixes` / `; ===` at the top
+    of the file), which is the heading; a first line repeating the name is dropped."""
+    block = block_above(lines, index)
+    title = "" if block.title.startswith(name) else block.title
+    header = list(block.lines)
+    if block.title:  # the title is the block's first line
+        header = header[1:]
+        while header and not header[0].strip():
+            header.pop(0)
+    return drop_name_line(header, name), title

@@ -20,7 +20,7 @@ from afs.asm.opcodes import MNEMONICS
 from afs.asm.source import instructions, split_arguments, strip_comment
 from afs.generators.base import TrainingSample
 from afs.oracle.analysis import width_effect
-from afs.oracle.comments import as_prose, comment_block_above, drop_name_line
+from afs.oracle.comments import as_prose, definition_header
 from afs.oracle.quality import fenced_code_metadata, provisional_score, word_count
 from afs.oracle.text import asm_fence, join_names, pick
 
@@ -93,7 +93,7 @@ def _definition(lines: list[str], start: int, end: int) -> MacroDefinition:
     match = MACRO_DEFINITION.match(strip_comment(lines[start]))
     name = match.group(1)
     params = tuple(p.strip() for p in match.group(2).split(",") if p.strip())
-    header = drop_name_line(comment_block_above(lines, start), name)
+    header, _ = definition_header(lines, start, name)
     return MacroDefinition(name, params, tuple(header), tuple(lines[start:end + 1]), start + 1)
 
 

@@ -9,9 +9,10 @@ are trimmed. A body that opens with `{` ends at its matching `}`: what follows t
 brace (a `%warnpc(…)`, the next block's code) is not the routine's. Only bodies with at least
 one instruction are routines (a label in front of `dw` tables alone is data).
 
-The header is the comment block above the label (``afs.oracle.comments.block_above``), except
-the title a file's header opens with (`; ===` / `; Accessibility Fixes` / `; ===` at the top of
-the file): that is the ``heading`` of the section the routine is in, not its description.
+The header is the comment block above the label, read by ``afs.oracle.comments.
+definition_header``: the title a file's header opens with (`; ===` / `; Accessibility Fixes` /
+`; ===` at the top of the file) is the ``heading`` of the section the routine is in, not its
+description.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from afs.asm.opcodes import MNEMONICS
 from afs.asm.source import MAIN_LABEL, strip_comment
-from afs.oracle.comments import CommentBlock, block_above, drop_name_line
+from afs.oracle.comments import definition_header
 
 # directives after which the following lines are no longer the routine's own code
 _SECTION_WORDS = frozenset({"pushpc", "pullpc", "org", "namespace", "macro", "struct",
@@ -151,23 +152,10 @@ class _Scanner:
         body = self.lines[start:end]
         if not has_instruction(body):
             return
-        header, heading = _header(block_above(self.lines, start), self.name)
+        header, heading = definition_header(self.lines, start, self.name)
         qualified = f"{self.namespace}_{self.name}" if self.namespace else self.name
         yield Routine(self.name, qualified, self.namespace, start + 1, tuple(header), tuple(body),
                       heading)
-
-
-def _header(block: CommentBlock, name: str) -> tuple[list[str], str]:
-    """The routine's header lines and the heading of its section, from the block above its
-    label: every line of the block, except the title a file's header opens with (`; ===` /
-    `; Accessibility Fixes` / `; ===` at the top of the file), which is the heading."""
-    title = "" if block.title.startswith(name) else block.title
-    lines = list(block.lines)
-    if block.title:  # the title is the block's first line
-        lines = lines[1:]
-        while lines and not lines[0].strip():
-            lines.pop(0)
-    return drop_name_line(lines, name), title
 
 
 def _is_trailing(line: str) -> bool:

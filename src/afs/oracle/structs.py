@@ -16,7 +16,7 @@ from afs.asm.source import logical_lines, split_arguments, split_statements
 from afs.generators.base import TrainingSample
 from afs.knowledge import AddressEntry
 from afs.knowledge.entries import MAX_ADDRESS, format_address
-from afs.oracle.comments import as_prose, comment_block_above, drop_name_line, inline_comment
+from afs.oracle.comments import as_prose, definition_header, inline_comment
 from afs.oracle.quality import provisional_score, word_count
 from afs.oracle.text import pick, with_period
 
@@ -108,7 +108,7 @@ def _layout(lines: list[str], opening: tuple[int, list[str]], body: list[tuple[i
             offset += size
     if len(closing) >= 3 and closing[1].lower() == "align" and (align := _literal(closing[2])):
         offset = -(-offset // align) * align
-    header = drop_name_line(comment_block_above(lines, number - 1), name)
+    header, _ = definition_header(lines, number - 1, name)
     base = None if base_text.startswith("extends") else _literal(base_text)
     return StructLayout(name, base_text, base, tuple(fields), offset, number, tuple(header))
 
