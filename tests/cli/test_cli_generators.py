@@ -66,3 +66,16 @@ def test_a_generator_from_an_enabled_plugin_lists_and_runs(tmp_path, afs):
     assert ran.returncode == 0, ran.stderr
     lines = (tmp_path / "echo.jsonl").read_text().splitlines()
     assert len(lines) == 3 and '"output":"LDA"' in lines[0].replace(" ", "")
+
+
+def test_run_prints_what_the_generator_counted(afs, tmp_path):
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "ram.asm").write_text(
+        "; Game state\nGameMode = $7E0010 ; main module index\nSubMode = $7E0011\n",
+        encoding="utf-8")
+    result = afs("generators", "run", "oracle", "--output", "o.jsonl",
+                 "--param", f"oracle_path={tmp_path / 'tree'}")
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.splitlines()
+    assert summary[0].startswith("oracle: ") and summary[0].endswith(" -> o.jsonl")
+    assert "symbol samples without own description: " in summary[1], summary

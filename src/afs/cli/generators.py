@@ -96,6 +96,9 @@ def run_command(name: str, output: Path, params: tuple[str, ...], limit: int | N
     skipped = redacted_skipped(generator.skipped)
     click.echo(f"{name}: {written} samples -> {output}"
                + (f" ({len(skipped)} skipped)" if skipped else ""))
+    if generator.stats:  # what the generator counted, e.g. symbols without a description
+        click.echo("  " + ", ".join(f"{key.replace('_', ' ')}: {value}"
+                                    for key, value in sorted(generator.stats.items())))
     for item in skipped[:_SHOWN_SKIPS]:
         click.echo(f"  skipped {item}", err=True)
     if len(skipped) > _SHOWN_SKIPS:
