@@ -57,3 +57,35 @@ def test_errors_name_problem_and_column(text, message, column):
 def test_math_pri_on_matches_python_precedence(numbers, operators):
     text = str(numbers[0]) + "".join(f"{o}{n}" for o, n in zip(operators, numbers[1:]))
     assert evaluate(text, math_pri=True).value == eval(text)  # noqa: S307 - digits and + - * only
+
+
+def test_asar_s_pure_functions_are_computed():
+    assert evaluate("select(or(equal(1,2),greaterequal(3,3)),$10,$20)").value == 0x10
+    assert evaluate('stringsequal("up","up")+stringsequalnocase("A","a")').value == 2
+    assert evaluate("clamp(9,1,3)+safediv(4,0,7)+bank($7E1234)").value == 3 + 7 + 0x7E
+    assert evaluate("equal(Label,1)").value is None  # an argument not known here
+    assert evaluate("read1($008000)").value is None  # depends on the ROM
+    with pytest.raises(ExpressionError, match="takes 2 arguments"):
+        evaluate("equal(1,2,3)")
+    with pytest.raises(ExpressionError, match="a string"):
+        evaluate("stringsequal(1,2)")
+
+
+def test_a_text_s_functions_are_computed_with_their_arguments():
+    from afs.asm.expressions import Function, Functions
+
+    table = Functions().with_function("concat", Function(("a", "b"), "((a&$F)<<4)|(b&$F)"))
+    assert evaluate("concat(1,2)", functions=table).value == 0x12
+    assert evaluate("concat(X,2)", functions=table).unresolved == ["X"]
+    free = table.with_function("shift", Function(("a",), "a+Base"))
+    assert evaluate("shift(1)", functions=free).unresolved == ["Base"]
+    assert evaluate("shift(1)", symbols={"Base": 4}, functions=free).value == 5
+    loop = Functions().with_function("f", Function(("a",), "f(a)"))
+    assert evaluate("f(1)", functions=loop).value is None  # a function calling itself
+
+
+def test_dividing_by_a_name_not_known_here_is_no_division_by_zero():
+    assert evaluate("Size/Count").unresolved == ["Size", "Count"]
+    assert evaluate("4%Count").value is None
+    with pytest.raises(ExpressionError, match="division by zero"):
+        evaluate("Size/0")

@@ -70,3 +70,10 @@ def test_instructions_over_shared_statements_are_the_instructions():
         list(instructions(text, MNEMONICS))
     assert instruction_parts(".loop: LDA $12, X") == ("LDA", "$12,X")
     assert instruction_parts("db $01") is None
+
+
+def test_semicolon_at_is_asar_s_at_prefix_not_a_comment():
+    assert strip_comment(";@ pushpc") == "@ pushpc"
+    assert strip_comment("  ;@ pullpc ; back") == "  @ pullpc "
+    assert strip_comment("NOP ; a note ;@ not code") == "NOP "
+    assert strip_comment('db ";@"') == 'db ";@"'

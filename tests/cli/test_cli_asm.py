@@ -26,7 +26,8 @@ def test_json_output_is_one_object_per_file(afs, tmp_path):
     report = json.loads(result.stdout)
     assert report["file"] == "bad.asm" and report["valid"] is False
     assert report["errors"][0] == {"line": 1, "column": 1, "code": "unknown_mnemonic",
-                                   "message": "unknown mnemonic FOO (not a 65816 instruction)"}
+                                   "message": "unknown mnemonic FOO (not a 65816 instruction)",
+                                   "file": "bad.asm"}
 
 
 def test_missing_file_and_missing_asar_are_one_line_errors(afs, tmp_path):
@@ -37,3 +38,33 @@ def test_missing_file_and_missing_asar_are_one_line_errors(afs, tmp_path):
                   AFS_ASAR="")
     assert no_asar.returncode == 1
     assert no_asar.stderr.startswith("error: asar was not found")
+
+
+def test_validate_follows_incsrc_with_include_paths_and_names_the_file_of_each_issue(afs,
+                                                                                     tmp_path):
+    (tmp_path / "src" / "hooks").mkdir(parents=True)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "src" / "main.asm").write_text(
+        "lorom\norg $008000\nMain:\nincsrc hooks/nmi.asm\nincsrc table.asm\nRTS\n")
+    (tmp_path / "src" / "hooks" / "nmi.asm").write_text(".nmi\n  LDA #$00\n  STA #$01\n")
+    (tmp_path / "lib" / "table.asm").write_text("Table:\n  dw Main_nmi\n")
+    result = afs("asm", "validate", "-I", "lib", "src/main.asm")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "src/hooks/nmi.asm:3:3: immediate_on_store STA has no immediate mode: a store writes "
+        "to memory"]
+    assert "1 file, 11 lines: 1 error in 1 file" in result.stderr  # 6 + 3 + 2 lines read
+    missing = afs("asm", "validate", "src/main.asm")  # table.asm is in lib only
+    assert "src/main.asm:5:1: missing_file incsrc table.asm" in missing.stdout
+
+
+def test_validate_json_names_the_file_of_each_issue_and_takes_defines(afs, tmp_path):
+    (tmp_path / "main.asm").write_text(
+        "org $008000\nif !_VER == 1\nNOP\nelse\nerror \"wrong version\"\nendif\nincsrc part.asm\n")
+    (tmp_path / "part.asm").write_text("FOO\n")
+    report = json.loads(afs("asm", "validate", "--json", "-D_VER=2", "main.asm").stdout)
+    assert [(e["file"], e["line"], e["code"]) for e in report["errors"]] == [
+        ("main.asm", 5, "error_command"), ("part.asm", 1, "unknown_mnemonic")]
+    report = json.loads(afs("asm", "validate", "--json", "--define", "_VER=1",
+                            "main.asm").stdout)
+    assert [e["file"] for e in report["errors"]] == ["part.asm"]

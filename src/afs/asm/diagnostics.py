@@ -38,6 +38,10 @@ USER_ERROR = "error_command"
 # warnings
 UNRESOLVED = "unresolved"
 ASAR_WARNING = "asar_warning"
+OUTSIDE_CONTEXT = "outside_context"
+# files: an incsrc/incbin that cannot be read, an incsrc that includes itself
+MISSING_FILE = "missing_file"
+INCLUDE_CYCLE = "include_cycle"
 # the asar backend, when asar fails without a message about the text
 ASAR_FAILED = "asar_failed"
 
@@ -62,23 +66,30 @@ CODES: dict[str, str] = {
     UNKNOWN_COMMAND: "a statement that is no instruction, command or assignment",
     BANK_CROSSED: "code or data outside ROM or across a bank border",
     USER_ERROR: "the text's own error, assert or warnpc fired",
+    MISSING_FILE: "an incsrc/incbin file that is not found (followed from a file's path)",
+    INCLUDE_CYCLE: "a file that includes itself, directly or through others",
     UNRESOLVED: "(warning) a name defined elsewhere, e.g. in another file",
     ASAR_WARNING: "(warning) what asar itself warns about",
+    OUTSIDE_CONTEXT: "(warning) a pullpc, pushpc or sub label that pairs with a file not read "
+                     "here (the file including this one)",
     ASAR_FAILED: "asar failed without a message about the text",
 }
 
 
 class ValidationIssue(NamedTuple):
-    """One problem: 1-based line and column, a stable code and a message saying what is
-    wrong."""
+    """One problem: 1-based line and column, a stable code, a message saying what is wrong,
+    and the file it is in when that is not the text validated itself (a file reached through
+    `incsrc`, as a path from the validated file's path); "" for the text itself."""
 
     line: int
     column: int
     code: str
     message: str
+    file: str = ""
 
     def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.code} {self.message}"
+        where = f"{self.file}:" if self.file else ""
+        return f"{where}{self.line}:{self.column}: {self.code} {self.message}"
 
 
 @dataclass

@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
-from afs.asm.diagnostics import (ASAR_WARNING, BAD_BLOCK, BAD_DIRECTIVE, BAD_MACRO, BANK_CROSSED,
-                                 USER_ERROR, Reporter)
-from afs.asm.expressions import Value
+from afs.asm.diagnostics import (ASAR_WARNING, BAD_BLOCK, BAD_DIRECTIVE, BAD_MACRO, BAD_NUMBER,
+                                 BANK_CROSSED, UNKNOWN_COMMAND, USER_ERROR, Reporter)
+from afs.asm.expressions import ExpressionError, Function, Functions, Value, evaluate
+from afs.asm.includes import SourceFiles
 from afs.asm.source import Statement, split_arguments
 
 _DATA_WIDTHS = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
@@ -22,6 +23,10 @@ class DirectiveHost(Reporter, Protocol):
     defines, and its reading of expressions, conditions and statements."""
 
     pc: int | None  # None where the position is not known here
+    at_start: bool  # the statement is the first command of its file
+    certain: bool  # the statement is assembled for sure (no unknown condition around it)
+    files: SourceFiles  # the files read (`includeonce` marks the current one)
+    functions: Functions  # the text's own functions so far
     math_pri: bool  # `math pri on`: conventional operator precedence
     labels: dict[str, int | None]
     defines: dict[str, str]
@@ -48,6 +53,16 @@ class DirectiveHost(Reporter, Protocol):
         """Check ``statement`` as if it stood on its own line."""
 
     def define_macro(self, statement: Statement) -> None: ...
+
+    def edge(self, statement: Statement, code: str, message: str) -> None:
+        """A push/pull without its partner in this text: it may pair with the file including
+        this one (an error only when the text is known to be a whole program)."""
+
+    def include_source(self, statement: Statement, argument: str) -> None:
+        """`incsrc`: read and check the file (when the text's own file is known)."""
+
+    def include_binary(self, statement: Statement, argument: str) -> None:
+        """`incbin`: the pc moves on by the file's size (when it is known)."""
 
 
 class DirectiveContext:
@@ -97,12 +112,12 @@ class DirectiveContext:
         if self.struct_line is not None:
             self.error(self.struct_line, f"struct {self.struct} has no endstruct", BAD_BLOCK)
         for _, statement in self.pc_stack:
-            self.error(statement, "pushpc has no matching pullpc", BAD_BLOCK)
+            self.host.edge(statement, BAD_BLOCK, "pushpc has no matching pullpc")
         for statement, name in self.forward_org:
             if name in self.host.labels:
                 self.error(statement, f"org {name}: org may only name labels defined above it")
         for statement in self.namespace_stack_lines:
-            self.error(statement, "pushns has no matching pullns", BAD_BLOCK)
+            self.host.edge(statement, BAD_BLOCK, "pushns has no matching pullns")
 
 
 Handler = Callable[[DirectiveContext, Statement, str], None]
@@ -238,7 +253,7 @@ def _one_value(what: str) -> Handler:
 def _warnpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
     value = context.value(statement, argument, "warnpc")
     pc = context.host.pc
-    if value not in (False, None) and pc is not None and pc > value:
+    if value not in (False, None) and pc is not None and pc > value and context.host.certain:
         context.error(statement, f"warnpc failed: the code reaches ${pc:06X}, past ${value:06X}",
                       USER_ERROR)
 
@@ -266,7 +281,8 @@ def _data(context: DirectiveContext, statement: Statement, argument: str) -> Non
             length += width * (len(item) - 2)
         elif item.strip("+-") == "":  # an anonymous label
             length += width
-        elif context.host.expression(statement, item, offset) is None:
+        elif not (_immediate_data(context, statement, word, item, offset)
+                  if item.startswith("#") else context.host.expression(statement, item, offset)):
             return
         else:
             length += width
@@ -274,12 +290,60 @@ def _data(context: DirectiveContext, statement: Statement, argument: str) -> Non
     context.host.write(statement, length)
 
 
-def _needs_file(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    word = statement.text.split(None, 1)[0].lower()
+def _immediate_data(context: DirectiveContext, statement: Statement, word: str, item: str,
+                    offset: int) -> bool:
+    """`db #$12`: asar 1.91 reads one `#` before a value as a deprecated no-op (a warning);
+    ``False`` after an error (`##$12`, `#` alone, `#"text"`)."""
+    value = item[1:]
+    if not value or value[0] in '#"' or value[0].isspace():
+        context.error(statement, f"{word} {item}: '#' must be followed by a number, once",
+                      BAD_NUMBER)
+        return False
+    context.host.warn(statement, ASAR_WARNING, f"'#' before a value in {word} is deprecated "
+                      "(asar ignores it; remove it)")
+    return context.host.expression(statement, value, offset + 1) is not None
+
+
+def _needs_file(context: DirectiveContext, statement: Statement, argument: str) -> bool:
+    """Whether the command names a file (after an error if it does not)."""
     if not argument or argument in ('""',):
+        word = statement.text.split(None, 1)[0].lower()
         context.error(statement, f"{word} needs a file name")
-    if word in ("incsrc", "incbin", "include"):
-        context.host.pc = None  # the included code's size is not known here
+        return False
+    return True
+
+
+def _incsrc(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if _needs_file(context, statement, argument):
+        context.host.include_source(statement, argument)
+    else:
+        context.host.pc = None
+
+
+def _incbin(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    if _needs_file(context, statement, argument):
+        context.host.include_binary(statement, argument)
+    else:
+        context.host.pc = None
+
+
+def _include(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """`include` / `includefrom main.asm`: the file says it is included by another; asar takes
+    it as the first command of a file only (`include` alone, `includefrom` with a name)."""
+    word = statement.text.split(None, 1)[0].lower()
+    if word == "include" and argument:
+        context.error(statement, "include takes no file name (it marks a file as included; "
+                      "incsrc includes one)", UNKNOWN_COMMAND)
+    elif word == "includefrom" and not _needs_file(context, statement, argument):
+        pass
+    elif not context.host.at_start:
+        context.error(statement, f"{word} may only be the first command of a file")
+
+
+def _includeonce(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """This file is read once however many files include it."""
+    files = context.host.files
+    files.once.add(files.current)
 
 
 def _pushpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -288,7 +352,8 @@ def _pushpc(context: DirectiveContext, statement: Statement, argument: str) -> N
 
 def _pullpc(context: DirectiveContext, statement: Statement, argument: str) -> None:
     if not context.pc_stack:
-        context.error(statement, "pullpc without pushpc", BAD_BLOCK)
+        context.host.edge(statement, BAD_BLOCK, "pullpc without pushpc")
+        context.host.pc = None
         return
     context.host.pc = context.pc_stack.pop()[0]
 
@@ -299,7 +364,8 @@ def _pushbase(context: DirectiveContext, statement: Statement, argument: str) ->
 
 def _pullbase(context: DirectiveContext, statement: Statement, argument: str) -> None:
     if not context.base_stack:
-        context.error(statement, "pullbase without pushbase", BAD_BLOCK)
+        context.host.edge(statement, BAD_BLOCK, "pullbase without pushbase")
+        context.base, context.host.pc = None, None
         return
     context.base = context.base_stack.pop()
 
@@ -328,7 +394,7 @@ def _pushns(context: DirectiveContext, statement: Statement, argument: str) -> N
 
 def _pullns(context: DirectiveContext, statement: Statement, argument: str) -> None:
     if not context.namespace_stack:
-        context.error(statement, "pullns without pushns", BAD_BLOCK)
+        context.host.edge(statement, BAD_BLOCK, "pullns without pushns")
         return
     context.namespace = context.namespace_stack.pop()
     context.namespace_stack_lines.pop()
@@ -358,7 +424,7 @@ def _struct(context: DirectiveContext, statement: Statement, argument: str) -> N
     name = context.namespaced(words[0])
     context.struct, context.struct_line = name, statement
     context.struct_saved_pc = context.host.pc
-    context.host.labels[name.lower()] = None if start is False else start
+    context.host.labels[name] = None if start is False else start
     context.host.pc = None if start is False else start
 
 
@@ -382,7 +448,8 @@ def _endmacro(context: DirectiveContext, statement: Statement, argument: str) ->
 
 
 def _error(context: DirectiveContext, statement: Statement, argument: str) -> None:
-    context.error(statement, f"error command: {argument or '(no message)'}", USER_ERROR)
+    if context.host.certain:  # in a branch of an unknown `if` it may never run
+        context.error(statement, f"error command: {argument or '(no message)'}", USER_ERROR)
 
 
 def _assert(context: DirectiveContext, statement: Statement, argument: str) -> None:
@@ -390,7 +457,8 @@ def _assert(context: DirectiveContext, statement: Statement, argument: str) -> N
     if not condition:
         context.error(statement, "assert needs a condition")
         return
-    if context.host.condition(statement, condition, code_labels=True) is False:
+    if context.host.condition(statement, condition, code_labels=True) is False \
+            and context.host.certain:
         context.error(statement, f"assertion failed: {condition}", USER_ERROR)
 
 
@@ -419,6 +487,36 @@ def _undef(context: DirectiveContext, statement: Statement, argument: str) -> No
     context.host.defines.pop(name, None)
 
 
+_FUNCTION = re.compile(r"(\S+?)\((.*?)\)\s*=\s*(.*)$")
+
+
+def _function(context: DirectiveContext, statement: Statement, argument: str) -> None:
+    """`function name(a, b) = body`: computed where it is called with known arguments."""
+    match = _FUNCTION.match(argument)
+    if not match or not match.group(3).strip():
+        context.error(statement, "a function is written 'function name(a, b) = expression'",
+                      UNKNOWN_COMMAND)
+        return
+    name, params_text, body = match.group(1), match.group(2), match.group(3).strip()
+    params = tuple(p.strip() for p in params_text.split(","))
+    if not _NAME.fullmatch(name) or name[0].isdigit():
+        context.error(statement, f"{name!r} is not a valid function name")
+        return
+    if not all(_NAME.fullmatch(p) and not p[0].isdigit() for p in params):
+        context.error(statement, f"function {name}: parameters are names ({params_text!r})")
+        return
+    host = context.host
+    try:  # its names are its parameters and labels known where it is called
+        evaluate(body, host.math_pri)
+    except ExpressionError as error:
+        context.error(statement, f"function {name}: {error}", error.code)
+        return
+    if name in host.functions:
+        host.warn(statement, ASAR_WARNING, f"function {name} is defined again (overwriting a "
+                  "function is deprecated)")
+    host.functions = host.functions.with_function(name, Function(params, body))
+
+
 def _global(context: DirectiveContext, statement: Statement, argument: str) -> None:
     namespace, context.namespace = context.namespace, ""
     context.host.labelled(Statement(statement.line, statement.column + 7, argument))
@@ -443,8 +541,8 @@ DIRECTIVES: dict[str, Handler] = {
     **dict.fromkeys(["lorom", "hirom", "exlorom", "exhirom", "sa1rom", "fullsa1rom", "sfxrom",
                      "norom"], _mapper),
     **dict.fromkeys(["asar", "xkas", "{", "}", "cleartable", "prot", "autoclean", "spcblock",
-                     "endspcblock", "startpos", "@xkas", "@asar", "header"], _ignore),
-    **dict.fromkeys(["optimize", "warnings", "function", "bank"], _needs_argument),
+                     "endspcblock", "startpos", "header"], _ignore),
+    **dict.fromkeys(["optimize", "warnings", "bank"], _needs_argument), "function": _function,
     "check": _check,
     "print": _print, "warn": _print, "pushtable": _table_push, "pulltable": _table_pull,
     "org": _org, "base": _base, "skip": _skip, "fill": _fill, "warnpc": _warnpc,
@@ -454,8 +552,8 @@ DIRECTIVES: dict[str, Handler] = {
                                            "padlong", "paddword", "pad")}, "freespace": _unknown_position,
     "freecode": _unknown_position, "freedata": _unknown_position,
     **dict.fromkeys(["db", "dw", "dl", "dd"], _data),
-    **dict.fromkeys(["incsrc", "incbin", "include", "includefrom", "table"], _needs_file),
-    "includeonce": _ignore,
+    "table": _needs_file, "incsrc": _incsrc, "incbin": _incbin,
+    **dict.fromkeys(["include", "includefrom"], _include), "includeonce": _includeonce,
     "pushpc": _pushpc, "pullpc": _pullpc, "pushbase": _pushbase, "pullbase": _pullbase,
     "namespace": _namespace, "pushns": _pushns, "pullns": _pullns,
     "struct": _struct, "endstruct": _endstruct, "macro": _macro, "endmacro": _endmacro,

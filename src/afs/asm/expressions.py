@@ -11,12 +11,18 @@ error.
 Besides the value, ``evaluate`` gives the operand width asar infers from the literals the way
 its `getlen` does: the widest literal wins (`$12` is 1 byte, `$0012` 2, `$7E0012` 3; decimals by
 value); names leave the width to the caller, which knows the labels.
+
+Functions: asar 1.91's pure built-ins (``BUILTINS``: `equal`, `select`, `stringsequal`, …) and
+the text's own `function f(a, b) = …` (``Functions``) are computed when their arguments are
+known; other calls (`read1`, `sizeof`, `defined`, …) leave the value unknown.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -39,6 +45,54 @@ _OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "<<": op
                ">>": operator.rshift, "&": operator.and_, "|": operator.or_, "^": operator.xor,
                "**": operator.pow}
 _LITERALS = frozenset({"hex", "bin", "dec", "float", "char"})
+_MAX_FUNCTION_DEPTH = 32  # a function calling itself is an error, not a hang
+
+
+def _flag(test: Callable[..., bool]) -> Callable[..., int]:
+    return lambda *args: int(test(*args))
+
+
+# asar 1.91's built-in functions that depend on their arguments alone: name -> (argument
+# kinds, "n" a number and "s" a string, and the function); integer math, like asar's `/`
+BUILTINS: dict[str, tuple[str, Callable[..., int]]] = {
+    "equal": ("nn", _flag(operator.eq)), "notequal": ("nn", _flag(operator.ne)),
+    "less": ("nn", _flag(operator.lt)), "lessequal": ("nn", _flag(operator.le)),
+    "greater": ("nn", _flag(operator.gt)), "greaterequal": ("nn", _flag(operator.ge)),
+    "and": ("nn", _flag(lambda a, b: a and b)), "or": ("nn", _flag(lambda a, b: a or b)),
+    "nand": ("nn", _flag(lambda a, b: not (a and b))),
+    "nor": ("nn", _flag(lambda a, b: not (a or b))),
+    "xor": ("nn", _flag(lambda a, b: bool(a) != bool(b))), "not": ("n", _flag(operator.not_)),
+    "select": ("nnn", lambda c, a, b: a if c else b), "min": ("nn", min), "max": ("nn", max),
+    "clamp": ("nnn", lambda v, low, high: max(low, min(v, high))),
+    "safediv": ("nnn", lambda a, b, default: default if b == 0 else int(a / b)),
+    "floor": ("n", lambda v: v), "ceil": ("n", lambda v: v),
+    "sqrt": ("n", lambda v: math.isqrt(v) if v >= 0 else 0), "bank": ("n", lambda v: v >> 16),
+    "stringsequal": ("ss", _flag(operator.eq)),
+    "stringsequalnocase": ("ss", _flag(lambda a, b: a.lower() == b.lower())),
+}
+
+
+@dataclass(frozen=True)
+class Function:
+    """A text's `function name(params) = body`."""
+
+    params: tuple[str, ...]
+    body: str
+
+
+class Functions(dict):
+    """The functions a text has defined so far (name -> Function). Compared and hashed by
+    identity, so that it can key the cache of ``evaluate``: a definition makes a new table."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def with_function(self, name: str, function: Function) -> Functions:
+        table = Functions(self)
+        table[name] = function
+        return table
 
 
 class ExpressionError(ValueError):
@@ -54,12 +108,13 @@ class ExpressionError(ValueError):
 @dataclass
 class Value:
     """An expression's value (None when it names symbols defined elsewhere or calls a
-    function), the names it uses, and the byte width asar infers from its literals (0 when it
-    has none)."""
+    function), the names it uses, the byte width asar infers from its literals (0 when it
+    has none) and its text (to evaluate again once its names are known)."""
 
     value: int | None
     unresolved: list[str] = field(default_factory=list)
     width: int = 0
+    text: str = ""
 
 
 def literal_width(kind: str, text: str) -> int:
@@ -128,9 +183,12 @@ def _apply(symbol: str, left: int, right: int, column: int) -> int:
 
 
 class _Parser:
-    def __init__(self, text: str, precedence: bool, symbols: dict | None = None):
+    def __init__(self, text: str, precedence: bool, symbols: dict | None = None,
+                 functions: Functions | None = None, depth: int = 0):
         self.tokens = _tokens(text)
         self.symbols = symbols or {}
+        self.functions = functions or {}
+        self.depth = depth
         self.index = 0
         self.precedence = precedence
         self.unresolved: list[str] = []
@@ -162,9 +220,11 @@ class _Parser:
         if kind == "string":
             raise ExpressionError("a string is not a number", column)
         if kind == "name" and self.peek() is not None and self.peek()[1] == "(":
-            self.call_arguments()
-            self.calls += 1
-            return 0
+            value = self.call(text, column, self.call_arguments())
+            if value is None:
+                self.calls += 1
+                return 0
+            return value
         if kind == "name" and text.strip(".") == "":
             raise ExpressionError(f"{text!r} is not a valid label name", column)
         if kind in ("name", "define") and self.symbols.get(text) is not None:
@@ -175,27 +235,57 @@ class _Parser:
         self.width = max(self.width, literal_width(kind, text))
         return _literal(kind, text)
 
-    def call_arguments(self) -> None:
-        """Arguments of a function call such as `bank(Label)` or `readfile1("a.bin", 0)`."""
+    def call_arguments(self) -> list[int | str | None]:
+        """Arguments of a function call such as `bank(Label)` or `readfile1("a.bin", 0)`: a
+        string's text, a number, or None for a value not known here."""
         opening = self.take()
+        arguments: list[int | str | None] = []
         if self.peek() is not None and self.peek()[1] == ")":
             self.index += 1
-            return
+            return arguments
         while True:
             token = self.peek()
             if token is not None and token[0] == "string":
                 self.index += 1
+                arguments.append(token[1][1:-1])
             else:
-                self.expression(0)
+                known = (len(self.unresolved), self.calls)
+                value = self.expression(0)
+                arguments.append(value if (len(self.unresolved), self.calls) == known else None)
             token = self.peek()
             if token is None:
                 raise ExpressionError("unbalanced parenthesis: '(' is never closed",
                                       opening[2], UNBALANCED_PAREN)
             self.index += 1
             if token[1] == ")":
-                return
+                return arguments
             if token[1] != ",":
                 raise ExpressionError(f"unexpected {token[1]!r} in function arguments", token[2])
+
+    def call(self, name: str, column: int, arguments: list[int | str | None]) -> int | None:
+        """The value of a function call; None when it is not known here (an argument is not,
+        or the function is not computed here)."""
+        function = self.functions.get(name)
+        builtin = BUILTINS.get(name) if function is None else None
+        wanted = len(function.params) if function else len(builtin[0]) if builtin else None
+        if wanted is not None and len(arguments) != wanted:
+            raise ExpressionError(f"{name}() takes {wanted} argument{'s' * (wanted != 1)}, "
+                                  f"got {len(arguments)}", column)
+        if wanted is None or None in arguments:
+            return None
+        if builtin is not None:
+            kinds = "".join("s" if isinstance(a, str) else "n" for a in arguments)
+            if kinds != builtin[0]:
+                raise ExpressionError(f"{name}() takes {_kinds(builtin[0])}", column)
+            return builtin[1](*arguments)
+        if self.depth >= _MAX_FUNCTION_DEPTH or any(isinstance(a, str) for a in arguments):
+            return None
+        body = _Parser(function.body, self.precedence,
+                       {**self.symbols, **dict(zip(function.params, arguments))},
+                       self.functions, self.depth + 1)
+        value = body.expression(0)
+        self.unresolved.extend(body.unresolved)  # labels the body names
+        return value if not body.unresolved and not body.calls else None
 
     def close(self, opening: int) -> None:
         closing = self.peek()
@@ -211,27 +301,38 @@ class _Parser:
             if level < minimum:
                 break
             self.index += 1
+            known = (len(self.unresolved), self.calls)
             right = self.expression(level + 1) if self.precedence else self.operand()
-            value = _apply(token[1], value, right, token[2])
+            if (len(self.unresolved), self.calls) != known:
+                value = 0  # a name or call not known here: `/ Size` is no division by zero
+            else:
+                value = _apply(token[1], value, right, token[2])
         return value
 
 
-def evaluate(text: str, math_pri: bool = False, symbols: dict | None = None) -> Value:
+def _kinds(kinds: str) -> str:
+    return ", ".join({"n": "a number", "s": "a string"}[kind] for kind in kinds)
+
+
+def evaluate(text: str, math_pri: bool = False, symbols: dict | None = None,
+             functions: Functions | None = None) -> Value:
     """Value of an asar expression; raises ExpressionError naming the column of a problem.
-    ``symbols`` maps names whose values are known (labels) to them. Treat the result as
-    read-only: results without symbols are shared between calls."""
+    ``symbols`` maps names whose values are known (labels) to them; ``functions``: the
+    text's own functions. Treat the result as read-only: results without symbols are shared
+    between calls."""
     if symbols:
-        return _evaluate(text, math_pri, symbols)
-    return _evaluate_cached(text, math_pri)
+        return _evaluate(text, math_pri, symbols, functions)
+    return _evaluate_cached(text, math_pri, functions)
 
 
 @lru_cache(maxsize=65536)
-def _evaluate_cached(text: str, math_pri: bool) -> Value:
-    return _evaluate(text, math_pri, None)
+def _evaluate_cached(text: str, math_pri: bool, functions: Functions | None) -> Value:
+    return _evaluate(text, math_pri, None, functions)
 
 
-def _evaluate(text: str, math_pri: bool, symbols: dict | None) -> Value:
-    parser = _Parser(text, math_pri, symbols)
+def _evaluate(text: str, math_pri: bool, symbols: dict | None,
+              functions: Functions | None) -> Value:
+    parser = _Parser(text, math_pri, symbols, functions)
     value = parser.expression(0)
     leftover = parser.peek()
     if leftover is not None:
@@ -240,4 +341,4 @@ def _evaluate(text: str, math_pri: bool, symbols: dict | None) -> Value:
                                   UNBALANCED_PAREN)
         raise ExpressionError(f"unexpected {leftover[1]!r}", leftover[2])
     known = not parser.unresolved and not parser.calls
-    return Value(value if known else None, parser.unresolved, parser.width)
+    return Value(value if known else None, parser.unresolved, parser.width, text)

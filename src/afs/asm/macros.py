@@ -9,12 +9,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from afs.asm.diagnostics import BAD_MACRO, Reporter
+from afs.asm.expressions import ExpressionError, Functions, evaluate
 from afs.asm.source import Statement, split_arguments, split_statements
 
 # `macro Name(params)`; leading blanks allowed so raw source lines match too
 MACRO_DEFINITION = re.compile(r"\s*macro\s+([A-Za-z0-9_]+)\s*\((.*)\)\s*$", re.I)
 _CALL = re.compile(r"%\s*([A-Za-z0-9_]+)\((.*)\)$")
-_PARAMETER = re.compile(r"<([A-Za-z0-9_]+|\.\.\.\[[^\]]*\])>")
+_PARAMETER = re.compile(r"<([A-Za-z0-9_]+|\.\.\.(?:\[[^\]]*\])?)>")
+# `?name`: a label of one expansion of a macro (outside double quotes)
+_LOCAL_LABEL = re.compile(r'"[^"]*"|(?<![A-Za-z0-9_?])\?([A-Za-z_][A-Za-z0-9_]*)')
+# asar drops the blanks of a macro argument outside quotes: %m(1 + 1) passes `1+1`
+_SPACE_OUTSIDE_QUOTES = re.compile(r"(\"[^\"]*\"|'[^']*')|\s+")
+_SIZEOF_VARIADIC = re.compile(r"sizeof\(\s*\.\.\.\s*\)")
+LOCAL_MARK = "__expansion"  # ?name in expansion 3 is ?name__expansion3 (see Macros.local)
 _MAX_DEPTH = 32
 
 
@@ -32,8 +39,19 @@ class MacroHost(Reporter, Protocol):
     of a macro defined elsewhere: its size is unknown) and a way to check a statement."""
 
     pc: int | None
+    math_pri: bool
+    certain: bool  # the statement is assembled for sure (no unknown condition around it)
+    labels: dict[str, int | None]
+    functions: Functions
 
     def statement(self, statement: Statement) -> None: ...
+
+    def substitute(self, statement: Statement, text: str) -> str | None:
+        """``text`` with the defines known here put in."""
+
+    def place(self, line: int) -> str:
+        """How a message names a statement's line (`line 12`, or `macros.asm:12` in an
+        included file)."""
 
 
 class Macros:
@@ -45,6 +63,8 @@ class Macros:
         self.recording: Macro | None = None
         self.depth = 0
         self.prefix = ""  # put before messages about lines of an expanded macro
+        self.expansions = 0
+        self.local = ""  # the suffix that makes the `?labels` of the expansion in progress its own
 
     def record(self, statement: Statement) -> None:
         """A line between `macro` and `endmacro`."""
@@ -92,8 +112,9 @@ class Macros:
             self.host.report_unresolved(statement, "%" + name, "macro")
             self.host.pc = None  # its size is unknown here
             return
-        args = [a[1:-1] if len(a) >= 2 and a[0] == a[-1] == '"' else a
-                for a in split_arguments(args_text)] if args_text.strip() else []
+        args = [a[1:-1] if len(a) >= 2 and a[0] == a[-1] == '"' else _SPACE_OUTSIDE_QUOTES.sub(
+            lambda m: m.group(1) or "", a) for a in split_arguments(args_text)] \
+            if args_text.strip() else []
         wanted = len(macro.params)
         if not (len(args) >= wanted if macro.variadic else len(args) == wanted):
             self.host.error(statement, BAD_MACRO, f"macro {name} takes {wanted} "
@@ -102,26 +123,78 @@ class Macros:
         if self.depth >= _MAX_DEPTH:
             self.host.error(statement, BAD_MACRO, f"macro {name} calls itself too deeply")
             return
-        values = dict(zip(macro.params, args))
-        extra = args[len(macro.params):]
-        values.update({f"...[{i}]": value for i, value in enumerate(extra)})
-        self.expand(statement, macro, values)
+        self.expand(statement, macro, dict(zip(macro.params, args)), args[len(macro.params):])
 
-    def expand(self, call: Statement, macro: Macro, values: dict[str, str]) -> None:
-        """Check the body's lines, arguments in place, as statements at the call's position."""
-        outer_prefix = self.prefix
+    def expand(self, call: Statement, macro: Macro, values: dict[str, str],
+               extra: list[str]) -> None:
+        """Check the body's lines, arguments in place, as statements at the call's position.
+        ``extra``: the arguments a variadic macro gets past its named ones."""
+        outer_prefix, outer_local = self.prefix, self.local
         self.depth += 1
+        self.expansions += 1
+        self.local = f"{LOCAL_MARK}{self.expansions}"
         for line in macro.body:
-            self.prefix = f"in macro {macro.name} (line {line.line}): "
-
-            def argument(match: re.Match) -> str:
-                return values.get(match.group(1), match.group())
-
-            text = _PARAMETER.sub(argument, line.text)
-            for piece in split_statements(call.line, text):
+            self.prefix = f"in macro {macro.name} ({self.host.place(line.line)}): "
+            text = self.arguments_in(call, macro, line.text, values, extra)
+            if text is None:
+                continue
+            for piece in split_statements(call.line, _LOCAL_LABEL.sub(self.localise, text)):
                 self.host.statement(Statement(call.line, call.column, piece.text))
         self.depth -= 1
-        self.prefix = outer_prefix
+        self.prefix, self.local = outer_prefix, outer_local
+
+    def localise(self, match: re.Match) -> str:
+        return match.group() if match.group(1) is None else match.group() + self.local
+
+    def arguments_in(self, call: Statement, macro: Macro, text: str, values: dict[str, str],
+                     extra: list[str]) -> str | None:
+        """A body line with the call's arguments put in: `<name>`, and in a variadic macro
+        `<...[i]>` (i an expression), `<...>` (the first variadic argument) and
+        `sizeof(...)` (their count). None when the line is not checked: asar assembles nothing
+        of a line naming `<...>` in a call without variadic arguments, and a `<...[i]>` whose
+        `i` is not known here leaves the line (and so the pc after it) unknown."""
+        if macro.variadic and "sizeof(" in text:
+            text = _SIZEOF_VARIADIC.sub(str(len(extra)), text)
+        dropped = False
+
+        def argument(match: re.Match) -> str:
+            nonlocal dropped
+            name = match.group(1)
+            if not name.startswith("...") or not macro.variadic:
+                return values.get(name, match.group())
+            if name == "...":
+                dropped = dropped or not extra
+                return extra[0] if extra else ""
+            index = self.variadic_index(call, name[4:-1], len(extra))
+            if index is None:
+                dropped, self.host.pc = True, None
+                return match.group()
+            return extra[index]
+
+        text = _PARAMETER.sub(argument, text)
+        return None if dropped else text
+
+    def variadic_index(self, call: Statement, text: str, count: int) -> int | None:
+        """The value of the `i` of `<...[i]>` (defines and labels set with `=` known here);
+        None when it is not known here, or out of bounds (then after an error)."""
+        text = (self.host.substitute(call, text) or text).strip()
+        labels = self.host.labels
+        try:
+            value = evaluate(text, self.host.math_pri, None, self.host.functions)
+            if value.unresolved:
+                value = evaluate(text, self.host.math_pri,
+                                 {n: labels[n] for n in value.unresolved if labels.get(n) is not None},
+                                 self.host.functions)
+            value = value.value
+        except ExpressionError:
+            value = None
+        if value is not None and not 0 <= value < count:
+            if not self.host.certain:  # in a branch or loop that may not run here
+                return None
+            self.host.error(call, BAD_MACRO, f"<...[{text}]>: variadic argument {value} is out "
+                            f"of bounds (the call passes {count})")
+            return None
+        return value
 
     def finish(self) -> None:
         """At the end of the text: a macro still being recorded has no endmacro."""

@@ -38,12 +38,18 @@ class Statement:
 
 
 def strip_comment(line: str) -> str:
-    """``line`` without its `;` comment; quotes are honoured so `db ";"` keeps its text."""
+    """``line`` without its `;` comment; quotes are honoured so `db ";"` keeps its text.
+    `;@` starts no comment: asar reads it as `@`, the (deprecated) prefix of a command
+    hidden from xkas (`;@ pushpc` is a pushpc)."""
     if ";" not in line:
         return line
     position = 0
     while (match := _COMMENT_OR_QUOTE.search(line, position)) is not None:
         char = match.group()
+        if char == ";" and line[match.start() + 1:match.start() + 2] == "@":
+            line = line[:match.start()] + line[match.start() + 1:]
+            position = match.start() + 1
+            continue
         if char == ";":
             return line[:match.start()]
         if char == "'" and line[match.start() + 2:match.start() + 3] == "'":

@@ -1,0 +1,4 @@
+; Helpers of engine/init.asm.
+Engine_Clear:
+    STZ $00
+    RTS
