@@ -11,6 +11,8 @@ Two kinds of difference are allowed, each for a stated reason:
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,45 @@ def test_shared_statements_give_the_same_verdicts():
     for snippet, *_ in ROWS:
         text = "\n".join([*PRELUDE, snippet, *POSTLUDE]) + "\n"
         assert validate(text, statements=statements(text)) == validate(text), snippet
+
+
+
+ASAR = os.environ.get("AFS_ASAR") or shutil.which("asar")
+# every macro snippet (asar's `called from` messages) and every 20th of the others
+BACKEND_ROWS = [row for index, row in enumerate(ROWS) if "macro" in row[0] or index % 20 == 0]
+SILENT = "<asar exited 1 with no message>"
+
+
+def _recorded_issue(result, message: str):
+    """The issue the backend made of asar's recorded first error `(Eid): text`."""
+    code, text = message[2:].split("): ", 1)
+    return next((e for e in result.errors if e.code == code and e.message.endswith(text)), None)
+
+
+@pytest.mark.skipif(not ASAR, reason="no asar binary (PATH or AFS_ASAR)")
+def test_the_asar_backend_reads_asar_s_verdicts_at_their_lines():
+    """validate_with_asar on the recorded snippets: asar's verdict, and asar's first error on
+    asar's line, or on a macro call's line when it is in an expanded macro. Names asar cannot
+    find are `unresolved` warnings by contract, so their rows are left out (only the first
+    error of a row is recorded)."""
+    from afs.asm.asar_backend import validate_with_asar
+
+    wrong = []
+    for snippet, verdict, message, where in BACKEND_ROWS:
+        if "_not_found)" in message:
+            continue
+        text = "\n".join([*PRELUDE, snippet, *POSTLUDE]) + "\n"
+        result = validate_with_asar(text, ASAR)
+        if ("ok" if result.valid else "error") != verdict:
+            wrong.append((snippet, verdict, message, result.errors[:1]))
+            continue
+        if verdict == "ok" or not where.startswith("snippet:"):
+            continue
+        issue = _recorded_issue(result, message) if message != SILENT else result.errors[0]
+        calls = {n for n, line in enumerate(text.split("\n"), 1) if "%" in line}
+        asar_line = int(where.split(":")[1]) + len(PRELUDE)
+        if issue is None or issue.line not in (
+                calls if issue.message.startswith("in macro ") else {asar_line}):
+            wrong.append((snippet, where, message, issue))
+    assert wrong == []
+    assert len(BACKEND_ROWS) > 200

@@ -1,0 +1,3 @@
+Table:
+  db $01, $02
+  dw Missing

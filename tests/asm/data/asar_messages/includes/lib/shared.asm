@@ -1,0 +1,3 @@
+Shared:
+  JSR Routine
+  ZAP

@@ -1,0 +1,4 @@
+Routine:
+  LDA #$00
+  WAT
+  RTS

@@ -1,0 +1,6 @@
+lorom
+org $008000
+XYZ1
+XYZ2
+XYZ3
+XYZ4

@@ -1,0 +1,3 @@
+lorom
+org $008000
+NOP

@@ -1,0 +1,3 @@
+macro Text()
+  db "open
+endmacro

@@ -1,0 +1,4 @@
+lorom
+org $008000
+%Nope()
+incsrc "late.asm"
