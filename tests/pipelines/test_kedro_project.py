@@ -94,13 +94,23 @@ def test_kedro_run_chains_generation_scoring_curation_and_training(project):
     curation = read_report(project, "curation_report")
     assert curation["input"] == {"v1_training": count_lines(data / "01_raw" / "v1_training.jsonl"),
                                  "new_data": filtered}
-    # without oversampling the mix is as large as the scarcest source allows for its weight
-    weights = curation_weights(project)
+    # a source too scarce for its weight is taken whole and caps no other source; the others
+    # follow the weights among themselves; so the mix is never smaller than the strict one,
+    # which the scarcest source sizes
+    weights, plan = curation_weights(project), curation["rebalance"]
     share = {source: weight / sum(weights.values()) for source, weight in weights.items()}
     available = Counter(orjson.loads(line).get("_metadata", {}).get("origin") for line in
                         (data / "04_feature" / "filtered.jsonl").read_bytes().splitlines())
-    allowed = min(available[source] / share[source] for source in weights)
-    assert abs(curation["steps"]["rebalanced"] - allowed) <= len(weights)
+    assert all(plan["available"][source] <= available[source] for source in weights)
+    assert sum(plan["taken"].values()) == curation["steps"]["rebalanced"]
+    for source in plan["scarce"]:
+        assert plan["taken"][source] == plan["available"][source]
+    rest = {source: share[source] for source in weights if source not in plan["scarce"]}
+    rest_rows = sum(plan["taken"][source] for source in rest)
+    for source, weight in rest.items():
+        assert abs(plan["taken"][source] - weight / sum(rest.values()) * rest_rows) <= 1
+    strict = min(plan["available"][source] / share[source] for source in weights)
+    assert curation["steps"]["rebalanced"] >= strict - len(weights)
     # a duplicate cluster never reaches two splits
     splits_of: dict[str, set[str]] = {}
     for split in ("train", "val", "test"):
