@@ -61,6 +61,9 @@ _KEYWORD_ARGUMENTS = 4
 _SENTENCE_END = re.compile(r"[.,:;?]$")
 _SPACED_OPERATOR = re.compile(r"\s*([-+*/&|^<>=,~])\s*")
 _ANONYMOUS_TARGET = re.compile(r"\??(?:\++|-+)$")
+# the first word after labels and `-` bullets (possessive: in `- line 6` it is `line`), and
+# the `=` of an assignment after it
+_FIRST_WORD = re.compile(r"(?:(?:\S+:|\??[-+]+)(?:\s+|$))*+(\S*)(\s*=)?")
 # a macro's argument inside its body (`LDA.l <address>`, `.<label>_inc`): read as the name
 _MACRO_ARGUMENT = re.compile(r"<([A-Za-z_][\w.]*)>")
 
@@ -110,9 +113,14 @@ def operand_parses(operand: str) -> bool:
     return _parses(shape.expression) if shape.shape == PLAIN else _evaluates(shape.expression)
 
 
+def _operator(match: re.Match) -> str:
+    """A match's first group (a function: a template string is parsed on every call)."""
+    return match.group(1)
+
+
 def _without_spaced_operators(text: str) -> str:
     """``text`` without the blanks around its operators (`$10 + 2` -> `$10+2`)."""
-    return _SPACED_OPERATOR.sub(r"\1", text.strip())
+    return _SPACED_OPERATOR.sub(_operator, text.strip())
 
 
 def _is_spaced_code(joined: str) -> bool:
@@ -183,12 +191,23 @@ def _assignment_kind(expression: str) -> str:
     return CODE if _is_spaced_code(joined) and _parses(joined) else PROSE
 
 
+def _may_be_code(text: str) -> bool:
+    """A cheap first look: False when a statement can only be prose (its first word after
+    labels and `-` bullets is no three-letter word, no command, no define, macro or label,
+    and no `=` follows it), which most prose lines are told by."""
+    word, assigned = _FIRST_WORD.match(text).groups()
+    return (not word or assigned is not None or word[0] in ".?#!%{}<@" or word[-1] == ":"
+            or len(word.partition(".")[0]) == 3 or word.lower() in _command_words())
+
+
 def statement_kind(text: str) -> str:
     """CODE, LABEL or PROSE for one statement (no comment, not empty)."""
-    if "`" in text:  # inline Markdown code: prose that quotes code
+    if text[0] == "@":  # `;@ pushpc`: a command asar reads, xkas hid in a comment
+        text = text[1:].lstrip()
+    if "`" in text or not text or not _may_be_code(text):
         return PROSE
     if "<" in text:
-        text = _MACRO_ARGUMENT.sub(r"\1", text)
+        text = _MACRO_ARGUMENT.sub(_operator, text)
     if "' '" in text:  # the one character literal with a space in it, as the validator reads it
         text = text.replace("' '", "$20")
     body = without_labels(text)
@@ -222,10 +241,14 @@ def line_kind(line: str) -> str:
     text = strip_comment(line).strip()
     if not text:
         return COMMENT if line.strip() else BLANK
+    if "`" in text:  # inline Markdown code or a fence: prose that quotes code
+        return PROSE
     if text[-1] in ",\\":
         text = text[:-1].rstrip()
         if not text:
             return LABEL
+    if " :" not in text and "\t:" not in text:  # one statement (asar splits on ` : `)
+        return statement_kind(text)
     kinds = {statement_kind(statement.text) for statement in split_statements(0, text)}
     if PROSE in kinds or not kinds:
         return PROSE
