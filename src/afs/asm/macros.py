@@ -5,7 +5,7 @@ validator (``MacroHost``) as if written at the call."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from afs.asm.diagnostics import BAD_MACRO, Reporter
@@ -23,6 +23,9 @@ _SPACE_OUTSIDE_QUOTES = re.compile(r"(\"[^\"]*\"|'[^']*')|\s+")
 _SIZEOF_VARIADIC = re.compile(r"sizeof\(\s*\.\.\.\s*\)")
 LOCAL_MARK = "__expansion"  # ?name in expansion 3 is ?name__expansion3 (see Macros.local)
 _MAX_DEPTH = 32
+# a statement of a line (or a define, which may hold one) that opens or closes a block
+_BLOCK_WORD = re.compile(r"(?:^|\s:\s)\s*(?:if|elseif|else|endif|while|endwhile|for|endfor)\b|!",
+                         re.I)
 
 
 @dataclass
@@ -32,6 +35,9 @@ class Macro:
     variadic: bool
     body: list[Statement]
     line: int
+    # per body line: whether it may open or close a block (if/while/for…), so that a line that
+    # does not is skipped unread inside a branch not taken
+    blocks: list[bool] = field(default_factory=list)
 
 
 class MacroHost(Reporter, Protocol):
@@ -43,6 +49,10 @@ class MacroHost(Reporter, Protocol):
     certain: bool  # the statement is assembled for sure (no unknown condition around it)
     labels: dict[str, int | None]
     functions: Functions
+
+    @property
+    def active(self) -> bool:
+        """Whether statements here are assembled (no branch around them is not taken)."""
 
     def statement(self, statement: Statement) -> None: ...
 
@@ -62,7 +72,7 @@ class Macros:
         self.defined: dict[str, Macro] = {}
         self.recording: Macro | None = None
         self.depth = 0
-        self.prefix = ""  # put before messages about lines of an expanded macro
+        self.site: tuple[str, int] | None = None  # the macro and body line being checked
         self.expansions = 0
         self.local = ""  # the suffix that makes the `?labels` of the expansion in progress its own
 
@@ -76,6 +86,15 @@ class Macros:
             self.host.error(statement, BAD_MACRO, "a macro cannot be defined inside another macro")
         else:
             self.recording.body.append(statement)
+            self.recording.blocks.append(_BLOCK_WORD.search(statement.text) is not None)
+
+    @property
+    def prefix(self) -> str:
+        """What messages about a line of an expanded macro start with."""
+        if self.site is None:
+            return ""
+        name, line = self.site
+        return f"in macro {name} ({self.host.place(line)}): "
 
     def define(self, statement: Statement) -> None:
         """`macro Name(params)`: check it and start recording the body."""
@@ -129,19 +148,23 @@ class Macros:
                extra: list[str]) -> None:
         """Check the body's lines, arguments in place, as statements at the call's position.
         ``extra``: the arguments a variadic macro gets past its named ones."""
-        outer_prefix, outer_local = self.prefix, self.local
+        outer_site, outer_local = self.site, self.local
         self.depth += 1
         self.expansions += 1
         self.local = f"{LOCAL_MARK}{self.expansions}"
-        for line in macro.body:
-            self.prefix = f"in macro {macro.name} ({self.host.place(line.line)}): "
+        for line, block in zip(macro.body, macro.blocks):
+            if not block and not self.host.active:
+                continue  # in a branch not taken, and it ends none
+            self.site = (macro.name, line.line)
             text = self.arguments_in(call, macro, line.text, values, extra)
             if text is None:
                 continue
-            for piece in split_statements(call.line, _LOCAL_LABEL.sub(self.localise, text)):
+            if "?" in text:
+                text = _LOCAL_LABEL.sub(self.localise, text)
+            for piece in split_statements(call.line, text):
                 self.host.statement(Statement(call.line, call.column, piece.text))
         self.depth -= 1
-        self.prefix, self.local = outer_prefix, outer_local
+        self.site, self.local = outer_site, outer_local
 
     def localise(self, match: re.Match) -> str:
         return match.group() if match.group(1) is None else match.group() + self.local
@@ -171,7 +194,8 @@ class Macros:
                 return match.group()
             return extra[index]
 
-        text = _PARAMETER.sub(argument, text)
+        if "<" in text:
+            text = _PARAMETER.sub(argument, text)
         return None if dropped else text
 
     def variadic_index(self, call: Statement, text: str, count: int) -> int | None:

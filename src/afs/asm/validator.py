@@ -460,11 +460,11 @@ class _Validator:
             frame.active = False if not parent_active or frame.taken else \
                 (None if frame.taken is None else True)
             frame.taken = True if frame.active else frame.taken
+        elif not parent_active or frame.taken:  # elseif after a branch taken
+            frame.active = False
         else:  # elseif
-            value = self.condition(statement, argument) if parent_active else False
-            if not parent_active or frame.taken:
-                frame.active = False
-            elif frame.taken is None:  # an earlier branch may have run: this one may not
+            value = self.condition(statement, argument)
+            if frame.taken is None:  # an earlier branch may have run: this one may not
                 frame.active = None if value is not False else False
             else:
                 frame.active = value
@@ -529,10 +529,11 @@ class _Validator:
 
     def defined(self, match: re.Match) -> str:
         """`defined("name")`: 1 for a define known here; 0 for one that is not, in a text read
-        alone; unknown (left as it is) in a file, whose includer may define it."""
+        alone or a main file (one that includes others: nothing defines it before); unknown
+        (left as it is) in a file that may be included, whose includer may define it."""
         if match.group(1) in self.defines:
             return "1"
-        return match.group() if self.files.following else "0"
+        return match.group() if self.files.following and len(self.files.paths) == 1 else "0"
 
     # -- macros ------------------------------------------------------------------------------
     def define_macro(self, statement: Statement) -> None:
