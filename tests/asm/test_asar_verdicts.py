@@ -152,3 +152,76 @@ def test_the_asar_backend_reads_asar_s_verdicts_at_their_lines():
             wrong.append((snippet, where, message, issue))
     assert wrong == []
     assert len(BACKEND_ROWS) > 200
+
+
+# Issue 17 §4: rules the built-in validator relaxed for code asar assembles, each beside the
+# wrong variant that must stay an error; the real asar decides both (prelude and postlude as
+# in the corpus).
+RELAXED = [
+    "Foo = $73\norg $0DB080+Foo\nNOP",
+    "db #$0B\ndw #$2C0F, #Near",
+    "macro M(a, ...)\ndb <...[0]>, <...>, sizeof(...)\nendmacro\n%M(1, 2, 3)",
+    "macro M(...)\n!i = 1\ndb <...[!i]>\nendmacro\n%M(1, 2)",
+    "macro W()\n?l: BRA ?l\nBRA ?+\nNOP\n?+\nendmacro\n%W()\n%W()",
+    "macro M(a)\ndb <a>\nendmacro\n%M(( 1 ) + 1)",
+    "namespace Oracle\nFoo = $7EF3D6\nBar = Foo\nLDA.l Bar\nnamespace off",
+    'function f(a) = equal(a,2)\nif f(2) && equal(5>>1,2)\nNOP\nelse\nerror "no"\nendif',
+    ";@ pushpc\norg $018000\nNOP\n;@ pullpc",
+    "Z = $7E\nMVN $12,Z",
+    "check bankcross off\norg $08FFFF\ndb $00,$01\nwarnpc $098001",
+    "struct Room $7EF000\n.low: skip 1\n.high: skip 1\nendstruct align 2\nLDA.l Room[$28].high",
+    "arch spc700\nMOV A,#$12\nCALL $0A81\nMOVW.B $58,YA\narch 65816",
+]
+STILL_WRONG = [
+    "Foo = $73\norg $7E0000+Foo\nNOP",
+    "db ##$12", "db #", 'db #"a"',
+    "macro M(...)\ndb <...[3]>\nendmacro\n%M(1, 2, 3)",
+    "macro M(a)\ndb <...[0]>\nendmacro\n%M(1)",
+    "macro W()\n?a:\n?a:\nendmacro\n%W()",
+    "?a:\nBRA ?a",
+    "macro W()\nBRA ?+\nendmacro\n%W()\n?+",
+    "db ( 1 ) + 1",
+    "function f(a,b) = a+b\ndb f(1)",
+    "db equal(1,2,3)",
+    ";@ pullpc",
+    "MVN $12,Z", "MVN Z,$12", "MVP A,$12", "MVN $12,S",
+    "org $08FFFF\ndb $00,$01",
+    "check bankcross off\norg $08FFFF\ndb $00,$01\nwarnpc $098000",
+    'if 1\nerror "known"\nendif',
+    "Entry2:\nEntry2:",
+]
+
+
+def _asar_accepts(text: str, folder: Path) -> bool:
+    import subprocess
+
+    (folder / "patch.asm").write_text(text)
+    done = subprocess.run([ASAR, "--no-title-check", "patch.asm", "out.sfc"], cwd=folder,
+                          capture_output=True, text=True, timeout=60)
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(not ASAR, reason="no asar binary (PATH or AFS_ASAR)")
+@pytest.mark.parametrize(("snippet", "accepted"), [(s, True) for s in RELAXED]
+                         + [(s, False) for s in STILL_WRONG])
+def test_relaxed_rules_keep_asar_s_verdict_and_the_wrong_variant_an_error(snippet, accepted,
+                                                                          tmp_path):
+    text = "\n".join([*PRELUDE, snippet, *POSTLUDE]) + "\n"
+    assert _asar_accepts(text, tmp_path) is accepted
+    assert validate(text).valid is accepted, validate(text).errors
+
+
+@pytest.mark.skipif(not ASAR, reason="no asar binary (PATH or AFS_ASAR)")
+def test_the_several_file_project_assembles_and_validates_from_its_main_file(tmp_path):
+    import subprocess
+
+    project = Path(__file__).parent / "data" / "project"
+    done = subprocess.run([ASAR, "--no-title-check", "-Ilib", "main.asm",
+                           str(tmp_path / "out.sfc")], cwd=project, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    main = project / "main.asm"
+    for backend in ("builtin", "asar"):
+        result = validate(main.read_text(), backend, asar_path=ASAR, path=main,
+                          include_dirs=[project / "lib"])
+        assert result.valid, (backend, result.errors)
