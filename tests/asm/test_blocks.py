@@ -81,7 +81,8 @@ def test_prose_is_not_code(line):
     "LDA ($10),Y", "LDA $10, X", "MVN $12,$34", "BRA +", "JSL Foo_Bar", "BRA .loop", "RTS",
     "LDA $10 + 2", "Main: LDA $10 : STA $12", "- LDA $10", "org $008000", "db $01, $02",
     'db "text", #$FF', "dw Foo, $1234", "Foo = $7E0010", "!x = $10", "%Move($10, $12)",
-    "if !x == 1", "if a << 2 == 4", "for i = 0..4", 'assert pc() <= $018000, "too big"', "LDA.l <address>",
+    "if !x == 1", "if a << 2 == 4", "for i = 0..4", 'assert pc() <= $018000, "too big"',
+    "LDA.l <address>",
 ])
 def test_instructions_commands_and_assignments_are_code(line):
     assert line_kind(line) == CODE

@@ -131,7 +131,8 @@ def test_score_chooses_each_samples_profile_by_domain_as_the_pipeline_does(tmp_p
     result = _afs(tmp_path, "discriminator", "filter", "--input", tmp_path / "scored.jsonl",
                   "--output", tmp_path / "kept.jsonl", "--rejected", tmp_path / "rej.jsonl")
     assert result.returncode == 0, result.stderr
-    kept = [json.loads(line)["domain"] for line in (tmp_path / "kept.jsonl").read_text().splitlines()]
+    kept = [json.loads(line)["domain"]
+            for line in (tmp_path / "kept.jsonl").read_text().splitlines()]
     rejected = {json.loads(line)["domain"] + ":" + json.loads(line)["reject_reason"].split(":")[0]
                 for line in (tmp_path / "rej.jsonl").read_text().splitlines()}
     assert kept == ["asm.symbols"]  # held to the reference profile's min_score

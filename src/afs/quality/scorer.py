@@ -11,11 +11,12 @@ Each component is a number in [0, 1]:
 - ``length``: ``length_scores`` over the output length (see ``afs.quality.config``).
 
 A component that does not apply is left out and the remaining weights are renormalised, so it
-neither helps nor hurts: ELECTRA without a model, ELECTRA, asar and entity for an output with
-no code (no statement in it), entity for code that names no address. ``QualityScore.components`` holds exactly the
-components used, ``weights`` their renormalised weights and ``skipped`` why the others were
-left out. A left-out ELECTRA score reads ``nan``; a left-out entity coverage reads
-``NO_ENTITIES_COVERAGE`` (0.5, "no evidence"), as ``extract_entities`` reports it.
+neither helps nor hurts: ELECTRA without a model; ELECTRA, asar and entity for an output with
+no code (no statement in it: see ``afs.asm.blocks`` for what is code); entity for code that
+names no address. ``QualityScore.components`` holds exactly the components used, ``weights``
+their renormalised weights and ``skipped`` why the others were left out. A left-out ELECTRA
+score reads ``nan``; a left-out entity coverage reads ``NO_ENTITIES_COVERAGE`` (0.5, "no
+evidence"), as ``extract_entities`` reports it.
 
 Which profile's weights and lengths judge a sample: the scorer's ``config`` when one is given,
 else the profile of the sample's domain (``afs.quality.config.ProfileChoice``, the pipeline's

@@ -6,8 +6,9 @@ to every record; ``filter_jsonl`` splits a scored file into accepted and rejecte
 rejected one with ``reject_step`` and ``reject_reason`` (``asar_invalid:<first error>``,
 ``low_quality:0.42<0.6``, ``unscored``). Both follow the pipeline's rule by default: each
 sample is scored by its domain's profile and held to that profile's ``min_score``
-(``afs.quality.config.ProfileChoice``); a config or a ``min_score`` given forces one. Records pass through as parsed JSON objects, so keys
-these steps do not know survive unchanged. Outputs are written atomically.
+(``afs.quality.config.ProfileChoice``); a config or a ``min_score`` given forces one. Records
+pass through as parsed JSON objects, so keys these steps do not know survive unchanged.
+Outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = N
     profile, the pipeline's rule); ``model_path`` names the ELECTRA directory (default:
     ``config.electra_model`` when it exists; without a model the ELECTRA component is left out
     and the others renormalised). ``scorer`` replaces all of these with a ready
-    ``QualityScorer`` (its ``score_outputs(outputs, domains)`` is called). An input without records is an error unless
-    ``allow_empty``; a line over ``max_record_bytes`` always is (afs.jsonl_input).
+    ``QualityScorer`` (its ``score_outputs(outputs, domains)`` is called). An input without
+    records is an error unless ``allow_empty``; a line over ``max_record_bytes`` always is
+    (afs.jsonl_input).
     """
     input_path, output_path = input_file(input_path), Path(output_path).expanduser()
     if batch_size < 1:
