@@ -138,9 +138,11 @@ def test_strict_mix_loses_nothing_and_holds_the_ratios_within_one_sample(sizes, 
     assert sorted([*kept["sample_id"], *rejects["sample_id"]]) == sorted(frame["sample_id"])
     share = {g: w / sum(groups.values()) for g, w in groups.items()}
     got = kept["_group"].value_counts()
+    rounded_up = set(plan.rounded_up)  # each got the one sample its share rounded away
+    assert all(got[group] == 1 for group in rounded_up)
     for group, weight in share.items():
-        exact = weight * len(kept)
-        assert abs(got.get(group, 0) - exact) <= 1 or (exact < 1 and got[group] == 1)
+        if group not in rounded_up:
+            assert abs(got.get(group, 0) - weight * (len(kept) - len(rounded_up))) <= 1
 
 
 @settings(max_examples=60, deadline=None)
@@ -352,9 +354,11 @@ def test_a_source_with_no_samples_is_left_out_not_an_error():
 def test_rounding_never_drops_a_whole_source():
     frame = by_origin({"big": 100, "small": 5})
     weights = {"big": 0.999, "small": 0.001}
-    with pytest.warns(AfsWarning, match="caps the mix"):
-        kept, _, _ = rebalance_frame(frame, "_group", weights)  # its share is 0.1 of a sample
+    with pytest.warns(AfsWarning, match="group 'small' has 5 samples but its share of a mix "
+                                        "of 101 rounds to none; it gets one"):
+        kept, _, plan = rebalance_frame(frame, "_group", weights)  # its share: 0.1 of a sample
     assert taken(kept) == {"big": 100, "small": 1}
+    assert plan.rounded_up == ("small",)
     kept, _, _ = rebalance_frame(frame, "_group", weights, total=10)
     assert taken(kept) == {"big": 9, "small": 1}
     with pytest.raises(ConfigError, match="total 1 is smaller than the 2 groups with a weight"):

@@ -30,12 +30,14 @@ class EmptyRebalanceError(AfsError, ValueError):
 @dataclass(frozen=True)
 class RebalancePlan:
     """Per weighted group: its weight asked, the samples it had after the filters and the
-    samples taken (more than it had: repeats); which groups were scarce; the warnings given."""
+    samples taken (more than it had: repeats); which groups were scarce, which got the one
+    sample their share rounded away (``rounded_up``); the warnings given."""
 
     weights: dict[str, float]
     available: dict[str, int]
     taken: dict[str, int]
     scarce: tuple[str, ...] = ()
+    rounded_up: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
     @property
@@ -56,7 +58,8 @@ class RebalancePlan:
         """JSON-ready: shares asked and got, samples available and taken, scarce groups, notes."""
         return {"weights": self.asked_shares(), "effective_weights": self.effective_weights(),
                 "available": dict(self.available), "taken": dict(self.taken),
-                "scarce": list(self.scarce), "warnings": list(self.notes)}
+                "scarce": list(self.scarce), "rounded_up": list(self.rounded_up),
+                "warnings": list(self.notes)}
 
     def describe_weights(self) -> str:
         """``oracle 0.65 -> 0.666, memory 0.03 -> 0.015 (scarce: all 13)``: asked -> got."""
@@ -119,10 +122,11 @@ def _counts_for_total(names: list[str], have: np.ndarray, share: np.ndarray, tot
 
 
 def _at_least_one_each(names: list[str], counts: np.ndarray, have: np.ndarray,
-                       total: int | None) -> None:
+                       total: int | None) -> list[int]:
     """No group with a weight and samples is rounded away: it gets one sample (added to the
-    mix, or with ``total`` given taken from the group that has most)."""
-    for index in np.flatnonzero((counts == 0) & (have > 0)):
+    mix, or with ``total`` given taken from the group that has most). Returns those groups."""
+    rounded = [int(i) for i in np.flatnonzero((counts == 0) & (have > 0))]
+    for index in rounded:
         if total is not None:
             donor = int(np.argmax(counts))
             if counts[donor] <= 1:
@@ -130,6 +134,7 @@ def _at_least_one_each(names: list[str], counts: np.ndarray, have: np.ndarray,
                                   "groups with a weight and samples: each needs at least one")
             counts[donor] -= 1
         counts[index] = 1
+    return rounded
 
 
 def check_no_group_empty(available: Mapping[str, int], weights: Mapping[str, float],
@@ -234,8 +239,10 @@ def plan_rebalance(available: Mapping[str, int], weights: Mapping[str, float],
                                            strict=scarce_below == 0)
         why = f"short of its share ({{:.0f}}) of the total {total}"
         options = "allow_oversample repeats it up to its share"
-    _at_least_one_each(names, counts, have, total)
-    notes = _scarce_notes(names, have, share, counts, scarce,
+    rounded = [names[i] for i in _at_least_one_each(names, counts, have, total)]
+    notes = [f"rebalance: group '{name}' has {available[name]} samples but its share of a mix "
+             f"of {counts.sum()} rounds to none; it gets one" for name in rounded]
+    notes += _scarce_notes(names, have, share, counts, scarce,
                           lambda index: why.format(fair[index]), options, describe)
     if total is None:
         notes += _cap_note(names, have, share, counts, scarce, describe)
@@ -243,4 +250,5 @@ def plan_rebalance(available: Mapping[str, int], weights: Mapping[str, float],
         weights={n: float(w) for n, w in zip(names, share)},
         available={n: int(h) for n, h in zip(names, have)},
         taken={n: int(c) for n, c in zip(names, counts)},
-        scarce=tuple(n for n, flag in zip(names, scarce) if flag), notes=tuple(notes))
+        scarce=tuple(n for n, flag in zip(names, scarce) if flag),
+        rounded_up=tuple(rounded), notes=tuple(notes))
