@@ -215,7 +215,7 @@ def test_report_holds_the_weights_asked_and_effective(curation_run):
     for origin, share in plan["effective_weights"].items():
         assert metrics[f"rebalance.effective_weights.{origin}"]["value"] == share
     rebalance_warnings = [w for w in report["warnings"] if w.startswith("rebalance: ")]
-    assert len(rebalance_warnings) == len(plan["scarce"]) + any(
+    assert len(rebalance_warnings) == len(plan["scarce"]) + len(plan["rounded_up"]) + any(
         "caps the mix" in w for w in rebalance_warnings)
     if plan["scarce"]:  # the scarce_sources case
         assert plan["scarce"] == ["memory", "wiki"]
