@@ -468,3 +468,8 @@ def test_defines_given_to_validate_are_set_before_the_text():
     assert validate(text, defines={"_VER": "1"}).valid
     assert codes(text.replace("== 1", "== 2")) == []  # unknown without it
     assert validate(text, defines={"_VER": "2"}).errors[0].code == "error_command"
+
+
+def test_defines_are_refused_with_the_asar_backend():
+    with pytest.raises(ValueError, match="built-in validator only"):
+        validate("NOP\n", backend="asar", defines={"X": "1"})

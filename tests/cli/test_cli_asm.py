@@ -68,3 +68,10 @@ def test_validate_json_names_the_file_of_each_issue_and_takes_defines(afs, tmp_p
     report = json.loads(afs("asm", "validate", "--json", "--define", "_VER=1",
                             "main.asm").stdout)
     assert [e["file"] for e in report["errors"]] == ["part.asm"]
+
+
+def test_defines_with_the_asar_backend_are_refused_in_one_line(afs, tmp_path):
+    (tmp_path / "a.asm").write_text("NOP\n")
+    result = afs("asm", "validate", "--backend", "asar", "-DX=1", "a.asm")
+    assert result.returncode == 2 and "--define is read by the built-in validator only" in \
+        result.stderr

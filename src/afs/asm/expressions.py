@@ -322,7 +322,8 @@ def evaluate(text: str, math_pri: bool = False, symbols: dict | None = None,
     between calls."""
     if symbols:
         return _evaluate(text, math_pri, symbols, functions)
-    return _evaluate_cached(text, math_pri, functions)
+    # a text without functions of its own shares the cache with every other such text
+    return _evaluate_cached(text, math_pri, functions or None)
 
 
 @lru_cache(maxsize=65536)

@@ -1042,9 +1042,12 @@ def validate(text: str, backend: str = "builtin", *, math_pri: bool = False,
     where asar looks for them (next to the including file, in ``include_dirs``, in the working
     directory) and checked as one program; an issue in one of them names it in
     ``ValidationIssue.file`` and ``lines`` counts every file read. ``defines``: the defines
-    asar's `-D name=value` sets (the built-in validator's; the asar backend takes none).
+    asar's `-D name=value` sets (the built-in validator only: ValueError with the asar backend).
     """
     if backend == "asar":
+        if defines:
+            raise ValueError("defines= is read by the built-in validator only (the asar "
+                             "backend takes none)")
         if path is not None:
             return validate_with_asar(text, asar_path, list(map(str, include_dirs or [])),
                                       path=path)

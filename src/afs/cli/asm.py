@@ -59,6 +59,9 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
     def read(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
 
+    if define_options and backend == "asar":
+        raise click.UsageError("--define is read by the built-in validator only (the asar "
+                               "backend takes none)")
     defines = dict((item.split("=", 1) + [""])[:2] for item in define_options)
     config = executor_config(executor, ray_address, workers)
     if config.is_ray:  # every file on the cluster first, then the report in file order
