@@ -473,3 +473,9 @@ def test_defines_given_to_validate_are_set_before_the_text():
 def test_defines_are_refused_with_the_asar_backend():
     with pytest.raises(ValueError, match="built-in validator only"):
         validate("NOP\n", backend="asar", defines={"X": "1"})
+
+
+def test_code_under_base_is_checked_where_its_bytes_go():
+    assert validate("lorom\norg $008000\nbase $7E0000\nNOP\nbase off\nNOP\n").valid
+    assert codes("lorom\norg 0\nbase $7E0000\nNOP\n") == ["bad_address"]  # not ROM
+    assert codes("lorom\norg $00FFFF\nbase $7E0000\nNOP\nNOP\n") == ["bad_address"]

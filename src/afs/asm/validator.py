@@ -735,18 +735,24 @@ class _Validator:
         self.write(statement, result.length)
 
     def write(self, statement: Statement, length: int | None) -> None:
-        """Put ``length`` bytes at the pc: they must stay in one bank and land in ROM."""
+        """Put ``length`` bytes at the pc: they must stay in one bank and land in ROM. Under
+        `base` the pc is where the code will run; the bytes still go to the ROM address the
+        last org gave (asar checks the bank border at both and ROM at the second)."""
         pc = self.pc
-        if pc is not None and length and self.context.base is None:
-            if self.context.struct:
+        if pc is not None and length:
+            base = self.context.base
+            real = pc if base is None else None if None in base else base[0] + pc - base[1]
+            if self.context.struct and base is None:
                 self.error(statement, BAD_DIRECTIVE, "a struct holds labels and skip, "
                            "not code or data")
-            elif (pc & 0xFFFF) + length > 0x10000 and self.context.bankcross:
+            elif self.context.bankcross and any(
+                    (at & 0xFFFF) + length > 0x10000 for at in (pc, real) if at is not None):
+                crossed = pc if (pc & 0xFFFF) + length > 0x10000 else real
                 self.error(statement, BANK_CROSSED, f"a bank border is crossed at "
-                           f"${(pc | 0xFFFF) + 1:06X}")
-            elif self.context.mapper == "lorom" and not _maps_to_lorom(pc):
-                self.error(statement, BANK_CROSSED, f"SNES address ${pc:06X} is not ROM in lorom "
-                           "(use base for code that runs from RAM)")
+                           f"${(crossed | 0xFFFF) + 1:06X}")
+            elif self.context.mapper == "lorom" and real is not None and not _maps_to_lorom(real):
+                self.error(statement, BANK_CROSSED, f"SNES address ${real:06X} is not ROM in "
+                           "lorom (use base for code that runs from RAM)")
         self.advance(length)
 
     def advance(self, length: int | None) -> None:
