@@ -76,3 +76,29 @@ def test_number_shapes_keep_widths_and_the_rep_sep_flags():
     assert number_shapes("  SEP #$20 : LDA #$12") == "  SEP #$20 : LDA #$00"
     assert number_shapes(".loop: REP #$30\nLDA $0D00,X") == ".loop: REP #$30\nLDA $0000,X"
     assert number_shapes("LDA Label+3") == "LDA Label+3"
+
+
+def test_a_snippet_is_as_real_as_its_most_suspicious_token():
+    import torch
+
+    from afs.discriminator.model import token_margins
+
+    # per-token (corrupted, real) logits; margins 9 (bos), 2, -1, 3 and padding
+    logits = torch.tensor([[[0.0, 9.0], [0.0, 2.0], [1.0, 0.0], [0.0, 3.0]],
+                           [[0.0, 9.0], [0.0, 4.0], [5.0, 0.0], [5.0, 0.0]]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
+    assert token_margins(logits, mask).tolist() == [-1.0, 4.0]  # bos and padding left out
+    assert token_margins(logits[:, :1], mask[:, :1]).tolist() == [0.0, 0.0]  # bos alone
+
+
+def test_the_token_head_is_saved_and_scores(tiny_model):
+    output, _ = tiny_model
+    assert (output / "token_head.safetensors").is_file()
+    model = ElectraDiscriminator.load(output, device="cpu")
+    assert model.token_head is not None
+    ids, mask = model.collate(model.encode(["LDA #$01\nSTA $10"]))
+    hidden = model.model.electra(input_ids=ids, attention_mask=mask).last_hidden_state
+    from afs.discriminator.model import token_margins
+
+    expected = token_margins(model.token_head(hidden), mask).item()
+    assert model.margins(["LDA #$01\nSTA $10"])[0] == pytest.approx(expected, abs=1e-5)

@@ -25,6 +25,7 @@ from afs.tokenizer import ASMTokenizer
 REAL_LABEL = 1  # class index of "real asm"; 0 is "corrupted"
 ID2LABEL = {0: "corrupted", 1: "real"}
 TRAINING_FILE = "training.json"
+TOKEN_HEAD_FILE = "token_head.safetensors"  # the replaced-token-detection head, when trained
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -84,13 +85,29 @@ def number_shapes(code: str) -> str:
     return "\n".join(line_shapes(line) for line in code.split("\n"))
 
 
+def token_margins(token_logits: Any, mask: Any) -> Any:
+    """Per snippet, the lowest ``logit(original) - logit(replaced)`` over its tokens but bos
+    (position 0) and padding (``mask`` 0); a snippet of bos alone gets 0."""
+    import torch
+
+    per_token = token_logits[..., REAL_LABEL] - token_logits[..., 1 - REAL_LABEL]
+    valid = mask.bool().clone()
+    valid[:, 0] = False
+    lowest = per_token.masked_fill(~valid, float("inf")).min(dim=1).values
+    return torch.where(valid.any(dim=1), lowest, torch.zeros_like(lowest))
+
+
 class ElectraDiscriminator:
     """An ELECTRA classifier + its ASMTokenizer; ``score_texts`` gives P(real asm)."""
 
     def __init__(self, model: Any, tokenizer: Any, device: str = "auto",
-                 max_length: int | None = None, training: dict | None = None):
+                 max_length: int | None = None, training: dict | None = None,
+                 token_head: Any = None):
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
+        # the per-token head (ELECTRA's own objective): with it a snippet's margin is that of
+        # its most suspicious token (``margins``); without it (older models), the sequence head
+        self.token_head = token_head.to(self.device).eval() if token_head is not None else None
         self.tokenizer = tokenizer
         self.max_length = int(max_length or min(model.config.max_position_embeddings,
                                                 DEFAULT_MAX_LENGTH))
@@ -117,8 +134,10 @@ class ElectraDiscriminator:
         torch.manual_seed(seed)
         config = build_config(len(tokenizer), layers=layers, hidden=hidden,
                               max_length=max_length, pad_token_id=tokenizer.pad_token_id)
-        return cls(ElectraForSequenceClassification(config), tokenizer, device, max_length,
-                   {"strip_comments": strip_comments, "normalize_numbers": normalize_numbers})
+        model = ElectraForSequenceClassification(config)
+        return cls(model, tokenizer, device, max_length,
+                   {"strip_comments": strip_comments, "normalize_numbers": normalize_numbers},
+                   torch.nn.Linear(config.hidden_size, 2))
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> ElectraDiscriminator:
@@ -133,13 +152,28 @@ class ElectraDiscriminator:
         if (directory / TRAINING_FILE).is_file():
             training = json.loads((directory / TRAINING_FILE).read_text(encoding="utf-8"))
         model = ElectraForSequenceClassification.from_pretrained(str(directory))
-        return cls(model, ASMTokenizer(directory), device, training.get("max_length"), training)
+        token_head = None
+        if (directory / TOKEN_HEAD_FILE).is_file():
+            import torch
+            from safetensors.torch import load_file
+
+            weights = load_file(str(directory / TOKEN_HEAD_FILE))
+            token_head = torch.nn.Linear(weights["weight"].shape[1], 2)
+            token_head.load_state_dict(weights)
+        return cls(model, ASMTokenizer(directory), device, training.get("max_length"), training,
+                   token_head)
 
     def save(self, path: str | Path) -> Path:
         """Write model (safetensors), tokenizer and training.json to the folder ``path``."""
         directory = Path(path).expanduser()
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(directory))
+        if self.token_head is not None:
+            from safetensors.torch import save_file
+
+            save_file({k: v.detach().cpu().contiguous()
+                       for k, v in self.token_head.state_dict().items()},
+                      str(directory / TOKEN_HEAD_FILE))
         self.tokenizer.save_pretrained(directory)
         facts = {**self.training, "max_length": self.max_length,
                  "strip_comments": self.strip_comments,
@@ -199,11 +233,21 @@ class ElectraDiscriminator:
             for start in range(0, len(order), batch_size):
                 chunk = order[start:start + batch_size]
                 ids, mask = self.collate([sequences[i] for i in chunk])
-                logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
-                values = (logits[:, REAL_LABEL] - logits[:, 1 - REAL_LABEL]).cpu().tolist()
+                values = self.batch_margins(ids, mask).float().cpu().tolist()
                 for index, value in zip(chunk, values):
                     margins[index] = float(value)
         return margins
+
+    def batch_margins(self, ids: Any, mask: Any) -> Any:
+        """Margins of one batch (a tensor, differentiable: training uses it too): with a token
+        head, the lowest ``logit(original) - logit(replaced)`` over the code tokens (bos and
+        padding left out) - a snippet is as real as its most suspicious token, whatever its
+        length; else the sequence head's ``logit(real) - logit(corrupted)``."""
+        if self.token_head is None:
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            return logits[:, REAL_LABEL] - logits[:, 1 - REAL_LABEL]
+        hidden = self.model.electra(input_ids=ids, attention_mask=mask).last_hidden_state
+        return token_margins(self.token_head(hidden), mask)
 
     def score_texts(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
         """P(real asm) for each text, in input order: the margin through the calibration

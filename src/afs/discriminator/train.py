@@ -174,11 +174,14 @@ class _Encoded:
 
 
 class _Trainer:
-    """Joint training of the sequence head (class-balanced cross-entropy on position 0) and
-    a throw-away per-token replaced-token-detection head (ELECTRA's own objective; labels
-    from the diff between each corruption and its real twin). The token head gives the
-    encoder a dense signal - which token is wrong - that one label per snippet does not;
-    without it the model stays at chance (loss ln 2) on a small corpus."""
+    """Three losses, one backward pass: ELECTRA's replaced-token detection on every token
+    (labels from the diff between each corruption and its real twin: the dense signal - which
+    token is wrong - that one label per snippet does not give), the snippet's label on its
+    most suspicious token's margin (``model.token_margins``: the score ``score_texts`` gives),
+    and the same label on the sequence head (position 0), which keeps the folder a working
+    ``AutoModelForSequenceClassification``. Classes are weighted to count equally. On the
+    sequence head alone the loss sits at ln 2 for thousands of steps while the token loss
+    falls from the first epoch, so the score is read from the token head."""
 
     def __init__(self, discriminator: ElectraDiscriminator, *, learning_rate: float,
                  steps: int, warmup: int, rtd_weight: float, first: _Encoded):
@@ -186,28 +189,37 @@ class _Trainer:
 
         self.discriminator = discriminator
         self.model = discriminator.model
+        self.token_head = discriminator.token_head
         self.device = discriminator.device
         self.rtd_weight = rtd_weight
         n_real = sum(first.labels)
         total = len(first.labels)
         weights = torch.tensor([total / (2 * max(total - n_real, 1)),
                                 total / (2 * max(n_real, 1))], device=self.device)
+        self.class_weights = weights
         self.loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
         changed = sum(t.count(1 - REAL_LABEL) for t in first.tokens)
         kept = sum(t.count(REAL_LABEL) for t in first.tokens)
         token_weights = torch.ones(2, device=self.device)
         token_weights[1 - REAL_LABEL] = min(20.0, kept / max(changed, 1) / 4)
         self.token_loss_fn = torch.nn.CrossEntropyLoss(weight=token_weights, ignore_index=-100)
-        self.token_head = torch.nn.Linear(self.model.config.hidden_size, 2).to(self.device)
         self.parameters = list(self.model.parameters()) + list(self.token_head.parameters())
         self.optimizer = torch.optim.AdamW(self.parameters, lr=learning_rate, weight_decay=0.01)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: min((step + 1) / warmup,
                                              max(0.02, (steps - step) / max(steps - warmup, 1))))
 
+    def train(self) -> None:
+        self.model.train()
+        self.token_head.train()
+
     def step(self, encoded: _Encoded, batch: list[int]) -> tuple[float, float]:
-        """One optimiser step on ``batch`` (indexes into ``encoded``): the two losses."""
+        """One optimiser step on ``batch`` (indexes into ``encoded``): the snippet loss (on
+        the token margins) and the token loss."""
         import torch
+        from torch.nn.functional import binary_cross_entropy_with_logits
+
+        from afs.discriminator.model import token_margins
 
         ids, mask = self.discriminator.collate([encoded.sequences[i] for i in batch])
         width = ids.shape[1]
@@ -216,15 +228,18 @@ class _Trainer:
         labels = torch.tensor([encoded.labels[i] for i in batch], dtype=torch.long,
                               device=self.device)
         hidden = self.model.electra(input_ids=ids, attention_mask=mask).last_hidden_state
-        loss = self.loss_fn(self.model.classifier(hidden), labels)
-        token_loss = self.token_loss_fn(self.token_head(hidden).reshape(-1, 2),
-                                        targets.reshape(-1))
+        token_logits = self.token_head(hidden)
+        head_loss = self.loss_fn(self.model.classifier(hidden), labels)
+        snippet_loss = binary_cross_entropy_with_logits(
+            token_margins(token_logits, mask), labels.float(),
+            weight=self.class_weights[labels])
+        token_loss = self.token_loss_fn(token_logits.reshape(-1, 2), targets.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
-        (loss + self.rtd_weight * token_loss).backward()
+        (head_loss + snippet_loss + self.rtd_weight * token_loss).backward()
         torch.nn.utils.clip_grad_norm_(self.parameters, 1.0)
         self.optimizer.step()
         self.scheduler.step()
-        return float(loss.detach()), float(token_loss.detach())
+        return float(snippet_loss.detach()), float(token_loss.detach())
 
 
 def _fit(discriminator: ElectraDiscriminator, snippets: Snippets, val: list[Example], *,
@@ -256,7 +271,7 @@ def _fit(discriminator: ElectraDiscriminator, snippets: Snippets, val: list[Exam
         started = time.perf_counter()
         if epoch > 1:
             encoded = encoded_epoch(epoch)
-        discriminator.model.train()
+        trainer.train()
         total = total_tokens = 0.0
         lengths = [len(s) for s in encoded.sequences]
         batches = _batches(list(range(len(lengths))), lengths, batch_size, rng)
@@ -280,8 +295,9 @@ def _fit(discriminator: ElectraDiscriminator, snippets: Snippets, val: list[Exam
             score = entry.get("val_roc_auc", float(epoch))
             if not val or (score == score and score > best["val_roc_auc"] + MIN_GAIN):
                 best = {"val_roc_auc": score, "epoch": epoch,
-                        "state": {k: v.detach().clone()
-                                  for k, v in discriminator.model.state_dict().items()}}
+                        "state": {name: {k: v.detach().clone() for k, v in part.state_dict().items()}
+                                  for name, part in (("model", discriminator.model),
+                                                     ("token_head", discriminator.token_head))}}
             stale = epoch - best["epoch"]
             left = min(epochs - epoch, max(patience - stale, 0)) if val else epochs - epoch
             mean = sum(h["seconds"] for h in history) / len(history)
@@ -294,8 +310,10 @@ def _fit(discriminator: ElectraDiscriminator, snippets: Snippets, val: list[Exam
         if val and stale >= patience:
             break
     if best["state"] is not None:
-        discriminator.model.load_state_dict(best["state"])
+        discriminator.model.load_state_dict(best["state"]["model"])
+        discriminator.token_head.load_state_dict(best["state"]["token_head"])
     discriminator.model.eval()
+    discriminator.token_head.eval()
     return {"history": history, "best_epoch": best["epoch"], "steps": steps,
             "epochs_run": len(history), "stopped_early": len(history) < epochs}
 
@@ -450,8 +468,9 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
         "parameters": sum(p.numel() for p in discriminator.model.parameters()),
         "input_format": "bos_token + tokens of the code without ; comments (strip_comments), "
                         "hex digits but REP/SEP's as 0 (normalize_numbers: number_shapes), "
-                        "truncated to max_length; label 1 = real; P(real) = "
-                        "sigmoid(a * (logit_real - logit_corrupted) + b) (calibration)",
+                        "truncated to max_length; label 1 = real; margin = the lowest "
+                        "logit(original) - logit(replaced) of the token head over the code "
+                        "tokens; P(real) = sigmoid(a * margin + b) (calibration)",
     }
     with atomic_directory(output_dir) as staging:
         discriminator.save(staging)
