@@ -147,7 +147,8 @@ PROFILE_CHOICE = click.Choice(profile_names())  # the built-in profiles (quality
 @path_option("--input", "input_path", "JSONL samples to score.")
 @path_option("--output", "output_path", "JSONL to write: each sample with quality_score and "
              "_metadata.quality (components, weights, what was skipped and why).")
-@click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True)
+@click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True,
+              help="Texts per discriminator batch (memory against speed).")
 @device_option()
 @click.option("--profile", type=PROFILE_CHOICE, default=None,
               help="The scoring profile of every sample: its weights, length bounds and the "
