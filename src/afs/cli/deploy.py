@@ -29,7 +29,9 @@ def deploy() -> None:
 @click.option("--output", "output_path", type=UserPath(), required=True,
               help="GGUF file to write (atomically).")
 @click.option("--quantization", type=click.Choice(QUANTIZATION_CHOICES, case_sensitive=False),
-              default="Q4_K_M", show_default=True, help="llama.cpp quantization.")
+              default="Q8_0", show_default=True,
+              help="llama.cpp quantization. Q8_0, the deployment pipeline's default, suits the "
+                   "tiny and other small models; Q4_K_M is the usual pick for 7B models.")
 @click.option("--device", default="auto", show_default=True,
               help="Where the merge runs: auto, cpu, cuda or mps.")
 def convert(lora_path: Path, base_model: str, output_path: Path, quantization: str,
@@ -76,12 +78,16 @@ def serve(model: Path, port: int, host: str, n_ctx: int | None, threads: int | N
 @click.argument("prompt")
 @click.option("--url", default=None,
               help="Server root or API root, e.g. http://127.0.0.1:8000 [default: --host/--port].")
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="Port of the server (used when --url is not given).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Host of the server (used when --url is not given).")
 @click.option("--model", default=None, help="Model id [default: the server's first model].")
 @click.option("--system", default=None, help="A system message sent before the prompt.")
-@click.option("--temperature", type=float, default=0.7, show_default=True)
-@click.option("--max-tokens", type=int, default=512, show_default=True)
+@click.option("--temperature", type=float, default=0.7, show_default=True,
+              help="Sampling temperature: 0 for the most likely answer, higher for variety.")
+@click.option("--max-tokens", type=int, default=512, show_default=True,
+              help="The longest answer, in tokens.")
 @click.option("--no-stream", is_flag=True, help="Print the answer at the end, not as it comes.")
 def chat(prompt: str, url: str | None, port: int, host: str, model: str | None,
          system: str | None, temperature: float, max_tokens: int, no_stream: bool) -> None:

@@ -6,7 +6,9 @@ Nothing heavy is imported here: `afs --help` must stay fast.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
+import re
 import warnings
 from typing import Any
 
@@ -51,6 +53,17 @@ def user_error_for(exc: BaseException) -> UserError | None:
     return None
 
 
+def summary_of(command: click.Command) -> str:
+    """A command's one-line summary for its group's list: ``short_help``, else the first
+    sentence of its help, whole (click would cut it at the terminal's width with "...")."""
+    if command.short_help:
+        return command.short_help
+    first_paragraph = inspect.cleandoc(command.help or "").split("\n\n")[0]
+    text = " ".join(first_paragraph.split())
+    sentence = re.match(r"(.+?[.!?])(?:\s|$)", text)
+    return sentence.group(1) if sentence else text
+
+
 class AfsGroup(click.Group):
     """A click group whose subcommands may be imported on first use, and whose commands'
     AfsErrors and path errors become one-line messages instead of tracebacks.
@@ -73,6 +86,14 @@ class AfsGroup(click.Group):
             module_name, attribute = self.lazy_subcommands[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module_name), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands with their whole summaries, wrapped under each other."""
+        rows = [(name, summary_of(command)) for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
