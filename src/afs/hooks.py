@@ -1,10 +1,20 @@
-"""Kedro hooks that make a `kedro run` safe to interrupt and to start twice.
+"""Kedro hooks that make a `kedro run` safe to interrupt and to start twice, and stop a run
+that cannot succeed before it does anything.
 
 - Parameters are checked before anything runs: a key no step reads (a typo) stops the run with
   one line naming it (``afs.pipelines.parameters``).
+- A pipeline run alone (``kedro run --pipelines=curation``) whose inputs another stage makes
+  and has not made yet stops with one line naming the files and the stages to run first,
+  before any node runs, any file is written or any MLflow run is started.
 - One run at a time per project: a run holds ``data/.kedro_run.lock`` (``fcntl.flock``, freed
   by the kernel when the process ends, however it ends). A second run stops at once with one
   line naming the holder's pid and command, before anything is read, written or tracked.
+- One MLflow store per project: a relative ``sqlite:///mlflow.db`` in ``conf/base/mlflow.yml``
+  names the project's file wherever Kedro is started from (a notebook in ``notebooks/``);
+  kedro-mlflow makes relative paths absolute but leaves a database URI to the working folder.
+- The console gets one line per node (``[3/30] split_samples_node``) and one when the run
+  ends, where Kedro logs five to seven per node (loads, saves, completions: to the log file
+  only, see ``conf/logging.yml``).
 - SIGTERM and SIGINT unwind the run (``finally`` blocks remove temporaries and stop servers),
   then the active MLflow run(s) end as KILLED: no MLflow run stays RUNNING, none is marked
   FINISHED by MLflow's own exit handler. The handler itself writes nothing: the signal may land
@@ -25,17 +35,21 @@ import os
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
 from afs.cli.group import UserError
-from afs.errors import AfsError, ConfigError
+from afs.errors import AfsError, AfsWarning, ConfigError
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".kedro_run.lock"
+# where kedro-mlflow looks for mlflow.yml (its own config pattern; settings.py declares it)
+MLFLOW_CONFIG_PATTERNS = ["mlflow*", "mlflow*/**", "**/mlflow*"]
+SQLITE_PREFIX = "sqlite:///"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -93,6 +107,80 @@ def check_run_parameters(catalog: Any) -> None:
         raise UserError(str(error)) from None
 
 
+def stage_pipelines() -> dict[str, Any]:
+    """Every stage's pipeline by name, whatever ``--pipelines`` asked for (Kedro's registry
+    then holds only the pipelines asked for; here we need the stages that make their inputs)."""
+    import importlib
+
+    from afs.pipeline_registry import PIPELINE_NAMES
+
+    return {name: importlib.import_module(f"afs.pipelines.{name}").create_pipeline()
+            for name in PIPELINE_NAMES}
+
+
+def missing_upstream_inputs(pipeline: Any, catalog: Any,
+                            stages: dict[str, Any]) -> dict[str, str]:
+    """The free inputs of ``pipeline`` that a stage in ``stages`` makes and that do not exist
+    yet, each mapped to the stage that makes it. Inputs no stage makes (the shipped raw
+    files, the parameters) are left to the datasets' own checks."""
+    made_by = {output: stage for stage, stage_pipeline in stages.items()
+               for output in stage_pipeline.all_outputs()}
+    return {name: made_by[name] for name in sorted(pipeline.inputs())
+            if name in made_by and not catalog.exists(name)}
+
+
+def stages_to_run_first(missing: dict[str, str], catalog: Any,
+                        stages: dict[str, Any]) -> list[str]:
+    """The stages that make ``missing``, and those their own missing inputs need, in the
+    registry's (data) order."""
+    needed: set[str] = set()
+    todo = set(missing.values())
+    while todo:
+        stage = todo.pop()
+        needed.add(stage)
+        todo |= set(missing_upstream_inputs(stages[stage], catalog, stages).values()) - needed
+    return [stage for stage in stages if stage in needed]
+
+
+def dataset_location(catalog: Any, name: str, project: Path) -> str:
+    """Where ``name`` lives, relative to the project when inside it (its name when it has no
+    file: an in-memory dataset another stage hands over)."""
+    config = catalog.config_resolver.resolve_pattern(name) or {}
+    while isinstance(config.get("dataset"), dict):  # a wrapper (MlflowArtifactDataset)
+        config = config["dataset"]
+    location = config.get("filepath") or config.get("path")
+    return shown_path(location, project) if location else name
+
+
+def shown_path(path: str | Path, base: Path) -> str:
+    """``path`` as a user reads it: relative to ``base`` when inside it, else absolute."""
+    with contextlib.suppress(ValueError):
+        return Path(path).relative_to(base).as_posix()
+    return str(path)
+
+
+def check_upstream_inputs(run_params: dict[str, Any], pipeline: Any, catalog: Any,
+                          project: Path) -> None:
+    """Stop with one ``error:`` line when the run needs files an upstream stage has not made
+    yet (see the module doc)."""
+    if all(catalog.exists(name) for name in pipeline.inputs()):
+        return  # the usual case, decided without importing every stage
+    stages = stage_pipelines()
+    missing = missing_upstream_inputs(pipeline, catalog, stages)
+    if not missing:
+        return
+    asked = run_params.get("pipeline_names") or ["__default__"]
+    what = "the run" if asked == ["__default__"] else f"the {' + '.join(asked)} pipeline"
+    by_stage: dict[str, list[str]] = {}
+    for name, stage in missing.items():
+        by_stage.setdefault(stage, []).append(dataset_location(catalog, name, project))
+    needs = "; ".join(f"{', '.join(files)} (made by `kedro run --pipelines={stage}`)"
+                      for stage, files in by_stage.items())
+    first = ",".join(stages_to_run_first(missing, catalog, stages))
+    raise UserError(f"{what} needs {needs}; run `kedro run --pipelines={first}` first, or "
+                    f"`kedro run` for every stage in order")
+
+
 def end_active_mlflow_runs(status: str) -> None:
     """End every active MLflow run of this process (innermost first) with ``status``."""
     mlflow = sys.modules.get("mlflow")  # no run can be active if mlflow was never imported
@@ -101,6 +189,35 @@ def end_active_mlflow_runs(status: str) -> None:
     with contextlib.suppress(Exception):  # the interrupt must go on even if the store fails
         while mlflow.active_run() is not None:
             mlflow.end_run(status=status)
+
+
+def project_store_uri(uri: str | None, project: Path) -> str | None:
+    """``uri`` with a relative SQLite file made the project's (``sqlite:///mlflow.db`` ->
+    ``sqlite:////path/to/project/mlflow.db``); any other URI as it is."""
+    if not uri or not uri.startswith(SQLITE_PREFIX):
+        return uri
+    database = uri[len(SQLITE_PREFIX):]
+    if not database or database.startswith("/") or database == ":memory:":
+        return uri
+    return f"{SQLITE_PREFIX}{Path(project).resolve() / database}"
+
+
+class ProjectMlflowStore:
+    """The MLflow store named in mlflow.yml, resolved against the project (the module doc)."""
+
+    @hook_impl(tryfirst=True)  # before kedro-mlflow reads mlflow.yml and opens the store
+    def after_context_created(self, context: Any) -> None:
+        from kedro.config import MissingConfigException
+
+        try:
+            config = context.config_loader["mlflow"]
+        except (KeyError, MissingConfigException):
+            return  # no mlflow.yml: kedro-mlflow's defaults (mlruns in the project)
+        server = config.get("server") or {}
+        for key in ("mlflow_tracking_uri", "mlflow_registry_uri"):
+            if key in server:
+                server[key] = project_store_uri(server[key], context.project_path)
+        context.config_loader["mlflow"] = config  # what kedro-mlflow reads next
 
 
 class RunGuardHooks:
@@ -113,10 +230,13 @@ class RunGuardHooks:
         self._exit_handler_registered = False
 
     @hook_impl(tryfirst=True)  # before kedro-mlflow starts a run that a refusal would orphan
-    def before_pipeline_run(self, run_params: dict[str, Any], catalog: Any = None) -> None:
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any = None,
+                            catalog: Any = None) -> None:
+        project = Path(run_params.get("project_path") or Path.cwd())
         if catalog is not None:
             check_run_parameters(catalog)
-        project = Path(run_params.get("project_path") or Path.cwd())
+            if pipeline is not None:
+                check_upstream_inputs(run_params, pipeline, catalog, project)
         self._lock = RunLock(project / "data" / LOCK_NAME)
         try:
             self._lock.acquire(" ".join(["kedro", *sys.argv[1:]]) or "kedro run")
@@ -173,6 +293,82 @@ class RunGuardHooks:
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
         raise SystemExit(128 + signum)
+
+
+class ProgressHooks:
+    """One console line as each node starts and one when the run ends (the module doc)."""
+
+    def __init__(self) -> None:
+        self._total = 0
+        self._started = 0
+        self._start_time = 0.0
+        self._current: Any = None
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Any) -> None:
+        self._total, self._started, self._current = len(pipeline.nodes), 0, None
+        self._start_time = time.monotonic()
+
+    # Kedro loads a node's inputs before before_node_run: the line comes with the first load,
+    # so that what the loads log stands under the node that reads it
+    @hook_impl
+    def before_dataset_loaded(self, node: Any) -> None:
+        self._announce(node)
+
+    @hook_impl
+    def before_node_run(self, node: Any) -> None:
+        self._announce(node)
+
+    def _announce(self, node: Any) -> None:
+        if node is self._current:
+            return
+        self._current = node
+        self._started += 1
+        width = len(str(self._total))
+        log.info("[%*d/%d] %s", width, self._started, self._total, node.name)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        where = log_file()
+        log.info("done: %d nodes in %s%s", self._total,
+                 duration(time.monotonic() - self._start_time),
+                 f"; the full log is in {where}" if where else "")
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s``."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def log_file() -> str | None:
+    """The file the root logger writes to (conf/logging.yml's ``file`` handler), relative to
+    the working folder when inside it; None when logging goes to no file."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return shown_path(handler.baseFilename, Path.cwd())
+    return None
+
+
+def log_warnings() -> None:
+    """Show warnings through logging: an AfsWarning as one line of the ``afs`` logger (the
+    console and the log file), any other (a library's) on ``py.warnings`` (which
+    conf/logging.yml sends to the log file only)."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if file is not None:  # an explicit destination, as logging.captureWarnings does
+            _python_showwarning(message, category, filename, lineno, file, line)
+        elif issubclass(category, AfsWarning):
+            logging.getLogger("afs").warning(" ".join(str(message).split()))
+        else:
+            text = warnings.formatwarning(message, category, filename, lineno, line)
+            logging.getLogger("py.warnings").warning(text.rstrip())
+
+    warnings.showwarning = show
+
+
+_python_showwarning = warnings.showwarning
 
 
 def threading_main() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -50,10 +51,13 @@ def kedro(*args: str) -> list[str]:
 
 
 def copy_project(root: Path) -> Path:
-    """A fresh copy of the project as a user gets it (conf, shipped raw data, notebooks,
-    scripts, nothing run yet). The `afs` package comes from the installed (editable) source."""
+    """A fresh copy of the project as a user gets it (conf with its logging, shipped raw data,
+    notebooks, scripts, an empty logs folder, nothing run yet). The `afs` package comes from
+    the installed (editable) source."""
     shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
     (root / "conf" / "local").mkdir()
+    shutil.copy2(PROJECT_ROOT / "conf" / "logging.yml", root / "conf")
+    (root / "logs").mkdir()  # shipped empty (logs/.gitkeep): conf/logging.yml's log file
     shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
     shutil.copytree(PROJECT_ROOT / "notebooks", root / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -62,6 +66,18 @@ def copy_project(root: Path) -> Path:
     shutil.copy2(PROJECT_ROOT / "pyproject.toml", root)
     (root / "src").mkdir()  # Kedro wants the source folder to exist
     return root
+
+
+def run_statuses(project: Path) -> list[str]:
+    """The status of each MLflow run in the project's store (none before the first run)."""
+    database = project / "mlflow.db"
+    if not database.exists():
+        return []
+    with sqlite3.connect(database) as connection:
+        try:
+            return [row[0] for row in connection.execute("SELECT status FROM runs")]
+        except sqlite3.OperationalError:  # the schema is not created yet
+            return []
 
 
 @pytest.fixture(scope="module")
@@ -133,10 +149,11 @@ def test_curation_alone_asks_for_quality_scoring_first_then_reruns_the_same(proj
     root = copy_project(tmp_path / "project")
     failed = subprocess.run(kedro("run", "--pipelines=curation"), cwd=root, env=project_env(),
                             capture_output=True, text=True, timeout=180)
-    assert failed.returncode != 0
-    message = " ".join((failed.stdout + failed.stderr).split())  # the traceback wraps lines
-    assert ("filtered.jsonl does not exist yet: it is written by the quality_scoring pipeline; "
-            "run `kedro run --pipelines=quality_scoring` first") in message
+    assert failed.returncode == 1
+    assert (failed.stdout + failed.stderr).strip() == (
+        "error: the curation pipeline needs data/04_feature/filtered.jsonl (made by `kedro run "
+        "--pipelines=quality_scoring`); run `kedro run --pipelines=data_generation,"
+        "quality_scoring` first, or `kedro run` for every stage in order")
     filtered = Path("data") / "04_feature" / "filtered.jsonl"
     (root / filtered).parent.mkdir()
     shutil.copy2(project / filtered, root / filtered)
@@ -283,6 +300,15 @@ def test_curation_notebook_runs_every_stage_on_a_fresh_project(tmp_path, monkeyp
     assert any("image/png" in output.get("data", {}) for output in outputs)
     assert (project / "data" / "05_model_input" / "samples" / "train.jsonl").is_file()
     assert not (project / "data" / "06_models" / "lora_adapter").exists()
+    # its MLflow runs are in the project's store, not in a second one under notebooks/
+    assert not [path for path in (project / "notebooks").iterdir() if "mlflow" in path.name
+                or path.name == "mlruns"]
+    assert run_statuses(project) == ["FINISHED"]
+    # results and AFS's warnings only: no log lines, no library's warning
+    text = "\n".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                     for output in outputs)
+    assert not [line for line in text.splitlines()
+                if "INFO" in line or "Warning:" in line], text
 
 
 def test_registry_has_the_five_pipelines_and_imports_no_torch():

@@ -5,7 +5,6 @@ MLflow run as KILLED instead of leaving it RUNNING forever."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_kedro_project import copy_project, kedro, project_env
+from .test_kedro_project import copy_project, kedro, project_env, run_statuses
 
 HOLD_LOCK = """
 import sys, time
@@ -22,17 +21,6 @@ RunLock(f"data/{LOCK_NAME}").acquire("kedro run --pipelines=curation (the first 
 print("held", flush=True)
 time.sleep(120)
 """
-
-
-def run_statuses(project: Path) -> list[str]:
-    database = project / "mlflow.db"
-    if not database.exists():
-        return []
-    with sqlite3.connect(database) as connection:
-        try:
-            return [row[0] for row in connection.execute("SELECT status FROM runs")]
-        except sqlite3.OperationalError:  # the schema is not created yet
-            return []
 
 
 def test_a_second_run_stops_with_one_line_naming_the_first(tmp_path):

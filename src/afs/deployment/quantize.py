@@ -44,6 +44,9 @@ def quantize_gguf(source: str | Path, target: str | Path, quantization: str,
     nothing to quantize."""
     import ctypes
 
+    from afs.deployment.llama_log import route_llama_cpp_logs
+
+    route_llama_cpp_logs()  # the loader's and quantizer's ~50 lines: the log, not the terminal
     import llama_cpp
 
     quantization = check_quantization(quantization)
