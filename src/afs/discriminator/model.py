@@ -178,8 +178,7 @@ class ElectraDiscriminator:
         facts = {**self.training, "max_length": self.max_length,
                  "strip_comments": self.strip_comments,
                  "normalize_numbers": self.normalize_numbers}
-        if self.calibration != Calibration():
-            facts["calibration"] = self.calibration.to_dict()
+        facts["calibration"] = self.calibration.to_dict()  # the identity when none was fitted
         (directory / TRAINING_FILE).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
         return directory

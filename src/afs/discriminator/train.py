@@ -407,8 +407,9 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
     device = resolve_device(device)
     if threads:
         torch.set_num_threads(threads)
-    reporter.line("preparing: reading the inputs, cutting windows, building the validation set")
-    documents = read_documents(inputs)
+    documents = read_documents(inputs)  # a missing input is an error before any progress
+    reporter.line(f"preparing: {len(documents)} documents read; cutting windows, building the "
+                  "validation set")
     digest = data_hash(documents)
     snippets = Snippets(documents, seed=seed, windows=windows, stride=stride,
                         block_lines=block_lines)
