@@ -18,7 +18,10 @@ from typing import Any
 
 logger = logging.getLogger("llama_cpp")
 
-GGML_LOG_LEVEL_ERROR = 3
+# ggml's levels (ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5; the comment in
+# llama-cpp-python's _logger.py shows an older numbering)
+GGML_LOG_LEVEL_WARN = 3
+GGML_LOG_LEVEL_ERROR = 4
 GGML_LOG_LEVEL_CONT = 5  # the rest of the previous line
 
 _state: dict[str, Any] = {"callback": None, "level": logging.INFO, "partial": ""}
