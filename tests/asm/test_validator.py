@@ -479,3 +479,12 @@ def test_code_under_base_is_checked_where_its_bytes_go():
     assert validate("lorom\norg $008000\nbase $7E0000\nNOP\nbase off\nNOP\n").valid
     assert codes("lorom\norg 0\nbase $7E0000\nNOP\n") == ["bad_address"]  # not ROM
     assert codes("lorom\norg $00FFFF\nbase $7E0000\nNOP\nNOP\n") == ["bad_address"]
+
+
+def test_where_a_loop_that_writes_ends_is_not_known_here():
+    # the body is checked once; asar runs it 300 times: no false assert after it
+    text = "org $008000\nStart:\n!i = 0\nwhile !i < 300\ndb $FF\n!i #= !i+1\nendwhile\nEnd:\n" \
+        "assert End-Start == 300\n"
+    assert validate(text).valid, validate(text).errors
+    assert codes(text.replace("while !i < 300\ndb $FF", "while !i < 300\n!x = 1")
+                 .replace("== 300", "== 1")) == ["error_command"]  # a loop that writes nothing

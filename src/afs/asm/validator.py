@@ -445,7 +445,7 @@ class _Validator:
             return True
         frame = self.frames[-1] if self.frames else None
         if word == "endif" and frame is not None and frame.kind == "while":
-            self.frames.pop()  # asar lets endif close a while (deprecated)
+            self.end_loop(self.frames.pop())  # asar lets endif close a while (deprecated)
             return True
         if frame is None or frame.kind != "if":
             self.error(statement, BAD_BLOCK, f"'{word}' without 'if'")
@@ -493,7 +493,13 @@ class _Validator:
         if not self.frames or self.frames[-1].kind != kind:
             self.error(statement, BAD_BLOCK, f"'{word}' without '{kind}'")
             return
-        self.frames.pop()
+        self.end_loop(self.frames.pop())
+
+    def end_loop(self, frame: _Frame) -> None:
+        """After a loop, checked once here but run by asar as many times as its condition
+        says: where the pc is, is not known if the body moved it."""
+        if frame.active is not False and self.pc != frame.start_pc:
+            self.pc = None
 
     def for_loop(self, statement: Statement, argument: str) -> None:
         match = re.fullmatch(r"([A-Za-z0-9_]+)\s+=\s+(\S+)\.\.(\S+)", argument)
