@@ -54,7 +54,10 @@ class SourceFiles:
         shown_dir = os.path.dirname(self.names[self.current])
         places = [(including.parent, shown_dir)] if including is not None else []
         places += [(d, os.fspath(d)) for d in self.include_dirs]
-        places.append((Path.cwd(), ""))
+        try:
+            places.append((Path.cwd(), ""))
+        except OSError:  # the working directory is gone: nothing to find there
+            pass
         for directory, shown in places:
             candidate = directory / name
             if candidate.is_file():
