@@ -46,3 +46,14 @@ def test_deploy_convert_defaults_to_the_pipeline_quantization(afs):
     pipeline_default = yaml.safe_load(conf.read_text())["deployment"]["quantization"]
     result = afs("deploy", "convert", "--help", COLUMNS="200")
     assert f"[default: {pipeline_default}]" in result.stdout
+
+
+def test_rejects_and_rejected_are_one_option_everywhere():
+    spellings = {}
+    for path, command in _commands():
+        for param in command.params:
+            names = set(getattr(param, "opts", []))
+            if names & {"--rejects", "--rejected"}:
+                spellings[path] = names
+    assert "afs discriminator filter" in spellings and "afs training rebalance" in spellings
+    assert all(names >= {"--rejects", "--rejected"} for names in spellings.values()), spellings

@@ -185,8 +185,10 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
 @discriminator.command("filter")
 @path_option("--input", "input_path", "Scored JSONL (from `afs discriminator score`).")
 @path_option("--output", "output_path", "JSONL of the samples kept.")
-@path_option("--rejected", "rejected_path", "JSONL of the samples dropped, each with its "
-             "reject_reason (asar_invalid:…, low_quality:…, unscored).")
+@click.option("--rejected", "--rejects", "rejected_path", type=UserPath(), required=True,
+              help="JSONL of the samples dropped, each with its reject_reason "
+                   "(asar_invalid:…, low_quality:…, unscored). --rejects is the same option, "
+                   "as the other commands spell it.")
 @click.option("--min-score", type=float, default=None,
               help="Lowest quality_score kept, in [0, 1], for every sample [default: the "
                    "min_score of the profile that scored each sample, as the pipeline "

@@ -57,9 +57,10 @@ DROPPED = "Where dropped samples go, each with its reject_step and reject_reason
 
 
 def rejects_option(what: str = DROPPED):
-    """``--rejects PATH``, defaulting to ``<output without .jsonl>.rejects.jsonl``."""
+    """``--rejects PATH`` (or ``--rejected``, the spelling of ``afs discriminator filter``),
+    defaulting to ``<output without .jsonl>.rejects.jsonl``."""
     return click.option(
-        "--rejects", "rejects_path", type=UserPath(), default=None,
+        "--rejects", "--rejected", "rejects_path", type=UserPath(), default=None,
         help=f"{what} [default: <output without .jsonl>{REJECTS_SUFFIX}; written only if any].")
 
 
