@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,34 @@ def ray_cluster():
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
     ray.shutdown()
+
+
+
+def _loggers() -> dict[str, logging.Logger]:
+    """The root logger ("") and every named logger."""
+    return {"": logging.getLogger(),
+            **{name: logger for name, logger in logging.Logger.manager.loggerDict.items()
+               if isinstance(logger, logging.Logger)}}
+
+
+# The logging this session started with, before any test module imported Kedro: importing
+# kedro.framework.project applies the project's conf/logging.yml (console handlers at INFO for
+# afs), which would print later tests' log records into the output they check.
+_BASELINE = {name: (list(logger.handlers), logger.level, logger.propagate, logger.disabled)
+             for name, logger in _loggers().items()}
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_the_session_began():
+    """Each test starts from the session's first logging set-up (pytest's own capture
+    handlers are left in place)."""
+    for name, logger in _loggers().items():
+        handlers, level, propagate, disabled = _BASELINE.get(
+            name, ([], logging.NOTSET, True, False))
+        for handler in list(logger.handlers):
+            if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+                logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate, logger.disabled = propagate, disabled
+    logging.disable(logging.NOTSET)
+    yield

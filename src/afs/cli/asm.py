@@ -48,13 +48,14 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
     pushpc is there, a sub label under a label there) is a warning, not an error.
 
     Exit code 1 when any file has an error. Labels, defines and macros defined in other files
-    are not errors (they are warnings: see --warnings). With --executor ray each file's text
-    is checked alone (its includes are not followed).
+    are not errors (they are warnings: see --warnings). With --executor ray each worker reads
+    the files and what they include from its own disk (on a cluster, the same paths must
+    exist there); the verdicts are the same as a local run's.
     """
     from tqdm import tqdm
 
     from afs.asm import validate
-    from afs.executors.stages import validate_texts
+    from afs.executors.stages import validate_files
 
     def read(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
@@ -65,7 +66,9 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
     defines = dict((item.split("=", 1) + [""])[:2] for item in define_options)
     config = executor_config(executor, ray_address, workers)
     if config.is_ray:  # every file on the cluster first, then the report in file order
-        verdicts = iter(validate_texts([read(path) for path in files], backend, config))
+        verdicts = iter(validate_files([path.resolve() for path in files], backend, config,
+                                       include_dirs=[d.resolve() for d in include_paths],
+                                       defines=defines))
     failed = errors = lines = 0
     progress = tqdm(files, desc="validate", unit="file", leave=False,
                     disable=not show_progress() or len(files) < 20)

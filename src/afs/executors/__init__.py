@@ -16,6 +16,8 @@ _EXPORTS = {
     "map_frame": "afs.executors.seam",
     "map_items": "afs.executors.seam",
     "validate_texts": "afs.executors.stages",
+    "validate_files": "afs.executors.stages",
+    "FileValidation": "afs.executors.stages",
     "AsarValidation": "afs.executors.stages",
     "run_sharded": "afs.executors.shards",
     "ShardReport": "afs.executors.shards",
