@@ -170,3 +170,11 @@ def test_convert_skip_reports_and_keeps_bad_lines(afs, write_samples, tmp_path):
     [bad] = read_records(tmp_path / "out.rejects.jsonl")
     assert bad["line"] == 6 and "malformed JSON" in bad["error"]
     assert "1 bad lines skipped" in line and "out.rejects.jsonl" in line
+
+
+def test_summaries_count_one_input_in_the_singular(afs, write_samples):
+    write_samples("one.jsonl", 20)
+    result = afs("training", "dedup", "--exact-only", "--input", "one.jsonl",
+                 "--output", "deduped.jsonl")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("dedup: 1 input, 20 samples -> "), result.stdout

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from afs.cli.group import AfsGroup
-from afs.cli.options import UserPath, executor_config, executor_options, show_progress
+from afs.cli.options import (UserPath, counted, executor_config, executor_options,
+                             show_progress)
 
 BACKENDS = ("builtin", "asar")  # afs.asm.validate's backends
 
@@ -92,8 +93,8 @@ def validate_command(files: tuple[Path, ...], backend: str, as_json: bool,
             progress.write(f"{issue.file or path}:{issue.line}:{issue.column}: warning "
                            f"{issue.code} {issue.message}", file=sys.stdout)
     if not as_json:
-        verdict = "ok" if not failed else f"{errors} error{'s' * (errors != 1)} in {failed} file" \
-            f"{'s' * (failed != 1)}"
-        click.echo(f"{len(files)} file{'s' * (len(files) != 1)}, {lines} lines: {verdict}",
+        verdict = "ok" if not failed else \
+            f"{counted(errors, 'error')} in {counted(failed, 'file')}"
+        click.echo(f"{counted(len(files), 'file')}, {lines} lines: {verdict}",
                    err=True)
     sys.exit(1 if failed else 0)

@@ -115,6 +115,11 @@ def rejects_note(counts: Mapping[str, int], path: Path | str | None, label: str 
     return f" ({total} {label}: {kinds}{where})"
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 input``, ``2 inputs``: a count with its noun in the right number."""
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def echo_summary(text: str) -> None:
     """The one line a command ends with, prefixed by the command's name."""
     click.echo(f"{click.get_current_context().info_name}: {text}")

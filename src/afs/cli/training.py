@@ -15,6 +15,7 @@ from afs.cli.group import AfsGroup
 from afs.cli.options import (
     UserPath,
     allow_empty_option,
+    counted,
     echo_summary,
     executor_config,
     executor_options,
@@ -182,7 +183,7 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
                                              rejects_path_for(output_path, rejects_path),
                                              progress=show_progress())
     counts = reason_counts(result.rejects.get("reject_reason", ()))
-    echo_summary(f"{len(input_path)} inputs -> {len(result)} samples -> {output_path}"
+    echo_summary(f"{counted(len(input_path), 'input')} -> {len(result)} samples -> {output_path}"
                  + rejects_note(counts, written_rejects)
                  + f"; weights asked -> got: {result.report.describe_weights()}")
 
@@ -227,7 +228,8 @@ def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | 
                                         shard_rows=shard_rows)
     report = dedup_files(input_path, output_path, rejects, config, executor_settings,
                          progress=show_progress(), allow_empty=allow_empty)
-    echo_summary(f"{len(input_path)} inputs, {report.rows} samples -> {report.kept} kept, "
+    echo_summary(f"{counted(len(input_path), 'input')}, {report.rows} samples -> "
+                 f"{report.kept} kept, "
                  f"{report.clusters} clusters -> {output_path}"
                  + rejects_note(report.reasons, rejects if report.rejected else None)
                  + (" (resumed)" if report.shards_reused else ""))
