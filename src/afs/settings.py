@@ -4,7 +4,7 @@ Plugins (kedro-mlflow's hooks, kedro-viz) register themselves through their entr
 set here: the configuration layout (``conf/base`` shipped, ``conf/local`` per user), the
 project's MLflow store wherever Kedro starts, the run guard (one run at a time per project;
 SIGTERM/SIGINT end the MLflow run as KILLED; a stage run alone stops at once when an upstream
-stage has not run), one console line per node, the environment's commands on PATH, and the
+stage has not run), one console line per node, secrets redacted from every log record, the environment's commands on PATH, and the
 logging of ``conf/logging.yml`` kept in force over what MLflow sets up for itself.
 """
 
@@ -18,6 +18,7 @@ from kedro.framework.project import LOGGING
 
 from afs.hooks import (MLFLOW_CONFIG_PATTERNS, ProgressHooks, ProjectMlflowStore, RunGuardHooks,
                        log_warnings)
+from afs.secrets.log_redaction import install_log_redaction
 
 HOOKS = (ProjectMlflowStore(), RunGuardHooks(), ProgressHooks())
 
@@ -44,6 +45,7 @@ os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")
 if "mlflow" in sys.modules:
     LOGGING.configure(LOGGING.data)
 log_warnings()
+install_log_redaction()  # no secret reaches the console or logs/afs.log (docs/safety.md)
 
 # Kedro and kedro-mlflow still call OmegaConf's deprecated register_new_resolver(); the
 # warning is theirs to fix and only buries a run's own log lines.

@@ -48,6 +48,9 @@ def cli() -> None:
 
 def main() -> None:
     """Entry point of the `afs` console script."""
+    from afs.secrets.log_redaction import install_log_redaction
+
+    install_log_redaction()  # a library's log line must not print a secret either
     cli.main(prog_name="afs")
 
 
