@@ -4,7 +4,8 @@ answers they choose (a "perfect" model, one that fails, one that is slow): real 
 
 ``answer(request, number)`` gives the reply to the ``number``-th chat request (1-based): a
 string is the assistant's text (usage counts its words as tokens), a ``(status, payload)``
-pair is sent as it is (an error, say). Every request body is kept in ``server.requests``.
+pair is sent as it is (an error, say), with the headers of a third item when there is one
+(``Retry-After``, say). Every request body is kept in ``server.requests``.
 A model is an id, or a dict of the fields its ``/v1/models`` entry has (an ``id`` and, say, the
 ``meta`` llama.cpp's server adds).
 """
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Reply = str | tuple[int, dict]
+Reply = str | tuple[int, dict] | tuple[int, dict, dict[str, str]]
 
 
 def completion(text: str, model: str, number: int = 1) -> dict:
@@ -56,12 +57,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(*reply)
 
-    def _send(self, status: int, payload: dict) -> None:
+    def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)

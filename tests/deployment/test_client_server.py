@@ -108,11 +108,12 @@ def test_context_length_comes_from_the_model_list(entry, expected):
 
 def test_no_server_is_a_clear_error_after_backed_off_retries():
     port = free_port()
-    client = LMStudioClient(port=port, max_retries=2, backoff_s=0.05, timeout_s=2)
+    client = LMStudioClient(port=port, max_retries=2, timeout_s=2)
     started = time.perf_counter()
     with pytest.raises(ServerUnavailableError, match=rf"127.0.0.1:{port}/v1 \(3 tries") as err:
         client.chat(PROMPT)
-    assert time.perf_counter() - started >= 0.05 + 0.10  # the two backoff waits
+    # the openai client's two backoff waits: 0.5 s and 1 s, each less up to 25 % jitter
+    assert time.perf_counter() - started >= 0.375 + 0.75
     assert "afs deploy serve" in str(err.value)
 
 
@@ -128,7 +129,7 @@ def scripted_server(*script: tuple[int, dict] | str, delay_s: float = 0.0
 def test_server_errors_are_retried_until_an_answer_comes():
     busy = (503, {"error": {"message": "model is loading"}})
     with scripted_server(busy, busy, "LDA loads A.") as server:
-        client = LMStudioClient.from_url(server.url, model="scripted", backoff_s=0.01)
+        client = LMStudioClient.from_url(server.url, model="scripted")
         assert client.chat(PROMPT) == "LDA loads A."
         assert len(server.requests) == 3
 
@@ -136,15 +137,47 @@ def test_server_errors_are_retried_until_an_answer_comes():
 def test_a_server_that_keeps_failing_is_reported_with_its_message():
     busy = (500, {"error": {"message": "out of memory"}})
     with scripted_server(busy, busy) as server:
-        client = LMStudioClient.from_url(server.url, model="scripted", max_retries=1,
-                                backoff_s=0.01)
+        client = LMStudioClient.from_url(server.url, model="scripted", max_retries=1)
         with pytest.raises(ServerUnavailableError, match="out of memory after 2 tries"):
             client.chat(PROMPT)
 
 
+def test_a_servers_retry_after_is_honoured():
+    """The wait is the server's (50 ms), not the backoff's 0.5 s + 1 s: AFS's own retry loop,
+    which the openai client's retries replaced, slept its backoff whatever the server said."""
+    busy = (503, {"error": {"message": "model is loading"}}, {"Retry-After-Ms": "50"})
+    with scripted_server(busy, busy, "LDA loads A.") as server:
+        client = LMStudioClient.from_url(server.url, model="scripted")
+        started = time.perf_counter()
+        assert client.chat(PROMPT) == "LDA loads A."
+        assert time.perf_counter() - started < 0.35
+        assert len(server.requests) == 3
+
+
+def test_a_server_that_says_not_to_retry_is_asked_once_and_the_error_says_so():
+    refused = (503, {"error": {"message": "shutting down"}}, {"X-Should-Retry": "false"})
+    with scripted_server(refused) as server:
+        client = LMStudioClient.from_url(server.url, model="scripted", max_retries=3)
+        with pytest.raises(ServerUnavailableError, match=r"shutting down after 1 try$"):
+            client.chat(PROMPT)
+        assert len(server.requests) == 1
+
+
+def test_retries_set_after_the_client_was_made_apply():
+    busy = (500, {"error": {"message": "out of memory"}})
+    with scripted_server(busy, busy) as server:
+        client = LMStudioClient.from_url(server.url, model="scripted")
+        client.max_retries = 0  # as afs evaluate --retries sets it on its probed clients
+        with pytest.raises(ServerUnavailableError, match="out of memory after 1 try$"):
+            client.chat(PROMPT)
+        assert len(server.requests) == 1
+    with pytest.raises(ValueError, match="max_retries must be >= 0, got -1"):
+        client.max_retries = -1
+
+
 def test_a_bad_request_is_not_retried():
     with scripted_server((400, {"error": {"message": "max_tokens too large"}})) as server:
-        client = LMStudioClient.from_url(server.url, model="scripted", backoff_s=0.01)
+        client = LMStudioClient.from_url(server.url, model="scripted")
         with pytest.raises(ServerResponseError, match="HTTP 400: max_tokens too large"):
             client.chat(PROMPT)
         assert len(server.requests) == 1
@@ -154,7 +187,7 @@ def test_a_slow_server_times_out_with_a_clear_error():
     with scripted_server("late", delay_s=1.5) as server:
         client = LMStudioClient.from_url(server.url, model="scripted", timeout_s=0.3,
                                          max_retries=0)
-        with pytest.raises(ServerUnavailableError, match=r"no answer within 0.3 s \(1 tries\)"):
+        with pytest.raises(ServerUnavailableError, match=r"no answer within 0.3 s \(1 try\)"):
             client.chat(PROMPT)
 
 

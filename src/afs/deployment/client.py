@@ -1,9 +1,10 @@
 """A small chat client for any OpenAI-compatible server: LM Studio (``:1234/v1``), llama.cpp's
 server or ``afs deploy serve`` (``/v1``), Ollama (``:11434/v1``).
 
-Built on the official ``openai`` client. AFS does its own retries (exponential backoff on
-connection errors, timeouts, 429 and 5xx) so that the error a user finally sees says which
-server was tried, how often, and what to do about it.
+Built on the official ``openai`` client, whose own retries serve as they are: connection
+errors, timeouts, 408/409/429 and 5xx are retried with exponential backoff (0.5 s doubling up to
+8 s, less up to 25 % jitter) and a server's ``Retry-After`` is honoured. AFS only turns what is
+left into one error that says which server was tried, how often, and what to do about it.
 """
 
 from __future__ import annotations
@@ -95,29 +96,23 @@ class LMStudioClient:
 
     ``model`` is the served model's id; when None the server's first model is used (LM Studio
     and llama.cpp serve one). ``base_url`` overrides ``host``/``port`` (e.g. a remote
-    ``https://…/v1``). Failed requests are retried ``max_retries`` times with exponential
-    backoff starting at ``backoff_s``; each request waits at most ``timeout_s``.
+    ``https://…/v1``). Failed requests are retried ``max_retries`` times by the ``openai``
+    client (see the module docstring); each request waits at most ``timeout_s``.
     """
 
     def __init__(self, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
                  model: str | None = None, *, base_url: str | None = None,
-                 api_key: str = API_KEY, timeout_s: float = 60.0, max_retries: int = 3,
-                 backoff_s: float = 0.5):
+                 api_key: str = API_KEY, timeout_s: float = 60.0, max_retries: int = 3):
         from openai import OpenAI
 
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
         self.base_url = normalize_base_url(base_url) if base_url else base_url_for(host, port)
         self.model = model
         self._checked: tuple[str | None, str] | None = None  # (model asked, id the server has)
         self._entries: dict[str, dict[str, Any]] = {}  # /v1/models entries by id
         self._context_length: int | None = None  # learned from a context-length error
         self.timeout_s = timeout_s
-        self.max_retries = max_retries
-        self.backoff_s = backoff_s
-        # retries are ours (see the module docstring), so the openai client makes one try
         self._client = OpenAI(base_url=self.base_url, api_key=api_key, timeout=timeout_s,
-                              max_retries=0)
+                              max_retries=_checked_retries(max_retries))
 
     @classmethod
     def from_url(cls, url: str, model: str | None = None, **kwargs: Any) -> LMStudioClient:
@@ -127,11 +122,20 @@ class LMStudioClient:
     def __repr__(self) -> str:
         return f"LMStudioClient(base_url={self.base_url!r}, model={self.model!r})"
 
+    @property
+    def max_retries(self) -> int:
+        """How often a failed request is retried (by the ``openai`` client)."""
+        return self._client.max_retries
+
+    @max_retries.setter
+    def max_retries(self, value: int) -> None:
+        self._client = self._client.with_options(max_retries=_checked_retries(value))
+
     # ---------------------------------------------------------------- models
 
     def models(self) -> list[str]:
         """The ids of the models the server serves."""
-        page = self._with_retries(lambda: self._client.models.list())
+        page = self._call(lambda: self._client.models.list())
         self._entries = {model.id: model.model_dump() for model in page.data}
         return list(self._entries)
 
@@ -180,7 +184,7 @@ class LMStudioClient:
         model = self.resolve_model()
         request = self._request(model, prompt, temperature, max_tokens, system, seed)
         started = time.perf_counter()
-        response = self._with_retries(lambda: self._client.chat.completions.create(**request))
+        response = self._call(lambda: self._client.chat.completions.create(**request))
         latency = time.perf_counter() - started
         choice = response.choices[0]
         usage = response.usage
@@ -198,8 +202,7 @@ class LMStudioClient:
 
         model = self.resolve_model()
         request = self._request(model, prompt, temperature, max_tokens, system, None)
-        chunks = self._with_retries(
-            lambda: self._client.chat.completions.create(**request, stream=True))
+        chunks = self._call(lambda: self._client.chat.completions.create(**request, stream=True))
         try:
             for chunk in chunks:
                 if chunk.choices and chunk.choices[0].delta.content:
@@ -219,32 +222,27 @@ class LMStudioClient:
             request["seed"] = seed
         return request
 
-    # ---------------------------------------------------------------- retries
+    # ---------------------------------------------------------------- errors
 
-    def _with_retries(self, call: Any) -> Any:
-        """``call()``, retried on errors that may pass; other errors become AfsErrors."""
+    def _call(self, call: Any) -> Any:
+        """``call()`` (the openai client retries what may pass); its errors as AfsErrors."""
         import openai
 
-        retryable = (openai.APIConnectionError, openai.RateLimitError,
-                     openai.InternalServerError)  # APITimeoutError is an APIConnectionError
-        for attempt in range(self.max_retries + 1):
-            try:
-                return call()
-            except retryable as exc:
-                if attempt == self.max_retries:
-                    raise self._final_error(exc, attempt + 1) from exc
-                time.sleep(self.backoff_s * 2 ** attempt)
-            except openai.NotFoundError as exc:
-                raise ModelNotFoundError(
-                    f"{self.base_url}: not found ({_detail(exc)}); check the model name "
-                    f"({self.model or 'the server default'}) and the URL") from exc
-            except openai.APIStatusError as exc:
-                too_long = self._context_length_error(exc)
-                if too_long is not None:
-                    raise too_long from exc
-                raise ServerResponseError(
-                    f"{self.base_url}: HTTP {exc.status_code}: {_detail(exc)}") from exc
-        raise AssertionError("unreachable")
+        try:
+            return call()
+        except (openai.APIConnectionError, openai.RateLimitError,  # APITimeoutError is an
+                openai.InternalServerError) as exc:                # APIConnectionError
+            raise self._final_error(exc, _tries(exc, self.max_retries)) from exc
+        except openai.NotFoundError as exc:
+            raise ModelNotFoundError(
+                f"{self.base_url}: not found ({_detail(exc)}); check the model name "
+                f"({self.model or 'the server default'}) and the URL") from exc
+        except openai.APIStatusError as exc:
+            too_long = self._context_length_error(exc)
+            if too_long is not None:
+                raise too_long from exc
+            raise ServerResponseError(
+                f"{self.base_url}: HTTP {exc.status_code}: {_detail(exc)}") from exc
 
     def _context_length_error(self, exc: Any) -> ContextLengthError | None:
         """A ContextLengthError for a server's "prompt too long" answer (and the context it
@@ -264,20 +262,36 @@ class LMStudioClient:
             f"{self.base_url}: HTTP {exc.status_code}: the prompt does not fit the model's "
             f"context of {context} tokens: {_detail(exc)}", context, prompt)
 
-    def _final_error(self, exc: Exception, tries: int) -> AfsError:
+    def _final_error(self, exc: Exception, tries: str) -> AfsError:
         import openai
 
         if isinstance(exc, openai.APITimeoutError):
             return ServerUnavailableError(
-                f"{self.base_url}: no answer within {self.timeout_s:g} s ({tries} tries); "
+                f"{self.base_url}: no answer within {self.timeout_s:g} s ({tries}); "
                 "the server is overloaded or the timeout is too short")
         if isinstance(exc, openai.APIConnectionError):
             return ServerUnavailableError(
-                f"no OpenAI-compatible server at {self.base_url} ({tries} tries: {exc}); "
+                f"no OpenAI-compatible server at {self.base_url} ({tries}: {exc}); "
                 "start one (`afs deploy serve MODEL.gguf --port PORT`, LM Studio's local "
                 "server, `ollama serve`) or fix the host/port")
-        return ServerUnavailableError(
-            f"{self.base_url}: {_detail(exc)} after {tries} tries")
+        return ServerUnavailableError(f"{self.base_url}: {_detail(exc)} after {tries}")
+
+
+def _checked_retries(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"max_retries must be >= 0, got {value}")
+    return value
+
+
+def _tries(exc: Any, max_retries: int) -> str:
+    """How many requests the openai client made before ``exc``: the retry count it sent with
+    the last one (``x-stainless-retry-count``) plus one; ``max_retries + 1`` when unsaid. It
+    can be fewer than that: a server may say not to retry (``x-should-retry``, a long
+    ``Retry-After``)."""
+    request = getattr(exc, "request", None)
+    sent = request.headers.get("x-stainless-retry-count", "") if request is not None else ""
+    tries = int(sent) + 1 if sent.isdigit() else max_retries + 1
+    return f"{tries} {'try' if tries == 1 else 'tries'}"
 
 
 def context_length_of(entry: Mapping[str, Any]) -> int | None:

@@ -63,7 +63,7 @@ def _probe(name: str, url: str, timeout_s: float) -> tuple[Any, dict[str, Any]]:
     base, _, pinned = url.partition("#")
     head: dict[str, Any] = {"url": url, "model": None, "status": "ok", "error": None}
     probe = LMStudioClient.from_url(base, model=pinned or None, timeout_s=timeout_s,
-                                    max_retries=1, backoff_s=0.2)
+                                    max_retries=1)
     try:
         served = probe.models()
         if pinned and pinned not in served:
