@@ -10,7 +10,12 @@ def test_list_shows_builtins_with_their_parameters(afs):
     assert {"oracle", "memory", "history", "knowledge"} <= set(listed)
     assert listed["knowledge"]["parameters"] == {"db_files": "()", "builtin": True,
                                                  "registers": False, "seed": 0}
-    assert afs("generators", "list").stdout.startswith("oracle")
+    header, first, *_ = afs("generators", "list").stdout.splitlines()
+    assert header.split() == ["NAME", "ORIGIN", "TARGET", "PARAMETERS"]
+    assert first.split()[:3] == ["oracle", "built-in",
+                                 "afs.oracle.training_generator:OracleTrainingGenerator"]
+    assert first.endswith("oracle_path (required), keep_comments=False, db=None, "
+                          "max_file_bytes=8388608, kinds=None, builtin_ram=None")
 
 
 def test_run_writes_samples_and_a_summary(afs, tmp_path):

@@ -23,7 +23,7 @@ def agents() -> None:
 def list_command(as_json: bool) -> None:
     """List the agents: name, whether it needs a model server, where it comes from."""
     from afs.agents.base import list_agents
-    from afs.cli.registry import format_table
+    from afs.cli.tables import echo_table
 
     infos = list_agents()
     if as_json:
@@ -31,8 +31,7 @@ def list_command(as_json: bool) -> None:
         return
     rows = [(info.name, "model" if info.model_backed else "local", info.source, info.description)
             for info in infos]
-    for line in format_table(("NAME", "NEEDS", "SOURCE", "DESCRIPTION"), rows):
-        click.echo(line)
+    echo_table(("NAME", "NEEDS", "SOURCE", "DESCRIPTION"), rows)
 
 
 @agents.command("run", context_settings={"ignore_unknown_options": True,

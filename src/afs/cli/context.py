@@ -16,7 +16,8 @@ import click
 
 from afs.cli.group import AfsGroup
 from afs.cli.options import UserPath, echo_summary
-from afs.cli.registry import format_table, json_option
+from afs.cli.registry import json_option
+from afs.cli.tables import echo_table
 
 FALLBACK_IGNORE = ("legacy", "archive", "archives")
 FALLBACK_MAX_DEPTH = 6
@@ -174,8 +175,7 @@ def discover(root: Path, ignore: tuple[str, ...], max_depth: int | None, as_json
         return
     if found:
         rows = [(str(c.path), c.name or "-", str(c.files), _size(c.bytes)) for c in found]
-        for line in format_table(("PATH", "NAME", "FILES", "SIZE"), rows):
-            click.echo(line)
+        echo_table(("PATH", "NAME", "FILES", "SIZE"), rows, right=("FILES", "SIZE"))
     echo_summary(f"{_count(len(found), 'context')} under {root} (max depth {depth}; "
                  f"ignored: {', '.join(ignore) or 'nothing'})")
 

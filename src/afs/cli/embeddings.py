@@ -21,7 +21,8 @@ from afs.cli.options import (
     executor_options,
     show_progress,
 )
-from afs.cli.registry import format_table, json_option
+from afs.cli.registry import json_option
+from afs.cli.tables import echo_table
 
 PROVIDERS = ("none", "hf", "ollama")  # afs.embeddings.providers.PROVIDERS, kept light here
 MODES = ("keyword", "vector", "hybrid")
@@ -183,8 +184,7 @@ def search_command(project: str, provider: str | None, model: str | None,
         return
     rows = [(hit.rank, f"{hit.score:.4f}", f"{hit.path}:{hit.start_line}", hit.title or "-")
             for hit in hits]
-    for line in format_table(("RANK", "SCORE", "WHERE", "TITLE"), rows):
-        click.echo(line)
+    echo_table(("RANK", "SCORE", "WHERE", "TITLE"), rows, right=("RANK", "SCORE"))
 
 
 @embeddings.command("eval")

@@ -15,11 +15,13 @@ import click
 
 from afs.cli.group import UserError
 from afs.cli.options import UserPath, echo_summary, show_progress
-from afs.cli.registry import format_table, tracking_uri_option
+from afs.cli.registry import tracking_uri_option
+from afs.cli.tables import echo_table
 
 DEFAULT_SUITE = Path("data/01_raw/eval/eval_suite.jsonl")
 DEFAULT_OUTPUT = Path("data/08_reporting/evaluation")
 MODEL_NAME = re.compile(r"^[\w.-]+$")
+NUMBER_COLUMNS = ("PASS", "PASSED", "ERRORS", "ASAR", "P50_S", "P95_S", "TOK/S")
 
 
 def parse_models(values: tuple[str, ...] | list[str], local_server: str | None = None
@@ -60,8 +62,8 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def comparison_lines(report: dict) -> list[str]:
-    """One line a model (status, pass rate, errors, latency, speed), then why each failing
+def echo_comparison(report: dict) -> None:
+    """One row a model (status, pass rate, errors, latency, speed), then why each failing
     endpoint failed."""
     rows = []
     for name, model in report["models"].items():
@@ -71,10 +73,11 @@ def comparison_lines(report: dict) -> list[str]:
                      str(s.get("errors", "-")), _rate(s.get("asar_valid_rate")),
                      _seconds(s.get("latency_p50_s")), _seconds(s.get("latency_p95_s")),
                      "-" if s.get("tokens_per_s") is None else f"{s['tokens_per_s']:.1f}"))
-    table = format_table(("MODEL", "STATUS", "PASS", "PASSED", "ERRORS", "ASAR", "P50_S",
-                          "P95_S", "TOK/S"), rows)
-    return table + [f"{name}: {model['error']}" for name, model in report["models"].items()
-                    if model.get("error")]
+    echo_table(("MODEL", "STATUS", "PASS", "PASSED", "ERRORS", "ASAR", "P50_S", "P95_S",
+                "TOK/S"), rows, right=NUMBER_COLUMNS)
+    for name, model in report["models"].items():
+        if model.get("error"):
+            click.echo(f"{name}: {model['error']}")
 
 
 def evaluation_settings(models: tuple[str, ...], timeout_s: float | None,
@@ -167,8 +170,7 @@ def evaluate(models: tuple[str, ...], suite_path: Path | None, output_dir: Path 
     if as_json:
         click.echo(json.dumps(report | {"mlflow_run_id": run_id}, indent=2))
     else:
-        for line in comparison_lines(report):
-            click.echo(line)
+        echo_comparison(report)
         tracked = f", MLflow run {run_id}" if run_id else ""
         echo_summary(f"{len(endpoints)} endpoints, {report['suite']['items']} items -> "
                      f"{json_path}, {html_path}{tracked}")

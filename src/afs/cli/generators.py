@@ -9,6 +9,7 @@ import click
 
 from afs.cli.group import AfsGroup, UserError
 from afs.cli.options import UserPath, show_progress
+from afs.cli.tables import echo_table
 
 _SHOWN_SKIPS = 5
 
@@ -27,6 +28,7 @@ def list_command(as_json: bool) -> None:
     from afs.generators.lookup import available_generators, generator_parameters
 
     load_configured_plugins()
+    rows = []
     for name, info in available_generators().items():
         try:
             params = {p: _shown(d) for p, d in generator_parameters(name).items()}
@@ -35,10 +37,11 @@ def list_command(as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps({"name": name, "target": info.target, "origin": info.origin,
                                    "parameters": params}))
-        else:
-            listed = ", ".join(f"{p}={d}" if d != "REQUIRED" else f"{p} (required)"
-                               for p, d in params.items())
-            click.echo(f"{name:<10} {info.origin:<10} {info.target}\n{'':<10} {listed}")
+        rows.append((name, info.origin, info.target,
+                     ", ".join(f"{p}={d}" if d != "REQUIRED" else f"{p} (required)"
+                               for p, d in params.items())))
+    if not as_json:
+        echo_table(("NAME", "ORIGIN", "TARGET", "PARAMETERS"), rows)
 
 
 def _shown(default):

@@ -8,12 +8,13 @@ Each command calls one function of ``afs.registry.experiments`` (imported inside
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from afs.cli.options import UserPath, echo_summary
+from afs.cli.tables import echo_table
 
 NO_VALUE = "-"
 
@@ -71,8 +72,7 @@ def registry_list(as_json: bool, tracking_uri: str | None) -> None:
         return
     rows = [(e.name, e.base_model, e.framework, _rows(e.dataset.rows), ",".join(e.tags) or NO_VALUE,
              e.created) for e in entries]
-    for line in format_table(("NAME", "MODEL", "FRAMEWORK", "ROWS", "TAGS", "CREATED"), rows):
-        click.echo(line)
+    echo_table(("NAME", "MODEL", "FRAMEWORK", "ROWS", "TAGS", "CREATED"), rows, right=("ROWS",))
 
 
 @click.command("registry-info")
@@ -89,14 +89,6 @@ def registry_info(name: str, as_json: bool, tracking_uri: str | None) -> None:
         return
     for line in info_lines(info):
         click.echo(line)
-
-
-def format_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """Left-aligned columns two spaces apart, the header first."""
-    table = [tuple(header), *(tuple(map(str, row)) for row in rows)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-            for row in table]
 
 
 def info_lines(info) -> list[str]:

@@ -11,7 +11,8 @@ import json
 import click
 
 from afs.cli.group import AfsGroup
-from afs.cli.registry import format_table, json_option
+from afs.cli.registry import json_option
+from afs.cli.tables import echo_table
 
 NAME = click.argument("name", metavar="NAME")
 
@@ -44,8 +45,7 @@ def list_services(as_json: bool) -> None:
         click.echo(json.dumps([_status_dict(j) for j in judgements], indent=2))
         return
     rows = [(j.name, j.status, j.pid or "-", get_service(j.name).description) for j in judgements]
-    for line in format_table(("NAME", "STATUS", "PID", "DESCRIPTION"), rows):
-        click.echo(line)
+    echo_table(("NAME", "STATUS", "PID", "DESCRIPTION"), rows, right=("PID",))
 
 
 @services.command("start")
