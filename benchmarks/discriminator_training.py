@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from afs.discriminator.defaults import DEFAULT_EPOCHS
-    from afs.discriminator.progress import Reporter
+    from afs.progress import Reporter
     from afs.discriminator.train import train_discriminator
 
     files, lines = count_lines(args.input)

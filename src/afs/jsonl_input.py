@@ -171,15 +171,29 @@ def iter_json_lines(path: str | Path, *, max_record_bytes: int | None = None,
                     allow_empty: bool = False) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed value)`` of each non-blank line of a JSONL file; a line that is
     not JSON is a DataError naming the file and line (and the module's rules hold)."""
+    for number, value, _ in iter_json_lines_with_ends(path, max_record_bytes=max_record_bytes,
+                                                       allow_empty=allow_empty):
+        yield number, value
+
+
+def iter_json_lines_with_ends(path: str | Path, *, max_record_bytes: int | None = None,
+                              allow_empty: bool = False) -> Iterator[tuple[int, Any, int]]:
+    """As :func:`iter_json_lines`, each with the bytes of the file read up to the end of its
+    line (its newline included): how far a reader is, for a progress bar over the file size
+    (which it never passes)."""
     path = Path(path).expanduser()
+    size = 0
     for block in iter_line_blocks(path, max_record_bytes=max_record_bytes,
                                   allow_empty=allow_empty):
+        size = size or path.stat().st_size  # once the file is known to be there
+        end = block.start
         for index, line in enumerate(block.lines):
+            end += len(line) + 1
             if not line.strip():
                 continue
             try:
                 value = orjson.loads(line)
             except orjson.JSONDecodeError:
-                raise DataError(line_problem(line, block.offset(index)), path,
+                raise DataError(line_problem(line, end - len(line) - 1), path,
                                 block.first_line + index) from None
-            yield block.first_line + index, value
+            yield block.first_line + index, value, min(end, size)  # the last line: no \n

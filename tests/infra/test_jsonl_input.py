@@ -11,6 +11,7 @@ from afs.config import DEFAULT_MAX_RECORD_BYTES, load_config
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import (
     iter_json_lines,
+    iter_json_lines_with_ends,
     iter_line_blocks,
     record_limit,
 )
@@ -44,6 +45,18 @@ def test_lines_and_numbers_do_not_depend_on_the_block_size(tmp_path, block_bytes
     offsets = [block.offset(i) for block in iter_line_blocks(path, block_bytes=block_bytes)
                for i in range(len(block.lines))]
     assert offsets == [sum(len(part) + 1 for part in parts[:i]) for i in range(len(parts))]
+
+
+def test_each_record_comes_with_the_bytes_read_through_its_line(tmp_path):
+    """What a progress bar over the file size counts: never past the file's size (the last
+    line has no newline, a BOM counts), whatever the records parse to."""
+    path = tmp_path / "ends.jsonl"
+    data = BOM + b'{"a": 1}\n\n{"b": "\xc3\xa9"}\r\n{"c": 3}'
+    path.write_bytes(data)
+    ends = [(number, end) for number, _, end in iter_json_lines_with_ends(path)]
+    assert ends == [(1, 3 + 9), (3, 3 + 9 + 1 + 13), (4, len(data))]
+    assert [(n, v) for n, v, _ in iter_json_lines_with_ends(path)] == \
+        list(iter_json_lines(path))
 
 
 @pytest.mark.parametrize("data", [b"", b"\n", b"  \r\n\t\n", BOM, BOM + b"\n \n"])

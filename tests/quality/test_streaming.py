@@ -61,6 +61,51 @@ def test_score_with_a_discriminator_object(tmp_path):
     assert quality["components"]["electra"] == 0.5 and quality["electra_score"] == 0.5
 
 
+SIZE_UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+
+
+def progress_counts(text: str, desc: str) -> list[tuple[float, float]]:
+    """(done, total) in bytes (as rounded in the line) of each progress line
+    ``desc: 12.5 kB of 784.9 kB, ...``."""
+    def size(words: str) -> float:
+        number, unit = words.split()
+        return float(number) * SIZE_UNITS[unit]
+
+    counts = []
+    for line in text.splitlines():
+        if line.startswith(f"{desc}: ") and " of " in line:
+            done, total = line.split(": ", 1)[1].split(", ")[0].split(" of ")
+            counts.append((size(done), size(total)))
+    return counts
+
+
+def test_the_progress_of_score_and_filter_never_passes_the_input_size(tmp_path):
+    """Scoring counted the bytes it wrote (a record with its _metadata.quality is longer than
+    its input line) against the input's size: the bar ran past 100 %."""
+    import io
+
+    from afs.progress import Reporter, amount
+
+    raw, scored, kept = tmp_path / "raw.jsonl", tmp_path / "s.jsonl", tmp_path / "k.jsonl"
+    write_samples([TrainingSample(f"q{i}", GOOD) for i in range(1200)], raw)
+    scorer = QualityScorer(ScoringConfig.from_profile("asm"), discriminator=HalfDiscriminator())
+    stream = io.StringIO()
+    every_chunk = Reporter(stream=stream, every=0.0, quiet_for=0.0)
+    score_jsonl(raw, scored, scorer=scorer, chunk_rows=200, progress=every_chunk)
+    lines = stream.getvalue().splitlines()
+    counts = progress_counts(stream.getvalue(), "scoring raw.jsonl")
+    assert scored.stat().st_size > 1.4 * raw.stat().st_size  # what was counted before
+    assert len(counts) == 6 and all(done <= total for done, total in counts)
+    whole = amount(raw.stat().st_size, "B")
+    assert lines[-2].startswith(f"scoring raw.jsonl: {whole} of {whole}, ")
+    stream.truncate(0)
+    stream.seek(0)
+    filter_jsonl(scored, kept, min_score=0.0, chunk_rows=400, progress=every_chunk)
+    counts = progress_counts(stream.getvalue(), "filtering s.jsonl")
+    assert len(counts) == 3 and all(done <= total for done, total in counts)
+    assert counts[-1][0] == counts[-1][1]
+
+
 def test_bad_line_names_file_and_line_and_writes_nothing(tmp_path):
     raw, out = tmp_path / "raw.jsonl", tmp_path / "out.jsonl"
     raw.write_text('{"instruction": "a", "output": "b"}\n{"instruction": 1}\n')

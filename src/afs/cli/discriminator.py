@@ -19,7 +19,6 @@ from afs.cli.options import (
     executor_options,
     path_option,
     seed_option,
-    show_progress,
 )
 from afs.discriminator.defaults import (
     DEFAULT_BATCH_SIZE,
@@ -96,8 +95,8 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None, patien
     Progress goes to stderr: bars on a terminal, a line every 30 s with rate and ETA
     otherwise."""
     from afs.config import load_config
-    from afs.discriminator.progress import Reporter
     from afs.discriminator.train import train_discriminator
+    from afs.progress import Reporter
 
     # the config's [training] defaults act where the user set them; the built-in ones there
     # are a LoRA fine-tune's, not a from-scratch ELECTRA's
@@ -111,7 +110,8 @@ def train(inputs: tuple[Path, ...], output_dir: Path, epochs: int | None, patien
     report = train_discriminator(
         list(inputs), output_dir, epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, seed=seed, max_length=max_length, layers=layers,
-        hidden=hidden, device=device, log_to_mlflow=not no_mlflow, progress=Reporter(),
+        hidden=hidden, device=device, log_to_mlflow=not no_mlflow,
+        progress=Reporter(quiet_for=0.0),  # minutes per epoch: say each one as it starts
         patience=patience, epoch_windows=epoch_windows, eval_inputs=list(eval_inputs),
         threads=threads)
     metrics = report.metrics
@@ -160,7 +160,10 @@ PROFILE_CHOICE = click.Choice(profile_names())  # the built-in profiles (quality
 def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_size: int,
           device: str, profile: str | None, executor: str, ray_address: str | None,
           workers: int | None, allow_empty: bool) -> None:
-    """Score samples: ELECTRA, asar validity, entity coverage and length, combined."""
+    """Score samples: ELECTRA, asar validity, entity coverage and length, combined.
+
+    Progress goes to stderr when scoring takes more than a few seconds: a bar on a terminal,
+    a line every 30 s with the bytes read, rate and ETA otherwise."""
     from contextlib import nullcontext
 
     from afs.executors import ray_session
@@ -177,7 +180,7 @@ def score(model_dir: Path | None, input_path: Path, output_path: Path, batch_siz
     chunk_rows = shard_size(config) if config.is_ray else CHUNK_ROWS
     with ray_session(config) if config.is_ray else nullcontext():
         report = score_jsonl(input_path, output_path, scorer=scorer, chunk_rows=chunk_rows,
-                             batch_size=batch_size, progress=show_progress(),
+                             batch_size=batch_size, progress=True,
                              allow_empty=allow_empty)
     echo_summary(f"{report.summary()} -> {output_path}")
 
@@ -203,6 +206,6 @@ def filter_samples(input_path: Path, output_path: Path, rejected_path: Path,
     from afs.quality.streaming import filter_jsonl
 
     report = filter_jsonl(input_path, output_path, rejected_path, min_score=min_score,
-                          reject_invalid_asm=not keep_invalid_asm, progress=show_progress(),
+                          reject_invalid_asm=not keep_invalid_asm, progress=True,
                           allow_empty=allow_empty)
     echo_summary(f"{report.summary()} -> {output_path}; rejected -> {rejected_path}")

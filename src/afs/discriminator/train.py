@@ -54,7 +54,7 @@ from afs.discriminator.defaults import (
     DEFAULT_PATIENCE,
 )
 from afs.discriminator.model import REAL_LABEL, ElectraDiscriminator, resolve_device
-from afs.discriminator.progress import Reporter, format_duration
+from afs.progress import Reporter, format_duration
 from afs.errors import ConfigError, DataError
 from afs.tracking import mlflow_wanted
 

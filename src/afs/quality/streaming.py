@@ -24,7 +24,8 @@ import orjson
 
 from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
-from afs.jsonl_input import input_file, iter_json_lines
+from afs.jsonl_input import input_file, iter_json_lines_with_ends
+from afs.progress import Reporter, as_reporter
 from afs.quality.config import ProfileChoice, ScoringConfig
 from afs.quality.filter import FILTER_STEP, QUALITY_KEY, reject_reason
 from afs.quality.scorer import QualityScorer
@@ -66,35 +67,42 @@ class QualityReport:
                 + (f"; profiles: {profiles}" if profiles else ""))
 
 
-def _records(path: Path, chunk_rows: int, read_options: dict[str, Any]
-             ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    """(line number, record) chunks of a JSONL file; a bad line is a DataError naming it.
+@dataclass
+class _Chunk:
+    """Consecutive (line number, record) pairs of a JSONL file and the bytes of the file read
+    up to the end of the last one (how far the progress is)."""
+
+    rows: list[tuple[int, dict[str, Any]]]
+    read: int
+
+
+def _records(path: Path, chunk_rows: int, read_options: dict[str, Any]) -> Iterator[_Chunk]:
+    """Chunks of a JSONL file's records; a bad line is a DataError naming it.
     ``read_options``: ``allow_empty`` and ``max_record_bytes`` (afs.jsonl_input)."""
     chunk: list[tuple[int, dict[str, Any]]] = []
-    for number, record in iter_json_lines(path, **read_options):
+    read = 0
+    for number, record, read in iter_json_lines_with_ends(path, **read_options):
         problem = record_problem(record)
         if problem:
             raise DataError(problem, path, number)
         chunk.append((number, record))
         if len(chunk) >= chunk_rows:
-            yield chunk
+            yield _Chunk(chunk, read)
             chunk = []
     if chunk:
-        yield chunk
+        yield _Chunk(chunk, read)
 
 
-def _progress(path: Path, enabled: bool, desc: str):
-    from tqdm.auto import tqdm
-
-    total = path.stat().st_size if path.is_file() else None
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, leave=False,
-                disable=None if enabled else True)
+def _progress(path: Path, progress: bool | Reporter, desc: str):
+    """A phase over the input's bytes: the records read advance it, never what is written
+    (a scored record is longer than its line, which once took the bar past 100 %)."""
+    return as_reporter(progress).phase(f"{desc} {path.name}", path.stat().st_size, unit="B")
 
 
 def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = None,
                 device: str = "auto", model_path: str | Path | None = None,
                 batch_size: int = 32, scorer: Any = None, chunk_rows: int = CHUNK_ROWS,
-                progress: bool = False, *, allow_empty: bool = False,
+                progress: bool | Reporter = False, *, allow_empty: bool = False,
                 max_record_bytes: int | None = None) -> QualityReport:
     """Score every sample of ``input_path`` into ``output_path``.
 
@@ -116,7 +124,7 @@ def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = N
     report = QualityReport(str(input_path))
     with atomic_write(output_path) as handle, _progress(input_path, progress, "scoring") as bar:
         for chunk in _records(input_path, chunk_rows, read_options):
-            records = [record for _, record in chunk]
+            records = [record for _, record in chunk.rows]
             scores = scorer.score_outputs([record["output"] for record in records],
                                           [record.get("domain") for record in records])
             lines = []
@@ -130,7 +138,8 @@ def score_jsonl(input_path: str | Path, output_path: str | Path, config: Any = N
                     report.score_sum += score.overall
                 lines.append(orjson.dumps(record))
             handle.write(b"\n".join(lines) + b"\n")
-            bar.update(sum(map(len, lines)) + len(lines))
+            bar.update_to(chunk.read)
+        bar.close()
     return report
 
 
@@ -147,7 +156,7 @@ def _attach(record: dict[str, Any], quality: dict[str, Any]) -> None:
 def filter_jsonl(input_path: str | Path, output_path: str | Path,
                  rejected_path: str | Path | None = None, min_score: float | None = None,
                  reject_invalid_asm: bool = True, chunk_rows: int = CHUNK_ROWS,
-                 progress: bool = False, *, allow_empty: bool = False,
+                 progress: bool | Reporter = False, *, allow_empty: bool = False,
                  max_record_bytes: int | None = None,
                  profiles: ProfileChoice | None = None) -> QualityReport:
     """Split a scored JSONL file: records with ``quality_score`` at least their threshold
@@ -171,7 +180,7 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
             open(staged[rejected_path], "wb") as dropped, \
             _progress(input_path, progress, "filtering") as bar:
         for chunk in _records(input_path, chunk_rows, read_options):
-            for number, record in chunk:
+            for number, record in chunk.rows:
                 report.rows += 1
                 threshold = thresholds.of(record, input_path, number)
                 reason = reject_reason(record, threshold, reject_invalid_asm)
@@ -184,7 +193,8 @@ def filter_jsonl(input_path: str | Path, output_path: str | Path,
                     report.reasons[reason_code(reason)] += 1
                     dropped.write(orjson.dumps({**record, "reject_step": FILTER_STEP,
                                                 "reject_reason": reason}) + b"\n")
-                bar.update(len(line) + 1)
+            bar.update_to(chunk.read)
+        bar.close()
     return report
 
 
