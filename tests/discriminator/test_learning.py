@@ -31,3 +31,4 @@ def test_a_tiny_model_learns(tmp_path, corpus_files):
     # measured: 0.50 (0.69 throughout on the sequence head, and without RTD)
     assert min(losses) < math.log(2) - 0.1, losses
     assert facts["strip_comments"] is True and facts["normalize_numbers"] is True
+    assert facts["normalize_mnemonics"] is True

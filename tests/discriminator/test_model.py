@@ -69,6 +69,35 @@ def test_training_is_deterministic(tmp_path, corpus_files):
     assert first.metrics == second.metrics
 
 
+def test_mnemonic_case_writes_every_style_of_a_mnemonic_one_way_and_leaves_names_alone():
+    from afs.discriminator.model import mnemonic_case
+
+    assert mnemonic_case("  LDA.B $10\n  lda.w $1234,x\n  Sta.L $7EF36D") == \
+        "  LDA.b $10\n  LDA.w $1234,x\n  STA.l $7EF36D"
+    assert mnemonic_case(".loop: dex : bne .loop") == ".loop: DEX : BNE .loop"
+    assert mnemonic_case("  + tya\n  - inx") == "  + TYA\n  - INX"
+    # names, macros and defines keep their case; an unknown mnemonic stays as written
+    assert mnemonic_case("abc:\n  %foo()\n  !ldb = $10\n  JSL Abc\n  ldb $10") == \
+        "abc:\n  %foo()\n  !ldb = $10\n  JSL Abc\n  ldb $10"
+
+
+def test_a_model_reads_an_unseen_mnemonic_style_as_the_style_it_learnt(tmp_path):
+    """SMWDisX writes LDA.B where the training trees write LDA.b: with ``normalize_mnemonics``
+    both give the same tokens, so a style never seen is not a mistake; a model saved
+    without the flag (trained before it existed) keeps reading text as it was."""
+    from afs.discriminator.model import ElectraDiscriminator
+
+    model = ElectraDiscriminator.create(layers=1, hidden=32, device="cpu")
+    assert model.encode(["  LDA.B $10"]) == model.encode(["  lda.b $10"])
+    model.save(tmp_path / "m")
+    assert ElectraDiscriminator.load(tmp_path / "m", device="cpu").normalize_mnemonics
+    older = ElectraDiscriminator.create(layers=1, hidden=32, device="cpu",
+                                        normalize_mnemonics=False)
+    older.save(tmp_path / "old")
+    reloaded = ElectraDiscriminator.load(tmp_path / "old", device="cpu")
+    assert reloaded.encode(["  LDA.B $10"]) != reloaded.encode(["  LDA.b $10"])
+
+
 def test_number_shapes_keep_widths_and_the_rep_sep_flags():
     from afs.discriminator.model import number_shapes
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from afs.asm.opcodes import MNEMONICS
 from afs.asm.source import strip_comment
 from afs.discriminator.calibration import Calibration
 from afs.discriminator.defaults import DEFAULT_MAX_LENGTH
@@ -61,6 +62,9 @@ def build_config(vocab_size: int, *, layers: int = 4, hidden: int = 256, heads: 
 
 
 _HEX = re.compile(r"\$[0-9A-Fa-f]+")
+# a statement's first word: after an optional label (``Name:``, ``.sub:``, ``+``/``-`` runs)
+# and a `` : `` statement separator; the mnemonic and its width suffix are groups 2 and 3
+_MNEMONIC = re.compile(r"(^|:\s*|^\s*[-+]+\s+|^\s*)([A-Za-z]{3})(\.[A-Za-z])?(?=\s|$)")
 _FLAG_OPERANDS = re.compile(r"^\s*(?:\S+:\s*)?(?:REP|SEP)\b", re.IGNORECASE)
 
 
@@ -68,6 +72,21 @@ def _code_only(text: str) -> str:
     """``text`` without ``;`` comments, trailing blanks and lines left empty."""
     lines = (strip_comment(line).rstrip() for line in text.splitlines())
     return "\n".join(line for line in lines if line.strip())
+
+
+def mnemonic_case(code: str) -> str:
+    """``code`` with every 65816 mnemonic in capitals and its width suffix in lower case:
+    ``lda.B $10`` -> ``LDA.b $10``. asar reads both in any case, and codebases keep one style
+    each (the training trees write ``LDA.b``, SMWDisX writes ``LDA.B`` on every line): as BPE
+    pieces an unseen style splits the mnemonic (``LD`` + ``A.B``), and the model, which learnt
+    that a split mnemonic is a mistake, flagged half the real windows of an unseen tree for it.
+    Labels, macros and defines keep their case (asar's names are case-sensitive)."""
+    def canonical(match: re.Match) -> str:
+        lead, word, suffix = match.group(1), match.group(2), match.group(3) or ""
+        if word.upper() not in MNEMONICS:
+            return match.group(0)
+        return lead + word.upper() + suffix.lower()
+    return "\n".join(_MNEMONIC.sub(canonical, line) for line in code.split("\n"))
 
 
 def number_shapes(code: str) -> str:
@@ -116,6 +135,7 @@ class ElectraDiscriminator:
         # and are half the tokens; models trained before this existed read them
         self.strip_comments = bool(self.training.get("strip_comments", False))
         self.normalize_numbers = bool(self.training.get("normalize_numbers", False))
+        self.normalize_mnemonics = bool(self.training.get("normalize_mnemonics", False))
         # fitted on the validation split by training; without one, the plain softmax
         self.calibration = Calibration.from_dict(self.training.get("calibration")) \
             or Calibration()
@@ -124,7 +144,8 @@ class ElectraDiscriminator:
     def create(cls, tokenizer: Any = None, *, layers: int = 4, hidden: int = 256,
                max_length: int = DEFAULT_MAX_LENGTH, device: str = "auto",
                seed: int = 42, strip_comments: bool = True,
-               normalize_numbers: bool = True) -> ElectraDiscriminator:
+               normalize_numbers: bool = True,
+               normalize_mnemonics: bool = True) -> ElectraDiscriminator:
         """A fresh (randomly initialised, seeded) discriminator over ``tokenizer``'s vocabulary
         (the shipped ASMTokenizer by default)."""
         import torch
@@ -136,7 +157,8 @@ class ElectraDiscriminator:
                               max_length=max_length, pad_token_id=tokenizer.pad_token_id)
         model = ElectraForSequenceClassification(config)
         return cls(model, tokenizer, device, max_length,
-                   {"strip_comments": strip_comments, "normalize_numbers": normalize_numbers},
+                   {"strip_comments": strip_comments, "normalize_numbers": normalize_numbers,
+                    "normalize_mnemonics": normalize_mnemonics},
                    torch.nn.Linear(config.hidden_size, 2))
 
     @classmethod
@@ -177,7 +199,8 @@ class ElectraDiscriminator:
         self.tokenizer.save_pretrained(directory)
         facts = {**self.training, "max_length": self.max_length,
                  "strip_comments": self.strip_comments,
-                 "normalize_numbers": self.normalize_numbers}
+                 "normalize_numbers": self.normalize_numbers,
+                 "normalize_mnemonics": self.normalize_mnemonics}
         facts["calibration"] = self.calibration.to_dict()  # the identity when none was fitted
         (directory / TRAINING_FILE).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
@@ -187,13 +210,16 @@ class ElectraDiscriminator:
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """``[bos] + token ids`` of each text (without ``;`` comments and trailing blanks when
-        ``strip_comments``, hex digits as ``number_shapes`` when ``normalize_numbers``),
-        truncated to ``max_length``."""
+        ``strip_comments``, hex digits as ``number_shapes`` when ``normalize_numbers``,
+        mnemonics as ``mnemonic_case`` when ``normalize_mnemonics``), truncated to
+        ``max_length``."""
         bos = self.tokenizer.bos_token_id
         if self.strip_comments:
             texts = [_code_only(text) for text in texts]
         if self.normalize_numbers:
             texts = [number_shapes(text) for text in texts]
+        if self.normalize_mnemonics:
+            texts = [mnemonic_case(text) for text in texts]
         encodings = self.tokenizer.backend_tokenizer.encode_batch(list(texts),
                                                                   add_special_tokens=False)
         return [[bos] + e.ids[:self.max_length - 1] for e in encodings]

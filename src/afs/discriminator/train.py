@@ -469,6 +469,8 @@ def train_discriminator(inputs: Iterable[str | Path], output_dir: str | Path, *,
         "parameters": sum(p.numel() for p in discriminator.model.parameters()),
         "input_format": "bos_token + tokens of the code without ; comments (strip_comments), "
                         "hex digits but REP/SEP's as 0 (normalize_numbers: number_shapes), "
+                        "mnemonics in capitals with lower-case width suffixes "
+                        "(normalize_mnemonics: mnemonic_case), "
                         "truncated to max_length; label 1 = real; margin = the lowest "
                         "logit(original) - logit(replaced) of the token head over the code "
                         "tokens; P(real) = sigmoid(a * margin + b) (calibration)",
