@@ -1,4 +1,6 @@
 import json
+import logging
+import re
 import warnings
 
 import pytest
@@ -52,13 +54,18 @@ def test_a_met_ratio_warns_nothing(v1_file):
         assert len(buffer.merge_with_new_data(make_samples(700, prefix="new"), 0.3)) == 1000
 
 
-def test_top_ratio_unmet_by_the_threshold_says_why(v1_file):
+def test_top_ratio_unmet_by_the_threshold_says_why_as_information(v1_file, caplog):
+    """The selection rules at work (the threshold kept fewer than top_ratio asks): an INFO line,
+    not a warning; a rehearsal_ratio the mix then misses is the warning."""
     buffer = RehearsalBuffer(RehearsalBufferConfig(quality_threshold=0.95, top_ratio=0.3))
     buffer.load_from_jsonl(v1_file, version="v1")
-    with pytest.warns(AfsWarning, match=r"^rehearsal buffer: top_ratio 0.3 asks for 300 of 1000 "
-                                        r"samples, but only \d+ pass the selection "
-                                        r"\(below_quality_threshold x\d+"):
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="afs.curation"):
+        warnings.simplefilter("error", AfsWarning)
         selected = buffer.select_top_samples()
+    [note] = [r for r in caplog.records if r.name == "afs.curation.rehearsal"]
+    assert note.levelno == logging.INFO
+    assert re.match(r"rehearsal buffer: top_ratio 0.3 asks for 300 of 1000 samples, but only \d+ "
+                    r"pass the selection \(below_quality_threshold x\d+", note.getMessage())
     assert 0 < len(selected) < 100
 
 

@@ -3,6 +3,8 @@ its message when a stage's input was not written yet) and JSONLinesDataset."""
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 from kedro.io import DataCatalog, DatasetError
@@ -33,6 +35,23 @@ def test_sample_dataset_writes_reject_columns_as_top_level_keys(tmp_path, sample
     rejects = samples.head(3).assign(reject_step="rebalance", reject_reason="low_quality")
     SampleJSONLDataset(filepath=str(path)).save(rejects)
     assert path.read_text().count('"reject_reason":"low_quality"') == 3
+
+
+def test_reading_is_a_debug_line_unless_lines_were_skipped(tmp_path, samples, caplog):
+    """A kedro run loads the same files several times: "N samples" is for the log file (at
+    DEBUG), not the console; lines skipped as bad are worth an INFO line."""
+    path = tmp_path / "raw.jsonl"
+    SampleJSONLDataset(filepath=str(path)).save(samples.head(2))
+    with caplog.at_level(logging.DEBUG, logger="afs.datasets"):
+        SampleJSONLDataset(filepath=str(path)).load()
+        with path.open("a") as handle:
+            handle.write('{"instruction": "no output"}\n')
+        SampleJSONLDataset(filepath=str(path), load_args={
+            "on_error": "skip", "rejects_path": str(tmp_path / "bad.jsonl")}).load()
+    read = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("afs.datasets")]
+    assert read == [(logging.DEBUG, f"{path}: 2 samples"),
+                    (logging.INFO, f"{path}: 2 samples, skipped 1 bad lines (missing required field 'output' x1) "
+                                   f"-> {tmp_path / 'bad.jsonl'}")]
 
 
 def test_sample_dataset_names_the_bad_line_or_skips_it_when_asked(tmp_path, samples):

@@ -31,7 +31,9 @@ class EmptyRebalanceError(AfsError, ValueError):
 class RebalancePlan:
     """Per weighted group: its weight asked, the samples it had after the filters and the
     samples taken (more than it had: repeats); which groups were scarce, which got the one
-    sample their share rounded away (``rounded_up``); the warnings given."""
+    sample their share rounded away (``rounded_up``). ``notes`` say how the plan followed the
+    rules (a scarce group taken whole, the group that sizes the mix: logged as information);
+    ``warnings`` what the user must act on (a weighted group with no sample at all)."""
 
     weights: dict[str, float]
     available: dict[str, int]
@@ -39,6 +41,7 @@ class RebalancePlan:
     scarce: tuple[str, ...] = ()
     rounded_up: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -55,11 +58,12 @@ class RebalancePlan:
         return {name: round(n / total, 4) if total else 0.0 for name, n in self.taken.items()}
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready: shares asked and got, samples available and taken, scarce groups, notes."""
+        """JSON-ready: shares asked and got, samples available and taken, scarce groups, notes
+        and warnings."""
         return {"weights": self.asked_shares(), "effective_weights": self.effective_weights(),
                 "available": dict(self.available), "taken": dict(self.taken),
                 "scarce": list(self.scarce), "rounded_up": list(self.rounded_up),
-                "warnings": list(self.notes)}
+                "notes": list(self.notes), "warnings": list(self.warnings)}
 
     def describe_weights(self) -> str:
         """``oracle 0.65 -> 0.666, memory 0.03 -> 0.015 (scarce: all 13)``: asked -> got."""
@@ -152,18 +156,15 @@ def check_no_group_empty(available: Mapping[str, int], weights: Mapping[str, flo
 def _scarce_notes(names: list[str], have: np.ndarray, share: np.ndarray, counts: np.ndarray,
                   scarce: np.ndarray, why: Callable[[int], str], options: str,
                   describe: Callable[[str], str]) -> list[str]:
-    """One note per scarce group: what it has, why it is scarce (``why(index)``), what the mix
-    took of it, and the ``options`` that would take it otherwise."""
+    """One note per scarce group that has samples: what it has, why it is scarce
+    (``why(index)``), what the mix took of it, and the ``options`` that would take it
+    otherwise."""
     notes = []
     total = counts.sum()
-    for index in np.flatnonzero(scarce):
+    for index in np.flatnonzero(scarce & (have > 0)):
         name, held, taken = names[index], int(have[index]), int(counts[index])
-        head = f"rebalance: group '{name}' (weight {share[index]:g}) {describe(name)}"
-        if not held:
-            notes.append(f"{head}: the mix has none of it, and the other groups are not capped "
-                         "by it")
-            continue
-        head += f", {why(index)}, so it is scarce"
+        head = (f"rebalance: group '{name}' (weight {share[index]:g}) {describe(name)}, "
+                f"{why(index)}, so it is scarce")
         if taken > held:
             notes.append(f"{head}: its {held} samples are repeated to {taken} (allow_oversample),"
                          " its share of the mix")
@@ -171,6 +172,15 @@ def _scarce_notes(names: list[str], have: np.ndarray, share: np.ndarray, counts:
             notes.append(f"{head}: all {held} are taken ({taken / total:.3g} of the mix) and the "
                          f"other groups are not capped by it ({options})")
     return notes
+
+
+def _empty_group_warnings(names: list[str], have: np.ndarray, share: np.ndarray,
+                          describe: Callable[[str], str]) -> list[str]:
+    """One warning per weighted group without a sample: its weight asks for data the input
+    does not hold (a source that made nothing, filters that emptied it, a misspelt name)."""
+    return [f"rebalance: group '{names[index]}' (weight {share[index]:g}) "
+            f"{describe(names[index])}: the mix has none of it, and the other groups are not "
+            "capped by it" for index in np.flatnonzero(have == 0)]
 
 
 def _cap_note(names: list[str], have: np.ndarray, share: np.ndarray, counts: np.ndarray,
@@ -251,4 +261,5 @@ def plan_rebalance(available: Mapping[str, int], weights: Mapping[str, float],
         available={n: int(h) for n, h in zip(names, have)},
         taken={n: int(c) for n, c in zip(names, counts)},
         scarce=tuple(n for n, flag in zip(names, scarce) if flag),
-        rounded_up=tuple(rounded), notes=tuple(notes))
+        rounded_up=tuple(rounded), notes=tuple(notes),
+        warnings=tuple(_empty_group_warnings(names, have, share, describe)))

@@ -3,6 +3,7 @@ the counts (``afs.curation.plan``: a scarce group gives what it has and caps no 
 
 from __future__ import annotations
 
+import logging
 import warnings
 import zlib
 from collections import Counter
@@ -31,6 +32,8 @@ STEP = "rebalance"
 GROUP_COLUMN = "_group"
 SAMPLE_GROUP_COLUMNS = ("domain", "source")  # the columns a sample can be grouped by
 UNKNOWN_GROUP = "unknown"  # the group of a sample without the metadata it is grouped by
+
+log = logging.getLogger(__name__)
 
 
 def _check_weights(weights: dict[str, float], groups: Iterable[str],
@@ -141,9 +144,10 @@ def rebalance_frame(
 
     Returns (kept, rejects, plan); each input row is kept once, or rejected with a reason
     (``low_quality``, ``no_weight:<g>``, ``rebalance_cap:<g>``), unless oversampling repeats
-    it. A scarce group, a group that caps the others and an empty group each get an AfsWarning
-    with the numbers (also in ``plan.notes``); an empty result is an EmptyRebalanceError naming
-    the groups that emptied and why.
+    it. A scarce group and a group that caps the others are logged as information with the
+    numbers (``plan.notes``: the weights at work); a weighted group without a sample gets an
+    AfsWarning (``plan.warnings``); an empty result is an EmptyRebalanceError naming the groups
+    that emptied and why.
     """
     groups = frame[group_column].astype("str").reset_index(drop=True)
     weights = _check_weights(weights, groups.unique(), absent_is_error=scarce_below == 0)
@@ -160,7 +164,9 @@ def rebalance_frame(
     plan = plan_rebalance(pd.Series(eligible_groups).value_counts().to_dict(), positive, total,
                           allow_oversample, scarce_below, describe)
     for note in plan.notes:
-        warnings.warn(note, AfsWarning, stacklevel=2)
+        log.info(note)
+    for warning in plan.warnings:
+        warnings.warn(warning, AfsWarning, stacklevel=2)
     kept = []
     for name in sorted(positive):
         members = eligible[eligible_groups == name]

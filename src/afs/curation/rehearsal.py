@@ -3,6 +3,7 @@ so a fine-tune on new material does not forget what the last one learned."""
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from afs.samples.rejects import RejectReasons
 
 STEP_SELECT = "rehearsal_select"
 STEP_MIX = "rehearsal_mix"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -122,9 +125,8 @@ def rank_rehearsal(
         reasons.drop(ranked.index[over], "domain_cap")
         ranked = ranked[~over.to_numpy()]
     reasons.drop(ranked.index[wanted:], "below_top_ratio")
-    if len(ranked) < wanted:
-        warnings.warn(top_ratio_shortfall(ratio, len(pool), wanted, reasons), AfsWarning,
-                      stacklevel=3)
+    if len(ranked) < wanted:  # the selection rules at work, not a problem: information
+        log.info(top_ratio_shortfall(ratio, len(pool), wanted, reasons))
     return ranked.index[:wanted].to_numpy(), reasons
 
 

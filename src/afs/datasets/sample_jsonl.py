@@ -59,12 +59,13 @@ class SampleJSONLDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
-        """The file's samples as a frame; what the reader saw (and skipped) is logged."""
+        """The file's samples as a frame. What the reader saw is a DEBUG line (logs/afs.log:
+        a run reads the same file several times); lines it skipped make it an INFO line."""
         complete_pending_commit(self._filepath)  # a killed writer's committed set first
         if self._written_by and not self._filepath.is_file():
             raise not_written_yet(self._filepath, self._written_by)
         frame, report = read_jsonl_frame(self._filepath, **self._load_args)
-        logger.info(report.summary())
+        logger.log(logging.INFO if report.skipped else logging.DEBUG, report.summary())
         return frame
 
     def save(self, data: pd.DataFrame) -> None:

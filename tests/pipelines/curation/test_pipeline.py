@@ -214,9 +214,13 @@ def test_report_holds_the_weights_asked_and_effective(curation_run):
     metrics = outputs["curation_metrics"].load()
     for origin, share in plan["effective_weights"].items():
         assert metrics[f"rebalance.effective_weights.{origin}"]["value"] == share
+    # the weights at work are notes (INFO); a weighted group without samples is a warning
     rebalance_warnings = [w for w in report["warnings"] if w.startswith("rebalance: ")]
-    assert len(rebalance_warnings) == len(plan["scarce"]) + len(plan["rounded_up"]) + any(
-        "caps the mix" in w for w in rebalance_warnings)
+    notes = plan["notes"]
+    empty = [group for group in plan["scarce"] if plan["available"][group] == 0]
+    assert len(rebalance_warnings) == len(empty)
+    assert len(notes) == len(plan["scarce"]) - len(empty) + len(plan["rounded_up"]) + any(
+        "caps the mix" in note for note in notes)
     if plan["scarce"]:  # the scarce_sources case
         assert plan["scarce"] == ["memory", "wiki"]
         assert plan["taken"]["memory"] == plan["available"]["memory"] > 0
@@ -224,7 +228,7 @@ def test_report_holds_the_weights_asked_and_effective(curation_run):
         # memory capping the mix would have held it to its samples over its share
         strict = plan["available"]["memory"] / plan["weights"]["memory"]
         assert report["steps"]["rebalanced"] > 1.5 * strict
-        assert rebalance_warnings[1].startswith(
+        assert rebalance_warnings[0].startswith(
             "rebalance: group 'wiki' (weight 0.05) has no sample in the input (groups are: "
             "history, knowledge, memory, oracle, unknown): the mix has none of it")
 
@@ -311,5 +315,5 @@ def test_a_rebalance_that_keeps_nothing_fails_the_run(tmp_path):
                                                   r"left \(\d+ below min_quality_score; "
                                                   r"min_quality_score 2\)"):
         run_curation(tmp_path, **{"rebalance.min_quality_score": 2.0})
-    assert not (tmp_path / "data" / "02_intermediate" / "rebalanced_new_data.parquet").exists()
+    assert not (tmp_path / "data" / "04_feature" / "rebalanced_new_data.parquet").exists()
     assert not (tmp_path / "data" / "05_model_input" / "samples" / "train.jsonl").exists()
