@@ -12,7 +12,7 @@ that cannot succeed before it does anything.
 - One MLflow store per project: a relative ``sqlite:///mlflow.db`` in ``conf/base/mlflow.yml``
   names the project's file wherever Kedro is started from (a notebook in ``notebooks/``);
   kedro-mlflow makes relative paths absolute but leaves a database URI to the working folder.
-- The console gets one line per node (``[3/30] split_samples_node``) and one when the run
+- The console gets one line per node (``[3/30] curation.split_samples``) and one when the run
   ends, where Kedro logs five to seven per node (loads, saves, completions: to the log file
   only, see ``conf/logging.yml``).
 - SIGTERM and SIGINT unwind the run (``finally`` blocks remove temporaries and stop servers),

@@ -20,11 +20,11 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# the curation stage's nodes as Kedro-Viz names them (Kedro: "curation.<name>")
 CURATION_NODES = {
-    "build_rehearsal_buffer_node", "rebalance_new_data_node",
-    "mix_rehearsal_node", "split_samples_node", "export_alpaca_node", "export_sharegpt_node",
-    "export_openai_node", "collect_rejects_node", "report_curation_node",
-    "log_curation_metrics_node", "plot_domain_mix_node",
+    "build_rehearsal_buffer", "rebalance_new_data", "mix_rehearsal", "split_samples",
+    "export_alpaca", "export_sharegpt", "export_openai", "collect_rejects", "report_curation",
+    "log_curation_metrics", "plot_domain_mix",
 }
 PIPELINES = {"data_generation", "quality_scoring", "curation", "training", "deployment"}
 
@@ -93,8 +93,13 @@ def count_lines(path: Path) -> int:
     return len(path.read_bytes().splitlines())
 
 
-def read_report(project: Path, name: str) -> dict:
-    return json.loads((project / "data" / "08_reporting" / f"{name}.json").read_text())
+def read_report(project: Path, name: str, folder: str = "08_reporting") -> dict:
+    return json.loads((project / "data" / folder / f"{name}.json").read_text())
+
+
+def read_training_report(project: Path) -> dict:
+    """The LoRA run's record, beside the adapter it describes (deployment reads it)."""
+    return read_report(project, "training_report", "06_models")
 
 
 def test_kedro_run_chains_generation_scoring_curation_and_training(project):
@@ -198,7 +203,7 @@ def test_kedro_run_logs_parameters_and_row_counts_to_mlflow(project):
     assert metrics["rows.rejects.total"] == report["rejects"]["total"]
     assert run.data.params["curation.mix.rehearsal_ratio"] == "0.3"
     # the LoRA trainer logged into the same run, which is tagged with the adapter it wrote
-    training = read_report(project, "training_report")
+    training = read_training_report(project)
     assert run.data.params["training.lora.r"] == run.data.params["lora.r"] == "8"
     assert run.data.params["lora.rows_train"] == str(report["split"]["train"])
     assert metrics["training.val_loss"] == metrics["lora.best_val_loss"] \
@@ -216,7 +221,7 @@ def test_kedro_run_trains_a_lora_adapter_on_the_curated_splits(project):
     for name in ("adapter_config.json", "adapter_model.safetensors", "training.json"):
         assert (adapter / name).stat().st_size > 0
     assert (project / "models" / "tiny-base" / "config.json").is_file()
-    training = read_report(project, "training_report")
+    training = read_training_report(project)
     curation = read_report(project, "curation_report")
     assert training["rows"] == {"train": curation["split"]["train"],
                                 "val": curation["split"]["val"]}
@@ -243,7 +248,7 @@ def test_kedro_run_deploys_a_gguf_that_answers_and_registers_it(project):
     client = MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     version = client.get_model_version(registered["name"], registered["version"])
     assert version.tags["quantization"] == "Q8_0"
-    assert version.tags["dataset_hash"] == read_report(project, "training_report")["dataset_hash"]
+    assert version.tags["dataset_hash"] == read_training_report(project)["dataset_hash"]
     assert version.source == f"runs:/{version.run_id}/gguf/model.gguf"
     run = client.get_run(version.run_id)
     assert run.data.tags["afs.lineage.gguf"] == str(gguf.resolve())
@@ -278,6 +283,11 @@ def test_kedro_viz_build_renders_the_curation_pipeline(project):
     assert tasks == CURATION_NODES
     main = json.loads((project / "build" / "api" / "main").read_text())
     assert {pipeline["id"] for pipeline in main["pipelines"]} == PIPELINES | {"__default__"}
+    # the default view: one collapsible box per stage, in layer bands Kedro-Viz could order
+    boxes = {node["name"] for node in main["nodes"] if node["type"] == "modularPipeline"}
+    assert boxes == PIPELINES
+    assert main["layers"] == ["raw", "intermediate", "primary", "feature", "model_input",
+                              "models", "reporting"]
 
 
 def test_curation_notebook_runs_every_stage_on_a_fresh_project(tmp_path, monkeypatch):

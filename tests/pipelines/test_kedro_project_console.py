@@ -33,9 +33,8 @@ def test_a_clean_kedro_run_prints_no_warning_and_a_line_per_node(tmp_path):
     lines = (result.stdout + result.stderr).splitlines()
     assert result.returncode == 0, "\n".join(lines[-60:])
     assert not [line for line in lines if "warning" in line.lower()], "\n".join(lines)
-    nodes = [line for line in lines if "] generate_" in line or "] combine_" in line
-             or "] report_" in line or "] log_" in line]
-    assert nodes, "\n".join(lines)  # one line as each node starts
+    nodes = [line for line in lines if "] data_generation." in line]
+    assert len(nodes) == 3, "\n".join(lines)  # one line as each node starts
     assert len(lines) <= 20, "\n".join(lines)  # Kedro alone printed 57 for this pipeline
     log = (project / "logs" / "afs.log").read_text()
     assert "Loading data from" in log  # Kedro's per-dataset lines are kept, in the log

@@ -108,7 +108,7 @@ def test_adapter_is_written_where_the_catalog_says(training_run):
 
 
 def test_report_has_val_loss_perplexity_and_row_counts(training_run):
-    path = training_run["data"] / "08_reporting" / "training_report.json"
+    path = training_run["data"] / "06_models" / "training_report.json"
     report = orjson.loads(path.read_bytes())
     assert report["rows"] == ROWS
     assert report["examples"] == ROWS  # every conversation fits max_length whole
