@@ -1,5 +1,7 @@
 """No quiet failure: a curation command whose result is empty fails, and one whose result falls
-short of what was asked says so on stderr (`warning: …`), through the real console script."""
+short of what was asked says so on stderr, through the real console script: `warning: …` where
+the user must act (a rehearsal_ratio the mix misses), `note: …` where the rules worked as set
+(the group that sizes a strict mix, a buffer the threshold keeps under top_ratio)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ def test_rebalance_that_would_write_nothing_fails_naming_the_emptied_groups(afs,
     assert not (tmp_path / "balanced.rejects.jsonl").exists()
 
 
-def test_rebalance_warns_when_a_group_caps_the_mix(afs, write_samples, tmp_path):
+def test_rebalance_notes_the_group_that_caps_the_mix(afs, write_samples, tmp_path):
     write_samples("oracle.jsonl", 200, prefix="oracle", score=lambda i, n: 0.9)
     write_samples("memory.jsonl", 40, prefix="memory", score=lambda i, n: 0.1 if i < 30 else 0.9)
     result = afs("training", "rebalance", "--input", "oracle.jsonl", "--input", "memory.jsonl",
@@ -34,7 +36,7 @@ def test_rebalance_warns_when_a_group_caps_the_mix(afs, write_samples, tmp_path)
 
     assert summary_line(result).startswith("rebalance: 2 inputs -> 20 samples -> balanced.jsonl")
     assert result.stderr.splitlines() == [
-        "warning: rebalance: group 'memory' (weight 0.5) caps the mix: it has 10 of its 40 "
+        "note: rebalance: group 'memory' (weight 0.5) caps the mix: it has 10 of its 40 "
         "samples left (30 below min_quality_score; min_quality_score 0.5), the fewest for its "
         "weight (its share of the 210 samples available is 105); so the mix holds 20 samples "
         "and 190 samples of the other groups are left out (rebalance_cap)"]
@@ -56,7 +58,7 @@ def test_rehearsal_mix_warns_when_the_buffer_is_too_small(afs, write_samples, tm
     assert len(read_records(tmp_path / "mixed.jsonl")) == 206
 
 
-def test_rehearsal_build_warns_when_the_threshold_leaves_less_than_the_top_ratio(afs,
+def test_rehearsal_build_notes_when_the_threshold_leaves_less_than_the_top_ratio(afs,
                                                                                  write_samples):
     write_samples("v1.jsonl", 100, prefix="old")  # scores 0.005 … 0.995
     result = afs("training", "rehearsal-build", "--input", "v1.jsonl", "--output", "buffer.jsonl",
@@ -64,5 +66,5 @@ def test_rehearsal_build_warns_when_the_threshold_leaves_less_than_the_top_ratio
 
     assert summary_line(result).startswith("rehearsal-build: 100 samples (v1) -> 10 kept")
     assert result.stderr.splitlines() == [
-        "warning: rehearsal buffer: top_ratio 0.5 asks for 50 of 100 samples, but only 10 pass "
+        "note: rehearsal buffer: top_ratio 0.5 asks for 50 of 100 samples, but only 10 pass "
         "the selection (below_quality_threshold x90); the buffer holds 10"]

@@ -76,8 +76,8 @@ def test_rebalance_takes_a_scarce_group_whole_without_capping_the_others(afs, wr
         "rebalance: 2 inputs -> 210 samples -> balanced.jsonl (30 rejected: low_quality x30 -> "
         "balanced.rejects.jsonl); weights asked -> got: memory 0.5 -> 0.0476 (scarce: all 10), "
         "oracle 0.5 -> 0.952")
-    assert result.stderr.splitlines() == [
-        "warning: rebalance: group 'memory' (weight 0.5) has 10 of its 40 samples left (30 below "
+    assert result.stderr.splitlines() == [  # a note, not a warning: nothing to act on
+        "note: rebalance: group 'memory' (weight 0.5) has 10 of its 40 samples left (30 below "
         "min_quality_score; min_quality_score 0.5), under 0.5 of its share (105) of the 210 "
         "samples available, so it is scarce: all 10 are taken (0.0476 of the mix) and the other "
         "groups are not capped by it (allow_oversample repeats it up to its share; scarce_below "

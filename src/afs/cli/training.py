@@ -7,6 +7,9 @@ live inside the commands so that `afs --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -41,6 +44,25 @@ REGISTRY_COMMANDS = {
     "registry-list": "afs.cli.registry:registry_list",
     "registry-info": "afs.cli.registry:registry_info",
 }
+
+
+@contextlib.contextmanager
+def curation_notes_on_stderr() -> Iterator[None]:
+    """The curation library's INFO lines (its rules at work: a scarce group taken whole, a
+    buffer the threshold keeps under top_ratio) as ``note: …`` lines on stderr, beside the
+    ``warning: …`` lines of what the user must act on; a Kedro run logs the same lines as INFO."""
+    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler.setFormatter(logging.Formatter("note: %(message)s"))
+    handler.setLevel(logging.INFO)
+    logger = logging.getLogger("afs.curation")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @click.group(cls=AfsGroup, lazy_subcommands=REGISTRY_COMMANDS)
@@ -85,7 +107,8 @@ def rehearsal_build(input_path: Path, version: str | None, output_path: Path, to
         quality_threshold=min_score, top_ratio=top_ratio, enable_diversity=not no_diversity,
         max_per_domain=max_per_domain, seed=seed))
     buffer.load_from_jsonl(input_path, version=version, progress=show_progress())
-    buffer.select_top_samples()
+    with curation_notes_on_stderr():
+        buffer.select_top_samples()
     written_rejects = buffer.save_with_rejects(
         output_path, rejects_path_for(output_path, rejects_path), progress=show_progress())
     stats = buffer.stats()
@@ -167,7 +190,7 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     """Mix several datasets so that each group gets its --weight share of the output.
 
     A group too small for its weight (see --scarce-below) gives all it has, says so on stderr
-    and does not shrink the others. Samples are drawn without repeats (unless
+    (a `note:` line) and does not shrink the others. Samples are drawn without repeats (unless
     --allow-oversample); each one left out goes to the rejects file with its reason
     (low_quality, no_weight:<group>, rebalance_cap:<group>). The summary ends with each
     group's weight asked -> got.
@@ -175,10 +198,12 @@ def rebalance(input_path: tuple[Path, ...], output_path: Path, weights: tuple[st
     from afs.curation.rebalance import rebalance_datasets
     from afs.samples.jsonl import write_kept_and_rejects
 
-    result = rebalance_datasets(
-        input_path, parse_weights(weights), min_quality_score=min_quality_score,
-        shuffle=not no_shuffle, seed=seed, group_by=group_by, total=total,
-        allow_oversample=allow_oversample, progress=show_progress(), scarce_below=scarce_below)
+    with curation_notes_on_stderr():
+        result = rebalance_datasets(
+            input_path, parse_weights(weights), min_quality_score=min_quality_score,
+            shuffle=not no_shuffle, seed=seed, group_by=group_by, total=total,
+            allow_oversample=allow_oversample, progress=show_progress(),
+            scarce_below=scarce_below)
     written_rejects = write_kept_and_rejects(result.frame, output_path, result.rejects,
                                              rejects_path_for(output_path, rejects_path),
                                              progress=show_progress())
