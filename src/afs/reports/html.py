@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,6 +39,7 @@ figure { margin: 1.2em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 """
+LABEL_CHARS = 32  # characters of a category name per line on a bar chart's axis
 
 
 def esc(value: Any) -> str:
@@ -52,16 +55,34 @@ def num(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else esc(value)
 
 
+def is_number(value: Any) -> bool:
+    """A cell that reads as a number (a bool is a yes/no, not a count)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def numeric_columns(width: int, rows: Sequence[Sequence[Any]]) -> list[bool]:
+    """For each of ``width`` columns: whether it holds numbers, i.e. at least one cell is a
+    number and every other cell is a number or empty (None). Numbers are right-aligned so
+    their digits line up; text reads from the left."""
+    return [any(is_number(row[i]) for row in rows)
+            and all(is_number(row[i]) or row[i] is None for row in rows)
+            for i in range(width)]
+
+
 def table_html(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A titled table: the first column as text, the others right-aligned numbers."""
+    """A titled table: numeric columns right-aligned (header included), text columns left."""
     rows = list(rows)
-    head = "".join(f'<th class="{"num" if i else ""}">{esc(h)}</th>' for i, h in enumerate(headers))
+    numeric = numeric_columns(len(headers), rows)
+
+    def cell(tag: str, i: int, text: str) -> str:
+        return f'<{tag} class="num">{text}</{tag}>' if numeric[i] else f"<{tag}>{text}</{tag}>"
+
+    head = "".join(cell("th", i, esc(h)) for i, h in enumerate(headers))
     if not rows:
         body = f'<tr><td colspan="{len(headers)}">none</td></tr>'
     else:
-        body = "".join("<tr>" + "".join(
-            f'<td class="num">{num(v)}</td>' if i else f"<td>{esc(v)}</td>"
-            for i, v in enumerate(row)) + "</tr>" for row in rows)
+        body = "".join("<tr>" + "".join(cell("td", i, num(v)) for i, v in enumerate(row))
+                       + "</tr>" for row in rows)
     return f"<div><h3>{esc(title)}</h3><table><tr>{head}</tr>{body}</table></div>"
 
 
@@ -69,6 +90,52 @@ def new_figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure  # only report building pays for matplotlib
 
     return Figure(figsize=(width, height), layout="constrained")
+
+
+def wrap_name(name: str, width: int = LABEL_CHARS) -> str:
+    """``name`` on lines of at most ``width`` characters, broken after a '.', '_', '-' or
+    space where it can be (``asm.macro_`` / ``expansion``), inside a longer part otherwise."""
+    lines = [""]
+    for part in re.split(r"(?<=[._\-\s])", name):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(chunk for line in lines for chunk in textwrap.wrap(line, width) or [""])
+
+
+class Bars(NamedTuple):
+    """One series of a grouped bar chart: its legend label, a value per category, the text
+    written at the end of each bar, and its colour."""
+    label: str
+    values: Sequence[float]
+    bar_labels: Sequence[str]
+    color: str
+
+
+def grouped_barh(title: str, categories: Sequence[str], series: Sequence[Bars],
+                 xlabel: str) -> Figure:
+    """Horizontal grouped bars, the first category on top, one bar per series in each group.
+    Horizontal, so category names of any length and number stay readable: the figure grows
+    with the categories, and a name longer than LABEL_CHARS is wrapped."""
+    figure = new_figure(9, 1.4 + 0.22 * len(series) * len(categories))
+    axes = figure.add_subplot()
+    height = 0.8 / len(series)
+    rows = [len(categories) - 1 - i for i in range(len(categories))]  # the first on top
+    for k, bars in enumerate(series):  # the first series on top within each group
+        drawn = axes.barh([row + 0.4 - height * (k + 0.5) for row in rows], bars.values,
+                          height, color=bars.color, label=bars.label)
+        axes.bar_label(drawn, labels=list(bars.bar_labels), fontsize=8, padding=2)
+    axes.set_yticks(range(len(categories)),
+                    [wrap_name(name) for name in reversed(categories)])
+    axes.set_ylim(-0.6, len(categories) - 0.4)
+    largest = max((v for bars in series for v in bars.values), default=0)
+    axes.set_xlim(0, largest * 1.25 or 1)  # room for the bar labels
+    axes.set_xlabel(xlabel)
+    axes.tick_params(axis="y", labelsize=9)
+    axes.grid(axis="x", alpha=0.3)
+    axes.legend(loc="lower right", fontsize=9)
+    axes.set_title(title)
+    return figure
 
 
 def empty_figure(figure: Figure, title: str, message: str) -> Figure:

@@ -18,7 +18,17 @@ import orjson
 import pandas as pd
 
 from afs.atomic_dir import atomic_write
-from afs.reports.html import empty_figure, esc, figure_html, new_figure, num, page_html, table_html
+from afs.reports.html import (
+    Bars,
+    empty_figure,
+    esc,
+    figure_html,
+    grouped_barh,
+    new_figure,
+    num,
+    page_html,
+    table_html,
+)
 from afs.samples.frame import METADATA_KEY, REJECT_REASON, REJECT_STEP
 
 if TYPE_CHECKING:
@@ -202,26 +212,15 @@ def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Figu
     domains = _top_domains({d: before.get(d, 0) + after.get(d, 0) for d in {*before, *after}})
     if not domains:
         return empty_figure(new_figure(8, 2.5), "Domain mix before and after", "no samples")
-    domains.reverse()  # largest on top
-    figure = new_figure(9, 1.4 + 0.45 * len(domains))
-    axes = figure.add_subplot()
-    height = 0.4
-    positions = range(len(domains))
     b = [before.get(d, 0) for d in domains]
     a = [after.get(d, 0) for d in domains]
-    bars = axes.barh([p + height / 2 for p in positions], b, height, color="#8FA8C8",
-                     label=f"before ({sum(before.values())} rows)")
-    axes.bar_label(bars, fontsize=8, padding=2)
-    bars = axes.barh([p - height / 2 for p in positions], a, height, color="#4C72B0",
-                     label=f"after ({sum(after.values())} rows)")
-    axes.bar_label(bars, labels=[f"{n} ({100 * n / m:.0f} %)" if m else str(n)
-                                 for n, m in zip(a, b, strict=True)], fontsize=8, padding=2)
-    axes.set_yticks(list(positions), domains)
-    axes.set_xlim(0, max(b + a) * 1.18 or 1)
-    axes.set_xlabel("samples")
-    axes.legend(loc="lower right", fontsize=9)
-    axes.set_title("Domain mix before (scored) and after (kept) — labels: kept rows (share kept)")
-    return figure
+    return grouped_barh(
+        "Domain mix before (scored) and after (kept) — labels: kept rows (share kept)", domains,
+        [Bars(f"before ({sum(before.values())} rows)", b, [str(n) for n in b], "#8FA8C8"),
+         Bars(f"after ({sum(after.values())} rows)", a,
+              [f"{n} ({100 * n / m:.0f} %)" if m else str(n) for n, m in zip(a, b, strict=True)],
+              "#4C72B0")],
+        "samples")
 
 
 def plot_cluster_sizes(sizes: Sequence[int]) -> Figure:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from afs.curation.rehearsal import rehearsal_shortfall
+from afs.reports.html import Bars, grouped_barh
 from afs.samples.rejects import reject_counts
 from afs.tracking import flatten_numbers, metric_history
 
@@ -79,22 +80,14 @@ def report_metrics(report: Mapping[str, Any]) -> dict[str, dict[str, float]]:
 
 
 def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Any:  # a matplotlib Figure
-    """Grouped bars of each domain's share of the rows, before and after curation."""
-    domains = sorted(set(before) | set(after))
-    from matplotlib.figure import Figure  # only the plot node pays for matplotlib
-
-    figure = Figure(figsize=(8, 4.5), layout="constrained")
-    axes = figure.add_subplot()
-    width = 0.4
-    for offset, (label, counts) in zip((-width / 2, width / 2), (("before", before), ("after", after)),
-                                       strict=True):
-        total = sum(counts.values()) or 1
-        shares = [100 * counts.get(domain, 0) / total for domain in domains]
-        bars = axes.bar([i + offset for i in range(len(domains))], shares, width,
-                        label=f"{label} ({sum(counts.values())} rows)")
-        axes.bar_label(bars, labels=[str(counts.get(d, 0)) for d in domains], fontsize=8)
-    axes.set_xticks(range(len(domains)), domains)
-    axes.set_ylabel("share of rows (%)")
-    axes.set_title("Domain mix before and after curation (bar labels: rows)")
-    axes.legend()
-    return figure
+    """Each domain's share of the rows before and after curation, as horizontal bars labelled
+    with the rows; the largest domain before curation on top."""
+    domains = sorted({*before, *after}, key=lambda d: (-before.get(d, 0), -after.get(d, 0), d))
+    series = []
+    for label, counts, color in (("before", before, "#8FA8C8"), ("after", after, "#4C72B0")):
+        total = sum(counts.values())
+        series.append(Bars(f"{label} ({total} rows)",
+                           [100 * counts.get(d, 0) / (total or 1) for d in domains],
+                           [str(counts.get(d, 0)) for d in domains], color))
+    return grouped_barh("Domain mix before and after curation (bar labels: rows)", domains,
+                        series, "share of rows (%)")
