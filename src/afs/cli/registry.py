@@ -92,7 +92,11 @@ def registry_info(name: str, as_json: bool, tracking_uri: str | None) -> None:
 
 
 def info_lines(info) -> list[str]:
-    """``registry-info``'s text: the entry, its dataset, params, metrics, artifacts, lineage."""
+    """``registry-info``'s text: the entry, its dataset, params, metrics, artifacts, lineage.
+
+    Label-and-value lines, not a table: the labels are fixed ASCII words padded by hand, and
+    the values (paths, hashes, run ids) must stay whole on one line to be copied, which a
+    rich table would wrap on a narrow terminal."""
     entry, lineage = info.experiment, info.lineage
     lines = [f"name:       {entry.name}",
              f"run:        {entry.run_id} (experiment afs-registry in {entry.tracking_uri})",
