@@ -98,9 +98,26 @@ class LineBlock:
         return self.start + sum(len(line) + 1 for line in self.lines[:index])
 
 
-def iter_line_blocks(path: str | Path, *, max_record_bytes: int | None = None,
+@dataclass
+class ByteBlock:
+    """Whole consecutive lines of a file as one bytes object (each line's ``\\n`` kept; the
+    file's last line may have none): the first is line number ``first_line`` and starts at
+    byte ``start`` of the file. Readers that parse a block at once take these as they are."""
+
+    data: bytes
+    first_line: int
+    start: int
+
+    def line_block(self) -> LineBlock:
+        lines = self.data.split(b"\n")
+        if self.data.endswith(b"\n"):
+            lines.pop()
+        return LineBlock(lines, self.first_line, self.start)
+
+
+def iter_byte_blocks(path: str | Path, *, max_record_bytes: int | None = None,
                      allow_empty: bool = False, block_bytes: int = READ_BLOCK_BYTES,
-                     ) -> Iterator[LineBlock]:
+                     ) -> Iterator[ByteBlock]:
     """The lines of a JSONL file in blocks of about ``block_bytes``, following the module's
     rules (folder, BOM, empty input, record size). Blank lines are kept, so that line
     numbers stay right; parsing is the caller's."""
@@ -116,16 +133,15 @@ def iter_line_blocks(path: str | Path, *, max_record_bytes: int | None = None,
             data = handle.read(block_bytes)
             buffer = pending + data if pending else data
             if not data:  # the end: what is left is the last line (it has no newline)
-                lines, pending = ([buffer] if buffer else []), b""
+                lines, pending = buffer, b""
             else:
-                cut = buffer.rfind(b"\n")
-                lines, pending = (buffer[:cut].split(b"\n") if cut >= 0 else []), buffer[cut + 1:]
+                cut = buffer.rfind(b"\n") + 1
+                lines, pending = buffer[:cut], buffer[cut:]
             if lines:
                 _check_record_sizes(lines, line_number, path, limit)
-                saw_record = saw_record or any(map(bytes.strip, lines))
-                block = LineBlock(lines, line_number, start)
-                yield block
-                line_number, start = line_number + len(lines), start + block.size
+                saw_record = saw_record or not lines.isspace()
+                yield ByteBlock(lines, line_number, start)
+                line_number, start = line_number + lines.count(b"\n"), start + len(lines)
             if len(pending) > limit:  # a line still without its end: measure it, never hold it
                 size = len(pending) + _bytes_to_line_end(handle)
                 raise DataError(oversize_problem(size, limit), path, line_number)
@@ -135,11 +151,34 @@ def iter_line_blocks(path: str | Path, *, max_record_bytes: int | None = None,
         raise DataError(EMPTY_INPUT, path)
 
 
-def _check_record_sizes(lines: list[bytes], first_line: int, path: Path, limit: int) -> None:
-    if max(map(len, lines)) <= limit:
+def iter_line_blocks(path: str | Path, *, max_record_bytes: int | None = None,
+                     allow_empty: bool = False, block_bytes: int = READ_BLOCK_BYTES,
+                     ) -> Iterator[LineBlock]:
+    """Like :func:`iter_byte_blocks`, each block split into its lines."""
+    for block in iter_byte_blocks(path, max_record_bytes=max_record_bytes,
+                                  allow_empty=allow_empty, block_bytes=block_bytes):
+        yield block.line_block()
+
+
+def line_ends(data: bytes) -> Any:
+    """Offset of the end of each line of ``data`` (its ``\\n``, or the end of the data), as
+    a numpy array (numpy loads here, not with the module: light readers never get here)."""
+    import numpy as np
+
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    return ends if data.endswith(b"\n") or not data else np.append(ends, len(data))
+
+
+def _check_record_sizes(data: bytes, first_line: int, path: Path, limit: int) -> None:
+    if len(data) <= limit:
         return
-    index = next(i for i, line in enumerate(lines) if len(line) > limit)
-    raise DataError(oversize_problem(len(lines[index]), limit), path, first_line + index)
+    ends = line_ends(data)
+    lengths = ends.copy()
+    lengths[1:] -= ends[:-1] + 1  # each line without its newline
+    if lengths.max() <= limit:
+        return
+    index = int((lengths > limit).argmax())
+    raise DataError(oversize_problem(int(lengths[index]), limit), path, first_line + index)
 
 
 def _bytes_to_line_end(handle: Any, block_bytes: int = 1 << 20) -> int:

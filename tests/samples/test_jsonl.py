@@ -122,3 +122,77 @@ def test_reads_large_chunks_with_correct_line_numbers(tmp_path, monkeypatch):
         read_jsonl_frame(path)
     frame, report = read_jsonl_frame(path, on_error="skip")
     assert len(frame) == 60 and report.skipped == 1
+
+
+# --------------------------------------------------------- Arrow's parser and the line reader
+PLAIN = [
+    b'{"sample_id":"0","instruction":"i \\" \\\\ \\n \\u00e9 \\ud83d\\ude00","input":"","output":"o",'
+    b'"domain":"asm","source":"s","quality_score":0.5,"_metadata":{"file":"a.asm","line":3}}\n',
+    b'{ "instruction" : "spaced", "output" : "o", "thinking": "t", "quality_score": 1 }\n',
+    b'{"instruction":"meta","output":"o","quality_score":1E2,"_metadata":{"b":[1,{"c":null}],"line":"x"}}\n',
+    b'{"instruction":"empty meta","output":"o","input":null,"_metadata":{}}\n',
+    b'{"instruction":"null meta","output":"o","domain":null,"_metadata":null}\n',
+]
+NOT_PLAIN = {  # what Arrow would read otherwise than orjson, or cannot keep: the line reader's
+    "unknown key": b'{"instruction":"i","output":"o","zz":null}\n',
+    "member inside another": b'{"instruction":"i","output":"o","x":{"q":1,"_metadata":{"z":1}}}\n',
+    "metadata first": b'{"_metadata":{"z":1},"instruction":"i","output":"o"}\n',
+    "member after metadata": b'{"instruction":"i","output":"o","_metadata":{"z":1},"k":2}\n',
+    "duplicate key": b'{"instruction":"i","output":"a","output":"b"}\n',
+    "two objects": b'{"instruction":"i","output":"o"} {"instruction":"j","output":"p"}\n',
+    "blank line": b'\n',
+    "CRLF": b'{"instruction":"i","output":"o"}\r\n',
+}
+BIG_SCORE = b'{"instruction":"i","output":"o","quality_score":123456789012345678}\n'
+
+
+def test_plain_blocks_parse_as_the_line_reader_parses_them(tmp_path):
+    from afs.jsonl_input import ByteBlock
+    from afs.samples.jsonl import _chunk_table, _parsed_block, _Rejects
+
+    data = b"".join(PLAIN * 3)
+    parsed = _parsed_block(data)
+    assert parsed is not None
+    rejects = _Rejects(tmp_path / "x.jsonl", "raise", None)
+    assert parsed.to_pylist() == _chunk_table(ByteBlock(data, 1, 0).line_block(), rejects).to_pylist()
+
+
+@pytest.mark.parametrize("name", sorted(NOT_PLAIN))
+def test_blocks_arrow_would_misread_go_line_by_line(tmp_path, name):
+    from afs.samples.jsonl import _parsed_block
+
+    data = b"".join(PLAIN) + NOT_PLAIN[name]
+    assert _parsed_block(data) is None
+    path = write_lines(tmp_path / "d.jsonl", data)
+    if name == "two objects":  # orjson's verdict, with the line
+        with pytest.raises(DataError, match=r"d\.jsonl:6: malformed JSON"):
+            read_jsonl_frame(path)
+        return
+    frame, _ = read_jsonl_frame(path)
+    assert len(frame) == len(PLAIN) + (name != "blank line")
+
+
+def test_a_score_past_2_to_the_53_is_read_as_a_float(tmp_path):
+    """Before, the line reader's Arrow conversion refused it with an ArrowInvalid."""
+    for lines in ([BIG_SCORE], [BIG_SCORE, b"\n"]):  # Arrow's parser, the line reader
+        frame, _ = read_jsonl_frame(write_lines(tmp_path / "d.jsonl", *lines))
+        assert frame["quality_score"].tolist() == [1.2345678901234568e17]
+
+
+def test_written_lines_are_what_the_per_row_writer_wrote(tmp_path):
+    """The column writer against the row writer it replaced (orjson per record), on rows with
+    every kind of value, unknown keys, metadata and columns a step added."""
+    import numpy as np
+    import orjson
+
+    from afs.samples.frame import row_to_record
+
+    with_extra, _ = read_jsonl_frame(write_lines(
+        tmp_path / "in.jsonl", *PLAIN, b'{"instruction":"x","output":"o","zz":[1],"y":null}\n'))
+    added, _ = read_jsonl_frame(write_lines(tmp_path / "in2.jsonl", *PLAIN))
+    added["reject_reason"] = ["r"] * (len(added) - 1) + [None]
+    added["count"] = np.arange(len(added))
+    for frame in (with_extra, added):
+        write_jsonl_frame(frame, tmp_path / "out.jsonl")
+        rows = [orjson.dumps(row_to_record(r)) + b"\n" for r in frame.to_dict("records")]
+        assert (tmp_path / "out.jsonl").read_bytes() == b"".join(rows)

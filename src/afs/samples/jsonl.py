@@ -8,6 +8,7 @@ and line (or, with ``on_error="skip"``, a row in a rejects file plus a count in 
 from __future__ import annotations
 
 import gc
+import io
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -16,13 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.json as pa_json
+import pyarrow.compute as pc
 
 from afs.atomic_dir import atomic_outputs, atomic_write
 from afs.errors import ConfigError, DataError
-from afs.jsonl_input import LineBlock, iter_line_blocks, line_problem
+from afs.jsonl_input import ByteBlock, LineBlock, iter_byte_blocks, line_ends, line_problem
+from afs.samples.arrow_json import literal, member_fragments, object_lines
 from afs.samples.choices import ON_ERROR_CHOICES
 from afs.samples.collection import SampleList
 from afs.samples.frame import (
@@ -41,6 +46,7 @@ from afs.samples.model import (
     STRING_FIELDS,
     TrainingSample,
     compute_sample_id,
+    sample_ids,
 )
 from afs.samples.reasons import rejects_path_beside
 
@@ -170,6 +176,8 @@ def _records_to_table(records: list[Any]) -> pa.Table:
     values = {key: [r.get(key) for r in records] for key in CANONICAL_FIELDS}
     if any(type(q) is bool for q in values["quality_score"]):
         raise _NeedsRowCheck
+    # an integer past 2**53 is still a score (Arrow refuses to round it to a double)
+    values["quality_score"] = [float(q) if type(q) is int else q for q in values["quality_score"]]
     values["input"] = [v if v is not None else "" for v in values["input"]]
     values["domain"] = [v if v is not None else DEFAULT_DOMAIN for v in values["domain"]]
     values["source"] = [v if v is not None else "" for v in values["source"]]
@@ -200,6 +208,90 @@ def _chunk_table(block: LineBlock, rejects: _Rejects) -> pa.Table | None:
         return _records_to_table(good) if good else None
 
 
+def _block_table(block: ByteBlock, rejects: _Rejects) -> pa.Table | None:
+    """The samples of a block: Arrow's parser when the block is plain (``_parsed_block``),
+    else orjson line by line, which names every bad line."""
+    table = _parsed_block(block.data)
+    return table if table is not None else _chunk_table(block.line_block(), rejects)
+
+
+# sample_id is read only to be recomputed (DERIVED_FIELDS): here so that it is no unknown key
+_PARSED_SCHEMA = pa.schema([(key, pa.float64() if key == "quality_score" else pa.string())
+                            for key in (*DERIVED_FIELDS, *CANONICAL_FIELDS)])
+_METADATA_MEMBER = b',"_metadata":'
+
+
+def _parsed_block(data: bytes) -> pa.Table | None:
+    """The block's samples parsed by Arrow's JSON reader (multi-threaded, no Python object
+    per row), or None when the block is not plain, for the line-by-line reader to decide.
+
+    Plain: every line is one object (no blank line, no CR), holding only sample fields and,
+    as its last member, ``"_metadata":{…}``. ``_metadata`` is cut out before Arrow parses the
+    rest (its keys vary from row to row) and goes through orjson on its own; anything Arrow
+    and orjson would read differently (duplicate keys, NaN, a wrong type, invalid UTF-8, an
+    unknown key) sends the block to the line-by-line reader."""
+    ends = line_ends(data)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    view = np.frombuffer(data, dtype=np.uint8)
+    if not len(ends) or (ends - starts < 2).any() or (view[starts] != ord("{")).any() \
+            or (view[ends - 1] != ord("}")).any():
+        return None
+    metadata_rows, metadata_spans, data = _cut_metadata(data, starts, ends)
+    try:
+        table = pa_json.read_json(io.BytesIO(data), parse_options=pa_json.ParseOptions(
+            explicit_schema=_PARSED_SCHEMA, unexpected_field_behavior="infer"))
+        table.validate(full=True)  # UTF-8 of every text
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != len(ends) or table.column_names != _PARSED_SCHEMA.names:
+        return None  # an unknown key (or a line Arrow read as two objects)
+    metadata = _metadata_texts(metadata_rows, metadata_spans, len(ends))
+    columns = {name: table.column(name).combine_chunks() for name in CANONICAL_FIELDS}
+    quality = columns["quality_score"]
+    if metadata is None or columns["instruction"].null_count or columns["output"].null_count:
+        return None
+    if quality.null_count < len(quality) and not pc.all(pc.is_finite(quality)).as_py():
+        return None  # NaN or Infinity: orjson refuses them
+    for key, default in (("input", ""), ("domain", DEFAULT_DOMAIN), ("source", "")):
+        columns[key] = pc.fill_null(columns[key], default)
+    ids = sample_ids(columns["instruction"], columns["input"], columns["output"])
+    return pa.table({"sample_id": ids, **columns, METADATA_KEY: metadata,
+                     EXTRA_COLUMN: pa.nulls(len(ends), pa.string())})
+
+
+def _cut_metadata(data: bytes, starts: np.ndarray, ends: np.ndarray
+                  ) -> tuple[np.ndarray, list[bytes], bytes]:
+    """Rows with a ``,"_metadata":`` member, each one's value span (up to the line's closing
+    brace) and the block without those members. Found inside another member instead, the cut
+    leaves that member's braces unbalanced, and Arrow refuses the line."""
+    offsets = pa.py_buffer(np.append(starts, len(data)).astype(np.int64))
+    lines = pa.Array.from_buffers(pa.large_binary(), len(ends), [None, offsets, pa.py_buffer(data)])
+    found = pc.find_substring(lines, _METADATA_MEMBER).to_numpy()
+    rows = np.flatnonzero(found >= 0)
+    if not len(rows):
+        return rows, [], data
+    cut_from, cut_to = (starts[rows] + found[rows]).tolist(), (ends[rows] - 1).tolist()
+    whole = memoryview(data)
+    kept = b"".join([whole[a:b] for a, b in zip([0, *cut_to], [*cut_from, len(data)])])
+    skip = len(_METADATA_MEMBER)
+    return rows, [data[a + skip:b] for a, b in zip(cut_from, cut_to)], kept
+
+
+def _metadata_texts(rows: np.ndarray, spans: list[bytes], size: int) -> pa.Array | None:
+    """``_metadata`` as compact JSON text per row (None: absent, null or empty); None when a
+    span is not one JSON object (the line-by-line reader says why)."""
+    texts: list[str | None] = [None] * size
+    for row, span in zip(rows.tolist(), spans, strict=True):
+        try:
+            value = orjson.loads(span)
+        except orjson.JSONDecodeError:
+            return None
+        if value is not None and type(value) is not dict:
+            return None
+        texts[row] = orjson.dumps(value).decode() if value else None
+    return pa.array(texts, type=pa.string())
+
+
 def _progress(total: int, desc: str, enabled: bool, unit: str = "B"):
     from tqdm.auto import tqdm
 
@@ -219,13 +311,13 @@ def iter_jsonl_tables(path: str | Path, on_error: str = "raise",
     a line over ``max_record_bytes`` always is."""
     path = Path(path).expanduser()
     rejects = _Rejects(path, on_error, rejects_path)
-    blocks = iter_line_blocks(path, max_record_bytes=max_record_bytes, allow_empty=allow_empty,
+    blocks = iter_byte_blocks(path, max_record_bytes=max_record_bytes, allow_empty=allow_empty,
                               block_bytes=CHUNK_BYTES)
     with _progress(_size(path), path.name, progress) as bar:
         for block in blocks:
             with _gc_paused():
-                table = _chunk_table(block, rejects)
-            bar.update(block.size)
+                table = _block_table(block, rejects)
+            bar.update(len(block.data))
             if table is not None:
                 yield table
     rejects.finish(report or LoadReport(path=str(path)))
@@ -274,16 +366,40 @@ def _row_bytes(values: tuple, names: tuple[str, ...], added: tuple[str, ...]) ->
     return line
 
 
-def _frame_chunks_as_lines(frame: pd.DataFrame) -> Iterator[bytes]:
+def _frame_chunks_as_lines(frame: pd.DataFrame) -> Iterator[bytes | memoryview]:
+    """JSONL text of the frame, a chunk of rows at a time."""
     added = tuple(c for c in frame.columns if c not in FRAME_COLUMNS and not c.startswith("_"))
     names = ("sample_id", *CANONICAL_FIELDS, *added)
     ordered = [*names, METADATA_KEY, EXTRA_COLUMN]
     for start in range(0, len(frame), WRITE_CHUNK_ROWS):
         table = pa.Table.from_pandas(frame.iloc[start : start + WRITE_CHUNK_ROWS][ordered],
                                      preserve_index=False)
-        columns = [table.column(c).to_pylist() for c in ordered]
-        rows = zip(*columns, strict=True)
-        yield b"".join(_row_bytes(values, names, added) + b"\n" for values in rows)
+        yield _table_lines(table, names, added)
+
+
+def _table_lines(table: pa.Table, names: tuple[str, ...], added: tuple[str, ...]) -> bytes | memoryview:
+    """The rows of ``table`` as JSONL: the columns ``names`` in order (absent values left
+    out), then the keys in ``_extra``, then ``_metadata`` (both JSON text, spliced in)."""
+    extra = table.column(EXTRA_COLUMN)
+    if added and extra.null_count < len(extra):  # rejects of a re-read rejects file: merge keys
+        columns = [table.column(c).to_pylist() for c in table.column_names]
+        return b"".join(_row_bytes(values, names, added) + b"\n" for values in zip(*columns))
+    members = [member_fragments(name, table.column(name)) for name in names]
+    members.append(_spliced_object(extra, ""))
+    members.append(_spliced_object(table.column(METADATA_KEY), '"_metadata":'))
+    return object_lines(members)
+
+
+def _spliced_object(texts: pa.ChunkedArray, prefix: str) -> pa.Array:
+    """``prefix`` + JSON object text + ``,`` per row (``prefix`` empty: the object's members,
+    its braces dropped); null where the text is missing or ``{}``."""
+    texts = texts.combine_chunks().cast(pa.large_string())
+    if prefix:
+        spliced = pc.binary_join_element_wise(literal(prefix), texts, literal(","), literal(""))
+    else:
+        spliced = pc.binary_join_element_wise(pc.utf8_slice_codeunits(texts, 1, -1), literal(","),
+                                              literal(""))
+    return pc.if_else(pc.equal(texts, "{}"), pa.scalar(None, spliced.type), spliced)
 
 
 @contextmanager
@@ -350,7 +466,7 @@ def jsonl_frame_writer(path: str | Path, progress: bool = False, total: int | No
             with _gc_paused():
                 for block in _frame_chunks_as_lines(frame):
                     handle.write(block)
-                    bar.update(block.count(b"\n"))
+                    bar.update(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
 
         yield write
         if not opened and not only_if_rows:
