@@ -338,3 +338,35 @@ def test_one_profile_rule_built_in_with_parameters_over_it():
         ProfileChoice.from_parameters({"domain_profiles": {"docs": "nope"}})
     with pytest.raises(ConfigError, match="must map a domain"):
         ProfileChoice.from_parameters({"domain_profiles": ["docs"]})
+
+
+def test_each_score_is_its_components_weighed_as_its_case_says():
+    """The shipped samples under every profile: the components used, their renormalised
+    weights, the reasons for the others and the overall, recomputed row by row from the
+    output's verdict (the scorer works each case out once and reuses it)."""
+    from afs.quality.scorer import COMPONENTS, NO_ADDRESSES, NO_CODE, NO_MODEL, ZERO_WEIGHT
+    from afs.samples import load_jsonl
+
+    samples = load_jsonl(Path(__file__).parents[2] / "data/01_raw/v1_training.jsonl")
+    outputs = samples.frame["output"].tolist()
+    cases = set()
+    for name in sorted(BUILTIN_PROFILES):
+        config = ScoringConfig.from_profile(name)
+        weights = config.weights.as_dict()
+        scorer = QualityScorer(config, model_path=None)
+        for output, score in zip(outputs, scorer.score_outputs(outputs), strict=True):
+            verdict = scorer._verdict(output)
+            cases.add((verdict.has_code, bool(verdict.entities)))
+            reasons = {"electra": NO_MODEL, "asar": None if verdict.has_code else NO_CODE,
+                       "entity": (NO_CODE if not verdict.has_code else
+                                  None if verdict.entities else NO_ADDRESSES),
+                       "length": None}
+            skipped = {k: ZERO_WEIGHT if weights[k] <= 0 else reasons[k]
+                       for k in COMPONENTS if weights[k] <= 0 or reasons[k] is not None}
+            used = tuple(k for k in COMPONENTS if k not in skipped)
+            assert score.skipped == skipped
+            assert tuple(score.components) == used
+            assert score.weights == config.weights.normalized(used)
+            assert score.overall == sum(score.weights[k] * score.components[k]
+                                        for k in score.weights)
+    assert cases == {(False, False), (True, False), (True, True)}

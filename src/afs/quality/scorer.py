@@ -155,8 +155,9 @@ class QualityScorer:
                                                       device)
         self._cache: dict[str, _CodeVerdict] = {}
         self._lookups: _FixedDatabase | None = None
-        # the renormalised weights of each set of components used (at most 2**4 sets)
-        self._normalized: dict[tuple[str, ...], dict[str, float]] = {}
+        # (has code, names addresses) -> components used, their weights, the others' reasons
+        self._plans: dict[tuple[bool, bool], tuple[tuple[str, ...], dict[str, float],
+                                                   dict[str, str]]] = {}
         self._by_profile: dict[str, QualityScorer] = {}  # per-domain scoring: one per profile
 
     def _wants_model(self) -> bool:
@@ -269,34 +270,35 @@ class QualityScorer:
             self._lookups = _FixedDatabase(self.db)
         return self._lookups
 
+    def _plan(self, has_code: bool, names_addresses: bool
+              ) -> tuple[tuple[str, ...], dict[str, float], dict[str, str]]:
+        """The components used, their renormalised weights and why the others are left out,
+        for an output with or without code naming addresses or not: four cases at most, so
+        each is worked out once, not per sample."""
+        key = (has_code, names_addresses)
+        if key not in self._plans:
+            reasons = {"electra": (NO_MODEL if self._discriminator is None else
+                                   None if has_code else NO_CODE),
+                       "asar": None if has_code else NO_CODE,
+                       "entity": (NO_CODE if not has_code else
+                                  None if names_addresses else NO_ADDRESSES),
+                       "length": None}
+            skipped = {name: ZERO_WEIGHT if self._weights[name] <= 0 else reasons[name]
+                       for name in COMPONENTS
+                       if self._weights[name] <= 0 or reasons[name] is not None}
+            used = tuple(name for name in COMPONENTS if name not in skipped)
+            self._plans[key] = (used, self.config.weights.normalized(used), skipped)
+        return self._plans[key]
+
     def _combine(self, length: float, electra: float, verdict: _CodeVerdict) -> QualityScore:
-        values: dict[str, float] = {}
-        skipped: dict[str, str] = {}
-        electra_reason = (NO_MODEL if self._discriminator is None else
-                          None if verdict.has_code else NO_CODE)
-        candidates = {"electra": (electra, electra_reason),
-                      "asar": (1.0 if verdict.valid else 0.0,
-                               None if verdict.has_code else NO_CODE),
-                      "entity": (verdict.coverage,
-                                 NO_CODE if not verdict.has_code else
-                                 (None if verdict.entities else NO_ADDRESSES)),
-                      "length": (length, None)}
-        for name in COMPONENTS:
-            value, reason = candidates[name]
-            if self._weights[name] <= 0:
-                skipped[name] = ZERO_WEIGHT
-            elif reason is not None:
-                skipped[name] = reason
-            else:
-                values[name] = value
-        used = tuple(values)
-        if used not in self._normalized:
-            self._normalized[used] = self.config.weights.normalized(used)
-        weights = dict(self._normalized[used])
+        used, weights, skipped = self._plan(verdict.has_code, bool(verdict.entities))
+        every = {"electra": electra, "asar": 1.0 if verdict.valid else 0.0,
+                 "entity": verdict.coverage, "length": length}
+        values = {name: every[name] for name in used}
         overall = sum(weights[k] * values[k] for k in weights) if weights else math.nan
         return QualityScore(overall=overall, electra_score=electra, asar_valid=verdict.valid,
                             entity_coverage=verdict.coverage, length_score=length,
-                            components=values, weights=weights, skipped=skipped,
+                            components=values, weights=dict(weights), skipped=dict(skipped),
                             asar_errors=list(verdict.errors), profile=self.config.profile)
 
 
