@@ -129,3 +129,8 @@ def test_layers_flow_one_way_in_every_registered_pipeline(catalog, pipelines):
         order = kedro_viz_layer_order(pipeline, layers)
         used = {layers[d] for d in pipeline.datasets() if layers.get(d)}
         assert set(order) == used, f"{name}: Kedro-Viz turns its layers off"
+    # the default view's bands in Kedro's order (a stage alone may order layers it does not
+    # connect, raw and feature in curation, alphabetically)
+    default = pipelines["__default__"]
+    assert kedro_viz_layer_order(default, layers) == [
+        layer for layer in LAYERS if layer in {layers[d] for d in default.datasets()}]
