@@ -6,8 +6,11 @@ N samples are generated once (synthetic 65816 samples, 5 domains, 3 sources, ran
 scores). rehearsal-mix reads them as two halves (v1 -> buffer, new), rebalance as three source
 files (40/30/30), split and convert as one file. Each step reads JSONL and writes JSONL, and
 runs in a fresh subprocess so its peak RSS is its own. The floor of a step reads the same input file(s) with pyarrow.json and writes the same
-number of output rows with pandas.to_json, and nothing else, in its own subprocess too.
-Prints a markdown table: step, seconds, floor seconds, ratio, peak RSS of step and floor.
+number of output rows with pandas.to_json, and nothing else, in its own subprocess too. The
+physical floor reads and parses the input bytes once (pyarrow.json, all cores) and writes
+nothing: no step can go below it.
+Prints a markdown table: step, seconds, floor seconds, ratio, parse-only seconds, peak RSS of
+step and floor.
 """
 
 from __future__ import annotations
@@ -96,6 +99,14 @@ def floor(w: Path, inputs: list[str], output_rows: list[int]) -> None:
         source.to_json(w / f"floor_out_{index}.jsonl", orient="records", lines=True)
 
 
+def parse_floor(w: Path, inputs: list[str]) -> None:
+    """Read and parse the input bytes once (pyarrow, every core), and nothing else."""
+    import pyarrow.json as pj
+
+    for name in inputs:
+        pj.read_json(w / name)
+
+
 def count_lines(path: Path) -> int:
     with open(path, "rb") as handle:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
@@ -112,14 +123,15 @@ def best_of(runs: list[dict]) -> dict:
     return {**min(runs, key=lambda r: r["seconds"]), "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
-def measure(name: str, workdir: Path, repeat: int) -> tuple[dict, dict]:
-    """Step and floor, alternating, ``repeat`` times each."""
-    steps, floors = [], []
+def measure(name: str, workdir: Path, repeat: int) -> tuple[dict, dict, dict]:
+    """Step, floor and parse floor, alternating, ``repeat`` times each."""
+    steps, floors, parses = [], [], []
     for _ in range(repeat):
         steps.append(run_child(["--child", "step", "--name", name, "--workdir", str(workdir)]))
         floors.append(run_child(["--child", "floor", "--name", name, "--workdir", str(workdir),
                                  "--rows", json.dumps(steps[-1]["rows"])]))
-    return best_of(steps), best_of(floors)
+        parses.append(run_child(["--child", "parse", "--name", name, "--workdir", str(workdir)]))
+    return best_of(steps), best_of(floors), best_of(parses)
 
 
 def child(args: argparse.Namespace) -> None:
@@ -128,6 +140,9 @@ def child(args: argparse.Namespace) -> None:
     if args.child == "step":
         outputs = STEPS[args.name][0](w)
         rows = [count_lines(p) for p in outputs]
+    elif args.child == "parse":
+        rows = []
+        parse_floor(w, STEPS[args.name][1])
     else:
         rows = json.loads(args.rows)
         floor(w, STEPS[args.name][1], rows)
@@ -147,7 +162,7 @@ def main() -> None:
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated steps")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each step and floor; the fastest counts")
-    parser.add_argument("--child", choices=("step", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("step", "floor", "parse"), help=argparse.SUPPRESS)
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--rows", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -160,13 +175,14 @@ def main() -> None:
     size_mb = (workdir / "all.jsonl").stat().st_size / 1e6
     print(f"data: {args.n:,} samples ({size_mb:,.0f} MB of JSONL), ready in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
-    print("| step | output rows | seconds | floor s | ratio | peak MB | floor peak MB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    print("| step | output rows | seconds | floor s | ratio | parse-only s | peak MB "
+          "| floor peak MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for name in args.steps.split(","):
-        step, base = measure(name, workdir, args.repeat)
+        step, base, parse = measure(name, workdir, args.repeat)
         print(f"| {name} | {sum(step['rows']):,} | {step['seconds']:.1f} | {base['seconds']:.1f} "
-              f"| {step['seconds'] / base['seconds']:.2f}x | {step['peak_mb']:,.0f} "
-              f"| {base['peak_mb']:,.0f} |", flush=True)
+              f"| {step['seconds'] / base['seconds']:.2f}x | {parse['seconds']:.1f} "
+              f"| {step['peak_mb']:,.0f} | {base['peak_mb']:,.0f} |", flush=True)
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -104,6 +104,11 @@ def json_fragments(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return fragments
 
 
+def json_texts(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Each string's JSON text between its quotes (what it adds inside a longer string)."""
+    return pc.utf8_slice_codeunits(json_fragments(array), 1, -2)
+
+
 def member_fragments(name: str, array: pa.Array | pa.ChunkedArray) -> pa.Array:
     """``"name":value,`` for each row; null where the value is absent (the key is left out)."""
     return pc.binary_join_element_wise(literal(orjson.dumps(name).decode() + ":"),
