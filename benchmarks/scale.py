@@ -1,7 +1,7 @@
 """Composite scoring and MinHash dedup on the local executor vs Ray with 1 and 2 workers.
 
-    python benchmarks/scale.py [--rows 1000000] [--quick] [--stages scoring,dedup,dedup_files,
-                               reference,decontamination]
+    python benchmarks/scale.py [--rows 1000000 | --sizes 10000,100000,1000000] [--quick]
+                               [--stages scoring,dedup,dedup_files,reference,decontamination]
                                [--electra default|PATH] [--json PATH]
 
 Data (deterministic, built before any clock starts): the 400 rows of
@@ -231,11 +231,13 @@ def child(name: str, rows: int, stages: list[str], out: Path, electra: str | Non
         print(json.dumps(report))
         return
     frame, build_seconds = timed(lambda: build_frame(rows))
+    build_rss = peak_rss_mib()
     quality = quality_parameters()
     if electra:
         quality["electra_model"] = electra
     executor = executor_for(EXECUTORS[name])
     report = {"executor": name, "rows": len(frame), "build_s": build_seconds,
+              "build_rss_mib": build_rss,
               "frame_bytes_per_row": float(frame.memory_usage(deep=True).sum() / len(frame))}
     config = DedupConfig(**quality["dedup"])
     reference, suite = checked_sets()
@@ -327,6 +329,9 @@ def main() -> None:
     parser.add_argument("--stages", default="scoring,dedup")
     parser.add_argument("--executors", default=",".join(EXECUTORS))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--sizes", default=None,
+                        help="comma-separated row counts (e.g. 10000,100000,1000000): one "
+                             "scaling table over them instead of --rows")
     parser.add_argument("--electra", default=None,
                         help="score with an ELECTRA model: 'default' (random weights, the "
                              "CLI's default size) or a model folder [default: none]")
@@ -341,14 +346,32 @@ def main() -> None:
     if args.child:
         child(args.child, rows, stages, args.out, args.electra)
         return
+    if args.sizes:
+        sizes = [int(size) for size in args.sizes.split(",")]
+        runs = {size: run_size(size, stages, args.executors, args.electra) for size in sizes}
+        print(scaling_table(runs, stages))
+        if args.json:
+            args.json.write_text(json.dumps({str(k): v for k, v in runs.items()}, indent=2))
+        return
+    reports = run_size(rows, stages, args.executors, args.electra)
+    print(f"{rows:,} rows; frame {reports[0]['frame_bytes_per_row']:,.0f} bytes/row "
+          "(memory_usage deep); scores and kept sets identical across executors\n")
+    print(table(reports, stages))
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=2))
+
+
+def run_size(rows: int, stages: list[str], executors: str, electra_choice: str | None
+             ) -> list[dict]:
+    """Every executor over ``rows`` rows, results checked identical: one report each."""
     in_memory = [stage for stage in stages if stage != "dedup_files"]
     with tempfile.TemporaryDirectory(prefix="afs-scale-") as folder:
         out = Path(folder)
-        electra = electra_model(args.electra, out)
+        electra = electra_model(electra_choice, out)
         if "dedup_files" in stages:
             write_inputs(rows, out)
         reports = []
-        for name in args.executors.split(","):
+        for name in executors.split(","):
             report = run_child(name, rows, in_memory, out, electra) if in_memory else \
                 {"executor": name, "rows": rows, "frame_bytes_per_row": float("nan")}
             if "dedup_files" in stages:  # its own child: RSS without the frame
@@ -358,11 +381,30 @@ def main() -> None:
             reports.append(report)
             print(f"{name} done: {json.dumps(reports[-1])}", file=sys.stderr, flush=True)
         check_identical(reports, stages, out)
-    print(f"{rows:,} rows; frame {reports[0]['frame_bytes_per_row']:,.0f} bytes/row "
-          "(memory_usage deep); scores and kept sets identical across executors\n")
-    print(table(reports, stages))
-    if args.json:
-        args.json.write_text(json.dumps(reports, indent=2))
+    return reports
+
+
+def scaling_table(runs: dict[int, list[dict]], stages: list[str]) -> str:
+    """One row per stage and executor: seconds and driver peak RSS at each size, rows/s at
+    the largest. Generation is the synthetic rows' build (local child, before any stage)."""
+    sizes = sorted(runs)
+    head = " | ".join(f"{size:,} rows: s / peak MiB" for size in sizes)
+    lines = [f"| stage | executor | {head} | rows/s at {sizes[-1]:,} |",
+             "| --- | --- | " + " | ".join("---:" for _ in sizes) + " | ---: |"]
+    local = {size: next(r for r in runs[size] if r["executor"] == "local") for size in sizes}
+    cells = " | ".join(f"{local[size]['build_s']:.1f} / {local[size]['build_rss_mib']:,.0f}"
+                       for size in sizes)
+    lines.append(f"| generation | local | {cells} | "
+                 f"{sizes[-1] / local[sizes[-1]]['build_s']:,.0f} |")
+    for stage in stages:
+        for name in [r["executor"] for r in runs[sizes[0]]]:
+            figures = {size: next(r for r in runs[size] if r["executor"] == name)[stage]
+                       for size in sizes}
+            cells = " | ".join(f"{figures[size]['seconds']:.1f} / {figures[size]['rss_mib']:,.0f}"
+                               for size in sizes)
+            lines.append(f"| {stage} | {name} | {cells} | "
+                         f"{sizes[-1] / figures[sizes[-1]]['seconds']:,.0f} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
