@@ -68,8 +68,7 @@ def near_duplicate_pairs(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray
 
 
 def _signatures(frame: pd.DataFrame, config: DedupConfig) -> np.ndarray:
-    return minhash.signatures(dedup_text(frame).tolist(), config.num_perm, config.shingle_size,
-                              config.seed)
+    return minhash.config_signatures(dedup_text(frame), config)
 
 
 def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None,

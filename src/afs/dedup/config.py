@@ -10,6 +10,8 @@ import pandas as pd
 from afs.errors import ConfigError
 
 CLUSTER_KEY = "dup_cluster"
+TOKEN_KINDS = ("words", "asm")
+SKETCHES = ("fast_similarity", "permutations")
 DEDUP_STEP = "dedup"
 REFERENCE_STEP = "reference_dedup"
 DECONTAMINATION_STEP = "decontamination"
@@ -19,7 +21,13 @@ DECONTAMINATION_STEP = "decontamination"
 class DedupConfig:
     """``threshold``: estimated Jaccard over ``shingle_size``-token shingles at which two
     samples are near duplicates; ``num_perm`` and ``seed`` fix the MinHash family;
-    ``ngram_size``: tokens a sample must share with an eval sample to count as contaminated."""
+    ``tokens``: what a token is ("words": runs of word characters, single punctuation and
+    newlines, found in numpy; "asm": the ASM tokenizer's BPE ids, about 20x slower, the rule
+    before); ``sketch``: how the Jaccard is estimated ("fast_similarity": 8 hashes per
+    shingle into ``num_perm`` bins; "permutations": ``num_perm`` hashes per shingle, the
+    sketch before; see ``afs.dedup.minhash``). ``tokens="asm", sketch="permutations"`` gives
+    the clusters of before bit for bit. ``ngram_size``: ASM tokens a sample must share with
+    an eval sample to count as contaminated."""
 
     threshold: float = 0.8
     num_perm: int = 128
@@ -27,8 +35,14 @@ class DedupConfig:
     seed: int = 42
     ngram_size: int = 12
     near: bool = True
+    tokens: str = "words"
+    sketch: str = "fast_similarity"
 
     def __post_init__(self) -> None:
+        if self.tokens not in TOKEN_KINDS or self.sketch not in SKETCHES:
+            raise ConfigError(f"dedup tokens must be one of {', '.join(TOKEN_KINDS)} and sketch "
+                              f"one of {', '.join(SKETCHES)}, got {self.tokens!r} and "
+                              f"{self.sketch!r}")
         if not 0.0 < self.threshold <= 1.0:
             raise ConfigError(f"dedup threshold must be in (0, 1], got {self.threshold}")
         if self.num_perm < 2 or self.shingle_size < 1 or self.ngram_size < 1:

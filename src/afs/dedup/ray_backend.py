@@ -172,8 +172,7 @@ def verified_edges(representatives: Any, config: DedupConfig, batch_size: int) -
     bands, rows_per_band = minhash.lsh_params(config.threshold, config.num_perm)
 
     def band_records(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        sigs = minhash.signatures(batch["text"].tolist(), config.num_perm, config.shingle_size,
-                                  config.seed)
+        sigs = minhash.config_signatures(batch["text"].tolist(), config)
         keys = minhash.band_keys(sigs, bands, rows_per_band)
         return {"band": np.tile(np.arange(bands, dtype=np.int64), len(sigs)),
                 "bucket": keys.reshape(-1),

@@ -69,8 +69,7 @@ class ReferenceIndex:
                             for band in range(self.bands)]
 
     def _signatures(self, frame: pd.DataFrame) -> np.ndarray:
-        return minhash.signatures(_texts(frame).tolist(), self.config.num_perm,
-                                  self.config.shingle_size, self.config.seed)
+        return minhash.config_signatures(_texts(frame), self.config)
 
     def reasons(self, frame: pd.DataFrame) -> np.ndarray:
         """``seen_in_reference:<id>`` or None for each row of ``frame``."""
