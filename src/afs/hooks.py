@@ -12,6 +12,10 @@ that cannot succeed before it does anything.
 - One MLflow store per project: a relative ``sqlite:///mlflow.db`` in ``conf/base/mlflow.yml``
   names the project's file wherever Kedro is started from (a notebook in ``notebooks/``);
   kedro-mlflow makes relative paths absolute but leaves a database URI to the working folder.
+- Each MLflow run is named after what ran and when (``kedro run 2026-12-08 01:22``,
+  ``curation 2026-12-08 01:22``; kedro-mlflow named them all ``__default__`` or after the
+  pipeline) unless mlflow.yml names it, and keeps the reports the run wrote (the JSON, HTML
+  and PNG files of the reporting layer) as artifacts under ``reports/``.
 - The console gets one line per node (``[3/30] curation.split_samples``) and one when the run
   ends, where Kedro logs five to seven per node (loads, saves, completions: to the log file
   only, see ``conf/logging.yml``).
@@ -43,6 +47,7 @@ from kedro.framework.hooks import hook_impl
 
 from afs.cli.group import UserError
 from afs.errors import AfsError, AfsWarning, ConfigError
+from afs.tracking import log_artifact_file
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +223,79 @@ class ProjectMlflowStore:
             if key in server:
                 server[key] = project_store_uri(server[key], context.project_path)
         context.config_loader["mlflow"] = config  # what kedro-mlflow reads next
+
+
+REPORT_SUFFIXES = (".json", ".html", ".png")
+REPORTS_ARTIFACT_PATH = "reports"
+REPORTING_LAYER = "reporting"
+
+
+def mlflow_run_name(run_params: dict[str, Any], started: float) -> str:
+    """``kedro run 2026-12-08 01:22`` (every stage), ``curation 2026-12-08 01:22``,
+    ``data_generation+quality_scoring ...``; ``(part)`` when nodes were picked out of them."""
+    from afs.pipeline_registry import PIPELINE_NAMES
+
+    names = run_params.get("pipeline_names") or ["__default__"]
+    # in the stages' (data) order: Kedro hands --pipelines over as an unordered set
+    order = {name: index for index, name in enumerate(PIPELINE_NAMES)}
+    names = sorted(names, key=lambda name: (order.get(name, len(order)), name))
+    what = "kedro run" if names == ["__default__"] else "+".join(names)
+    picked = ("tags", "from_nodes", "to_nodes", "node_names", "from_inputs", "to_outputs",
+              "namespaces", "only_missing_outputs")
+    if any(run_params.get(key) for key in picked):
+        what += " (part)"
+    return f"{what} {time.strftime('%Y-%m-%d %H:%M', time.localtime(started))}"
+
+
+def report_file(catalog: Any, name: str, project: Path) -> Path | None:
+    """The file of dataset ``name`` when it is a report (a JSON, HTML or PNG file of the
+    reporting layer) that no MlflowArtifactDataset logs already; else None."""
+    config = catalog.config_resolver.resolve_pattern(name) or {}
+    layer = ((config.get("metadata") or {}).get("kedro-viz") or {}).get("layer")
+    if layer != REPORTING_LAYER or "Mlflow" in str(config.get("type", "")):
+        return None
+    location = config.get("filepath")
+    if not location or Path(location).suffix not in REPORT_SUFFIXES:
+        return None
+    return Path(project, location)  # a relative filepath is the project's
+
+
+class MlflowRunRecord:
+    """What the MLflow run of a ``kedro run`` says: its name and its reports (the module
+    doc). Runs after kedro-mlflow, which starts the run in its own ``before_pipeline_run``."""
+
+    def __init__(self) -> None:
+        self._named_in_config = False
+        self._catalog: Any = None
+        self._project = Path.cwd()
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        from kedro.config import MissingConfigException
+
+        try:
+            run = ((context.config_loader["mlflow"].get("tracking") or {}).get("run") or {})
+        except (KeyError, MissingConfigException):
+            run = {}
+        self._named_in_config = bool(run.get("name") or run.get("id"))
+
+    @hook_impl(trylast=True)  # after kedro-mlflow's start_run
+    def before_pipeline_run(self, run_params: dict[str, Any], catalog: Any = None) -> None:
+        self._catalog = catalog
+        self._project = Path(run_params.get("project_path") or Path.cwd())
+        mlflow = sys.modules.get("mlflow")
+        if self._named_in_config or mlflow is None or mlflow.active_run() is None:
+            return
+        with contextlib.suppress(Exception):  # a name is a convenience, never a failed run
+            mlflow.set_tag("mlflow.runName", mlflow_run_name(run_params, time.time()))
+
+    @hook_impl  # after the save: Kedro's after_node_run comes before the outputs are written
+    def after_dataset_saved(self, dataset_name: str) -> None:
+        if self._catalog is None:
+            return
+        path = report_file(self._catalog, dataset_name, self._project)
+        if path is not None and path.is_file():
+            log_artifact_file(path, REPORTS_ARTIFACT_PATH)
 
 
 class RunGuardHooks:

@@ -2,10 +2,11 @@
 
 Plugins (kedro-mlflow's hooks, kedro-viz) register themselves through their entry points;
 set here: the configuration layout (``conf/base`` shipped, ``conf/local`` per user), the
-project's MLflow store wherever Kedro starts, the run guard (one run at a time per project;
-SIGTERM/SIGINT end the MLflow run as KILLED; a stage run alone stops at once when an upstream
-stage has not run), one console line per node, secrets redacted from every log record, the environment's commands on PATH, and the
-logging of ``conf/logging.yml`` kept in force over what MLflow sets up for itself.
+project's MLflow store wherever Kedro starts, each MLflow run's name and reports, the run
+guard (one run at a time per project; SIGTERM/SIGINT end the MLflow run as KILLED; a stage
+run alone stops at once when an upstream stage has not run), one console line per node,
+secrets redacted from every log record, the environment's commands on PATH, and the logging
+of ``conf/logging.yml`` kept in force over what MLflow sets up for itself.
 """
 
 import os
@@ -16,11 +17,11 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.framework.project import LOGGING
 
-from afs.hooks import (MLFLOW_CONFIG_PATTERNS, ProgressHooks, ProjectMlflowStore, RunGuardHooks,
-                       log_warnings)
+from afs.hooks import (MLFLOW_CONFIG_PATTERNS, MlflowRunRecord, ProgressHooks,
+                       ProjectMlflowStore, RunGuardHooks, log_warnings)
 from afs.secrets.log_redaction import install_log_redaction
 
-HOOKS = (ProjectMlflowStore(), RunGuardHooks(), ProgressHooks())
+HOOKS = (ProjectMlflowStore(), RunGuardHooks(), ProgressHooks(), MlflowRunRecord())
 
 CONF_SOURCE = "conf"
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -103,6 +103,21 @@ def tag_run(run_id: str | None, tags: dict[str, Any]) -> bool:
     return True
 
 
+def log_artifact_file(path: str | Path, artifact_path: str) -> bool:
+    """Log the file ``path`` into the active MLflow run under ``artifact_path`` (a report, for
+    instance); without an active run there is nothing to log into, and an MLflow error is a
+    warning, as for :class:`MlflowTracker`. Returns whether it logged."""
+    mlflow = sys.modules.get("mlflow")  # a run can only be active if mlflow is imported
+    if mlflow is None or mlflow.active_run() is None:
+        return False
+    try:
+        mlflow.log_artifact(str(path), artifact_path=artifact_path)
+    except Exception as exc:  # noqa: BLE001 - tracking must never fail the job
+        log.warning("MLflow could not keep %s (%s)", path, exc)
+        return False
+    return True
+
+
 def flatten_numbers(tree: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     """The numbers of a nested report as dotted names (``rejects.reason.low_quality``); other
     values (text, flags, lists) are left out."""
