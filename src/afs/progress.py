@@ -16,10 +16,12 @@ to the stream, stderr by default.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 DEFAULT_EVERY = 30.0  # seconds between two progress lines when not on a terminal
@@ -209,3 +211,21 @@ def as_reporter(progress: bool | Reporter | None) -> Reporter:
     if isinstance(progress, Reporter):
         return progress
     return Reporter(enabled=bool(progress))
+
+
+@contextlib.contextmanager
+def library_bars(reporter: Reporter) -> Iterator[None]:
+    """Hugging Face transformers' own bars (loading weights, writing shards) only where ours
+    are bars: off a terminal each printed a line of carriage-return redraws into the log."""
+    import transformers.utils.logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    if reporter.bar and reporter.enabled:
+        yield
+        return
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()

@@ -4,7 +4,9 @@ reloads with peft, resume after a real kill, determinism and MLflow logging."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -235,6 +237,50 @@ def test_a_broken_mlflow_does_not_fail_training(workspace, monkeypatch, caplog):
     assert (report.output_dir / "adapter_model.safetensors").is_file()
     assert report.mlflow_run_id is None
     assert "MLflow logging failed" in caplog.text
+
+
+def test_each_epoch_reports_its_progress_and_ends_with_its_losses(workspace):
+    """LoRA training was silent for 77-296 s per epoch inside `kedro run`."""
+    import io
+
+    from afs.progress import Reporter
+
+    stream = io.StringIO()
+    train_lora("tiny", workspace["train"], workspace["val"], workspace["root"] / "watched",
+               epochs=2, seed=3, cache_dir=workspace["cache"],
+               progress=Reporter(stream=stream, every=0.0, quiet_for=0.0), **FAST)
+    lines = stream.getvalue().splitlines()
+    # 32 train conversations in batches of 8, then 12 val ones: 4 + 2 batches an epoch
+    for epoch in (1, 2):
+        mine = [line for line in lines if line.startswith(f"LoRA epoch {epoch}/2: ")]
+        assert mine[0] == f"LoRA epoch {epoch}/2: 6 batches"
+        assert [line.split(", ")[0] for line in mine[1:7]] == [
+            f"LoRA epoch {epoch}/2: {n}/6 batches" for n in range(1, 7)]
+        assert all("batches/s, ETA " in line for line in mine[1:7])
+        assert re.fullmatch(rf"LoRA epoch {epoch}/2: done in \d+s; train loss \d\.\d{{4}}, val "
+                            r"loss \d\.\d{4}( \(best so far\))?", mine[7]), mine[7]
+
+
+def test_under_kedro_the_epochs_are_afs_log_lines(workspace):
+    """With logging set up for AFS (conf/logging.yml in a Kedro session) the default progress
+    goes to the afs.progress logger, and the epoch ends with its losses."""
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = seen.append
+    afs = logging.getLogger("afs")
+    afs.addHandler(handler)
+    afs.setLevel(logging.INFO)
+    try:
+        train_lora("tiny", workspace["train"], workspace["val"], workspace["root"] / "logged",
+                   epochs=1, seed=3, cache_dir=workspace["cache"], **FAST)
+    finally:
+        afs.removeHandler(handler)
+    progress = [r for r in seen if r.name == "afs.progress"]
+    assert progress and {r.levelno for r in progress} == {logging.INFO}
+    last = progress[-1].getMessage()
+    assert last.startswith("LoRA epoch 1/1: done in ") and "train loss" in last
+    # a line before it only when the epoch ran past quiet_for (5 s: a loaded machine)
+    assert all(r.getMessage().startswith("LoRA epoch 1/1: ") for r in progress)
 
 
 def test_a_bad_line_is_reported_with_file_and_line(tmp_path):

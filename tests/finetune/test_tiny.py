@@ -151,3 +151,28 @@ def test_resolve_passes_other_names_through(tmp_path):
     assert not (tmp_path / "cache").exists()
     with pytest.raises(ValueError, match="unknown tiny model setting"):
         resolve_base_model("tiny", tmp_path, raw_dir=tmp_path, depth=3)
+
+
+def test_building_reports_the_tokenizer_and_each_warm_up_step(tmp_path):
+    """The build was silent for 103-296 s inside `kedro run` (the warm-up steps, most of it)."""
+    import io
+
+    from afs.progress import Reporter
+
+    raw = tmp_path / "raw"
+    (raw / "asm").mkdir(parents=True)
+    (raw / "asm" / "a.asm").write_text("LDA #$01\nSTA $10\nRTS\n" * 50)
+    stream = io.StringIO()
+    build_tiny_model(tmp_path / "tiny", raw_dir=raw, vocab_size=300, layers=1, hidden=32,
+                     heads=2, kv_heads=1, intermediate=64, pretrain_steps=3, pretrain_seq_len=16,
+                     progress=Reporter(stream=stream, every=0.0, quiet_for=0.0))
+    lines = stream.getvalue().splitlines()
+    tokenizer = [line for line in lines if line.startswith("tiny base model: tokenizer: ")]
+    assert tokenizer[-1].startswith("tiny base model: tokenizer: done in ")
+    assert all(" running for " in line for line in tokenizer[:-1])  # one call, not counted
+    warm_up = [line for line in lines if line.startswith("tiny base model: warm-up: ")]
+    assert warm_up[0] == "tiny base model: warm-up: 3 steps"
+    assert [line.split(", ")[0] for line in warm_up[1:4]] == [
+        f"tiny base model: warm-up: {n}/3 steps" for n in (1, 2, 3)]
+    assert all("steps/s, ETA " in line for line in warm_up[1:4])
+    assert warm_up[4].startswith("tiny base model: warm-up: done in ") and " -> " in warm_up[4]

@@ -100,3 +100,16 @@ def test_disabled_prints_nothing_and_durations_read_well():
     assert not as_reporter(False).enabled and as_reporter(True).enabled
     assert as_reporter(reporter) is reporter
     assert [format_duration(s) for s in (5, 75, 3725)] == ["5s", "1m15s", "1h02m05s"]
+
+
+def test_transformers_bars_only_where_ours_are_bars():
+    import transformers.utils.logging as hf_logging
+
+    from afs.progress import library_bars
+
+    assert hf_logging.is_progress_bar_enabled()
+    with library_bars(Reporter(stream=io.StringIO())):  # a log: its bars would be \r lines
+        assert not hf_logging.is_progress_bar_enabled()
+    assert hf_logging.is_progress_bar_enabled()
+    with library_bars(Reporter(stream=io.StringIO(), bar=True)):
+        assert hf_logging.is_progress_bar_enabled()

@@ -4,7 +4,9 @@ peft LoRA adapters (α = 2r and all linear projections by default) on ``base_mod
 a local folder, or ``tiny``: see :mod:`afs.finetune.tiny`). Loss on assistant tokens only
 (:mod:`afs.finetune.chat_data`), AdamW with linear warm-up and decay, gradient clipping, val
 loss and perplexity after every epoch, early stopping on val loss (the best epoch's adapter
-is the one kept).
+is the one kept). Each epoch (its steps, then its validation) is one progress phase
+(:mod:`afs.progress`: a bar on a terminal, lines with rate and ETA in a log or ``kedro run``)
+that ends with the epoch's losses.
 
 Interruptions: a checkpoint (adapter weights, the best ones so far, optimizer, scheduler, RNG
 states, epoch/step and history) is written atomically after every epoch and every
@@ -41,6 +43,7 @@ from afs.finetune.chat_data import (
     read_chat_jsonl,
 )
 from afs.finetune.tiny import DEFAULT_RAW_DIR, resolve_base_model
+from afs.progress import Reporter, as_reporter, library_bars
 from afs.tracking import MlflowTracker
 
 log = logging.getLogger(__name__)
@@ -109,8 +112,9 @@ def lora_model(model: Any, *, r: int, alpha: int, dropout: float,
 
 
 def mean_loss(model: Any, chats: Sequence[Any], batch_size: int, pad_id: int,
-              device: str) -> float:
-    """Token-weighted mean cross-entropy over the labelled tokens of ``chats``."""
+              device: str, on_batch: Callable[[], None] | None = None) -> float:
+    """Token-weighted mean cross-entropy over the labelled tokens of ``chats``;
+    ``on_batch`` is called after each batch (progress)."""
     import torch
 
     total, count = 0.0, 0
@@ -124,6 +128,8 @@ def mean_loss(model: Any, chats: Sequence[Any], batch_size: int, pad_id: int,
                 loss = model(**batch).loss
             total += float(loss) * tokens
             count += tokens
+            if on_batch is not None:
+                on_batch()
     model.train(was_training)
     return total / count if count else float("nan")
 
@@ -238,11 +244,12 @@ class ChatSplits:
 
     @classmethod
     def load(cls, base_model: str | Path, train_path: str | Path, val_path: str | Path,
-             max_length: int, cache_dir: str | Path, raw_dir: str | Path) -> ChatSplits:
+             max_length: int, cache_dir: str | Path, raw_dir: str | Path,
+             progress: bool | Reporter = False) -> ChatSplits:
         from transformers import AutoTokenizer
 
         dataset = dataset_fingerprint({"train": train_path, "val": val_path})
-        resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir)
+        resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir, progress=progress)
         tokenizer = AutoTokenizer.from_pretrained(resolved)
         if tokenizer.chat_template is None:
             raise ConfigError(f"{base_model}: its tokenizer has no chat template to format with")
@@ -392,11 +399,12 @@ class LoraRun:
     adapter so far, the checkpoints and the MLflow tracker."""
 
     def __init__(self, settings: LoraSettings, splits: ChatSplits, checkpoints: Checkpoints,
-                 mlflow: bool):
+                 mlflow: bool, reporter: Reporter | None = None):
         import torch
         from transformers import AutoModelForCausalLM
 
         self.settings, self.splits, self.checkpoints = settings, splits, checkpoints
+        self.reporter = reporter or Reporter(enabled=False)
         self.state = TrainingState(settings.fingerprint(splits.dataset["hash"]))
         random.seed(settings.seed)
         torch.manual_seed(settings.seed)
@@ -452,20 +460,43 @@ class LoraRun:
         self.checkpoints.save(self.model, self.optimizer, self.scheduler, self.state.progress(),
                               self.best_adapter)
 
-    def train_epoch(self, on_step: Callable[[dict[str, Any]], None] | None) -> None:
-        """The rest of this epoch's batches (all of them unless resumed mid-epoch)."""
-        epoch, settings = self.state.epoch, self.settings
-        order = epoch_order(len(self.splits.train), settings.seed, epoch)
+    def run_epoch(self, on_step: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Train the rest of this epoch, then validate: one progress phase over both, which
+        ends with the epoch's losses."""
+        settings = self.settings
+        batches = self._epoch_batches()
+        val_batches = math.ceil(len(self.splits.val) / settings.batch_size)
+        desc = f"LoRA epoch {self.state.epoch + 1}/{settings.epochs}"
+        with self.reporter.phase(desc, len(batches) + val_batches) as phase:
+            self.train_epoch(batches, on_step, phase.update)
+            summary = self.end_epoch(phase.update)
+            if self.reporter.enabled:
+                phase.close(summary)
+            else:
+                log.info("%s: %s", desc, summary)
+
+    def _epoch_batches(self) -> list[Sequence[Any]]:
+        """This epoch's batches not trained on yet (all of them unless resumed mid-epoch)."""
+        order = epoch_order(len(self.splits.train), self.settings.seed, self.state.epoch)
+        batches = list(iter_batches(self.splits.train, order, self.settings.batch_size))
+        return batches[self.state.batch:]
+
+    def train_epoch(self, batches: list[Sequence[Any]],
+                    on_step: Callable[[dict[str, Any]], None] | None,
+                    on_batch: Callable[[], None]) -> None:
+        """One optimizer step on each of ``batches``; ``on_step`` gets the step, epoch and
+        loss, ``on_batch`` is called after each (progress)."""
+        epoch = self.state.epoch
         self._tick = time.perf_counter()
         self.model.train()
-        batches = list(iter_batches(self.splits.train, order, settings.batch_size))
-        for chunk in batches[self.state.batch:]:
+        for chunk in batches:
             loss = self._step(chunk)
             if self.checkpoints.due(self.state.step):
                 self._clock()
                 self._save_checkpoint()
             if on_step is not None:
                 on_step({"epoch": epoch, "step": self.state.step, "loss": loss})
+            on_batch()
         self._clock()
 
     def _step(self, chunk: Sequence[Any]) -> float:
@@ -489,12 +520,13 @@ class LoraRun:
                              step=self.state.step)
         return value
 
-    def end_epoch(self) -> None:
-        """Validate, keep the adapter if it is the best yet, decide on stopping, checkpoint."""
+    def end_epoch(self, on_batch: Callable[[], None] | None = None) -> str:
+        """Validate, keep the adapter if it is the best yet, decide on stopping, checkpoint;
+        the epoch's losses as a line."""
         settings, state = self.settings, self.state
         train_loss = state.epoch_train_loss()
         val_loss = mean_loss(self.model, self.splits.val, settings.batch_size,
-                             self.splits.pad_id, settings.device) \
+                             self.splits.pad_id, settings.device, on_batch) \
             if self.splits.val else train_loss
         if state.end_epoch(train_loss, val_loss, settings.early_stopping_patience):
             self.best_adapter = _trainable_state(self.model)
@@ -502,9 +534,10 @@ class LoraRun:
         self.tracker.metrics({"epoch": entry["epoch"], "epoch_train_loss": train_loss,
                               "val_loss": val_loss, "val_perplexity": entry["val_perplexity"]},
                              step=state.step)
-        log.info("epoch %d: train loss %.4f, val loss %.4f", entry["epoch"], train_loss,
-                 val_loss)
         self._save_checkpoint()
+        return (f"train loss {train_loss:.4f}, val loss {val_loss:.4f}"
+                + (" (best so far)" if state.best_epoch == entry["epoch"] else "")
+                + ("; stopping early" if state.stopped_early else ""))
 
     def finish(self, output_dir: Path, started: float) -> LoraReport:
         """Write the best adapter and ``training.json`` to ``output_dir``, drop the checkpoint,
@@ -550,12 +583,15 @@ def train_lora(base_model: str | Path, train_path: str | Path, val_path: str | P
                checkpoint_dir: str | Path | None = None, resume: bool = True,
                mlflow: bool = True, cache_dir: str | Path = "models",
                raw_dir: str | Path = DEFAULT_RAW_DIR,
-               on_step: Callable[[dict[str, Any]], None] | None = None) -> LoraReport:
+               on_step: Callable[[dict[str, Any]], None] | None = None,
+               progress: bool | Reporter = True) -> LoraReport:
     """Fine-tune LoRA adapters of ``base_model`` on the chat JSONL ``train_path``, validate on
     ``val_path`` each epoch, and write the best adapter to ``output_dir``.
 
     ``on_step`` is called after every optimizer step (and any checkpoint) with the step,
-    epoch and loss. ``cache_dir``/``raw_dir`` are where ``tiny`` is built and from what."""
+    epoch and loss. ``cache_dir``/``raw_dir`` are where ``tiny`` is built and from what.
+    ``progress``: each epoch's (and a tiny base build's) progress, on stderr or, when logging
+    is set up for AFS (``kedro run``), as ``afs.progress`` lines (:mod:`afs.progress`)."""
     started = time.perf_counter()
     settings = LoraSettings(
         str(base_model), r=r, alpha=2 * r if alpha is None else alpha, dropout=dropout,
@@ -565,12 +601,14 @@ def train_lora(base_model: str | Path, train_path: str | Path, val_path: str | P
         warmup_ratio=warmup_ratio, max_grad_norm=max_grad_norm)
     output_dir = Path(output_dir).expanduser()
     checkpoints = Checkpoints.beside(output_dir, checkpoint_dir, checkpoint_steps, resume)
-    splits = ChatSplits.load(base_model, train_path, val_path, max_length, cache_dir, raw_dir)
-    run = LoraRun(settings, splits, checkpoints, mlflow)
-    while run.state.running(epochs):
-        run.train_epoch(on_step)
-        run.end_epoch()
-    return run.finish(output_dir, started)
+    reporter = as_reporter(progress)
+    with library_bars(reporter):
+        splits = ChatSplits.load(base_model, train_path, val_path, max_length, cache_dir,
+                                 raw_dir, reporter)
+        run = LoraRun(settings, splits, checkpoints, mlflow, reporter)
+        while run.state.running(epochs):
+            run.run_epoch(on_step)
+        return run.finish(output_dir, started)
 
 
 def _perplexity(loss: float) -> float:

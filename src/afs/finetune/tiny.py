@@ -10,7 +10,9 @@ exporter (``afs.deployment``) writes ``tokenizer.ggml.pre = "qwen2"`` to match, 
 checks that llama.cpp and transformers give the same tokens. Special tokens and the chat
 template follow Qwen's ChatML.
 
-Same texts, sizes and seed => byte-identical ``tokenizer.json`` and identical weights.
+Same texts, sizes and seed => byte-identical ``tokenizer.json`` and identical weights. A build
+takes minutes on two busy cores (the warm-up steps, most of it): its progress is reported
+(:mod:`afs.progress`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from afs.atomic_dir import atomic_directory
 from afs.errors import ConfigError, DataError
 from afs.jsonl_input import iter_json_lines
+from afs.progress import Reporter, as_reporter, library_bars
 
 log = logging.getLogger(__name__)
 
@@ -158,12 +161,14 @@ def build_tiny_model(output_dir: str | Path, *, texts: Sequence[str] | None = No
                      kv_heads: int = 2, intermediate: int = 352,
                      max_position_embeddings: int = 1024, pretrain_steps: int = 100,
                      pretrain_batch_size: int = 8, pretrain_seq_len: int = 128,
-                     pretrain_learning_rate: float = 5e-3) -> Path:
+                     pretrain_learning_rate: float = 5e-3,
+                     progress: bool | Reporter = True) -> Path:
     """Write the tiny base model to ``output_dir`` (atomically) as a standard Hugging Face
     folder: config.json, model.safetensors, tokenizer files and ``tiny.json`` (the data
     hash, settings and warm-up losses). ``texts`` defaults to the shipped corpus under
     ``raw_dir``. The weights are seeded random, then warmed up by ``pretrain_steps`` steps of
-    next-token training on the same texts (0 keeps them random)."""
+    next-token training on the same texts (0 keeps them random). ``progress``: the tokenizer's
+    training and the warm-up steps, as :func:`afs.progress.as_reporter` shows them."""
     import torch
     from transformers import Qwen2ForCausalLM
 
@@ -176,20 +181,26 @@ def build_tiny_model(output_dir: str | Path, *, texts: Sequence[str] | None = No
                "pretrain_seq_len": pretrain_seq_len,
                "pretrain_learning_rate": pretrain_learning_rate}
     settings = build_settings(vocab_size, seed, {**sizes, **warm_up})
-    tokenizer = wrap_tokenizer(train_bpe(texts, vocab_size), max_position_embeddings)
+    reporter = as_reporter(progress)
+    with reporter.phase("tiny base model: tokenizer", None) as phase:  # one Rust call
+        tokenizer = wrap_tokenizer(train_bpe(texts, vocab_size), max_position_embeddings)
+        phase.close()
     config = tiny_config(len(tokenizer), tokenizer.eos_token_id, **sizes)
     torch.manual_seed(seed)
     model = Qwen2ForCausalLM(config).to(torch.float32)
-    losses = warm_up_model(model, corpus_token_ids(tokenizer, texts), seed=seed,
-                           steps=pretrain_steps, batch_size=pretrain_batch_size,
-                           seq_len=min(pretrain_seq_len, max_position_embeddings),
-                           learning_rate=pretrain_learning_rate)
+    token_ids = corpus_token_ids(tokenizer, texts)
+    with reporter.phase("tiny base model: warm-up", max(pretrain_steps, 0), "step") as phase:
+        losses = warm_up_model(model, token_ids, seed=seed, steps=pretrain_steps,
+                               batch_size=pretrain_batch_size,
+                               seq_len=min(pretrain_seq_len, max_position_embeddings),
+                               learning_rate=pretrain_learning_rate, on_step=phase.update)
+        phase.close(f"loss {losses['first']} -> {losses['last']}" if losses else "")
     info = {**settings, "data_hash": texts_hash(texts, settings), "texts": len(texts),
             "pretrain_loss": losses,
             "parameters": sum(p.numel() for p in model.parameters()),
             "vocab": len(tokenizer)}
     output_dir = Path(output_dir).expanduser()
-    with atomic_directory(output_dir) as staging:
+    with atomic_directory(output_dir) as staging, library_bars(reporter):
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / BUILD_INFO).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
@@ -209,9 +220,11 @@ def corpus_token_ids(tokenizer: Any, texts: Sequence[str]) -> list[int]:
 
 
 def warm_up_model(model: Any, token_ids: Sequence[int], *, seed: int, steps: int,
-                  batch_size: int, seq_len: int, learning_rate: float) -> dict[str, float]:
+                  batch_size: int, seq_len: int, learning_rate: float,
+                  on_step: Callable[[], None] | None = None) -> dict[str, float]:
     """Train all of ``model`` for ``steps`` steps of next-token prediction on windows drawn
-    (seeded) from ``token_ids``; AdamW with a linear decay. Returns the first and last loss."""
+    (seeded) from ``token_ids``; AdamW with a linear decay; ``on_step`` is called after each
+    step (progress). Returns the first and last loss."""
     import torch
 
     if steps <= 0:
@@ -236,6 +249,8 @@ def warm_up_model(model: Any, token_ids: Sequence[int], *, seed: int, steps: int
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        if on_step is not None:
+            on_step()
     model.eval()
     return {"first": round(losses[0], 4), "last": round(sum(losses[-10:]) / len(losses[-10:]), 4)}
 
@@ -250,10 +265,11 @@ def read_build_info(model_dir: str | Path) -> dict[str, Any] | None:
 
 def resolve_base_model(name_or_path: str | Path, cache_dir: str | Path = "models", *,
                        raw_dir: str | Path = DEFAULT_RAW_DIR, vocab_size: int = 2048,
-                       seed: int = 42, **sizes: int) -> str:
+                       seed: int = 42, progress: bool | Reporter = True, **sizes: int) -> str:
     """What ``from_pretrained`` should load for ``name_or_path``: for ``tiny`` the folder
-    ``cache_dir/tiny-base``, built on first use and rebuilt when the shipped text or the
-    settings changed; anything else (a hub id or a local path) is returned as it is."""
+    ``cache_dir/tiny-base``, built on first use (with ``progress``) and rebuilt when the
+    shipped text or the settings changed; anything else (a hub id or a local path) is returned
+    as it is."""
     if str(name_or_path) != TINY_NAME:
         path = Path(str(name_or_path)).expanduser()
         return str(path) if path.exists() else str(name_or_path)
@@ -268,5 +284,6 @@ def resolve_base_model(name_or_path: str | Path, cache_dir: str | Path = "models
     folder = Path(cache_dir).expanduser() / TINY_FOLDER
     info = read_build_info(folder)
     if info is None or info.get("data_hash") != wanted or not (folder / "config.json").is_file():
-        build_tiny_model(folder, texts=texts, vocab_size=vocab_size, seed=seed, **sizes)
+        build_tiny_model(folder, texts=texts, vocab_size=vocab_size, seed=seed,
+                         progress=progress, **sizes)
     return str(folder)
