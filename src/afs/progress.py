@@ -83,6 +83,7 @@ class Phase:
         self.bar: Any = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._lock = threading.Lock()  # update() may come from worker threads
         if not reporter.enabled:
             return
         if reporter.bar and total is not None:
@@ -102,10 +103,15 @@ class Phase:
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def update(self, n: int = 1) -> None:
-        self.update_to(self.done + n)
+        with self._lock:
+            self._advance(self.done + n)
 
     def update_to(self, done: int) -> None:
         """``done`` units of the total are done (never more than the total)."""
+        with self._lock:
+            self._advance(done)
+
+    def _advance(self, done: int) -> None:
         if self.total is not None:
             done = min(done, self.total)
         step, self.done = done - self.done, done

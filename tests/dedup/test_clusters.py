@@ -88,3 +88,28 @@ def test_decontamination_by_token_ngrams():
     assert rejects["reject_reason"].tolist() == [f"contaminated:{eval_sample.sample_id}"]
     kept, rejects = decontaminate(frame(leaked, clean), frame(eval_sample), ngram_size=400)
     assert len(rejects) == 0
+
+
+def test_the_signatures_report_their_progress_and_deduplicate_the_same():
+    """`afs training dedup`'s clustering showed nothing for ~30 s: the signatures (its long
+    part) are an afs.progress phase, counted in texts as each chunk is signed."""
+    import io
+
+    from afs.generators.synthetic import synthetic_samples
+    from afs.progress import Reporter
+
+    frame = synthetic_samples(6000, seed=4)  # a few MiB of text: several chunks
+    stream = io.StringIO()
+    watched = deduplicate(frame, progress=Reporter(stream=stream, every=0.0, quiet_for=0.0))
+    lines = stream.getvalue().splitlines()
+    # one text per exact-duplicate group is signed
+    texts = len(frame) - sum(reason.startswith("duplicate_of:")
+                             for reason in deduplicate(frame, DedupConfig(near=False),
+                                                       progress=False).rejects["reject_reason"])
+    assert lines[0] == f"dedup: near-duplicate signatures: {texts} texts"
+    counts = [int(line.split(": ")[2].split("/")[0]) for line in lines[1:-1]]
+    assert len(counts) > 1 and counts == sorted(counts) and counts[-1] == texts
+    assert all("texts/s, ETA " in line for line in lines[1:-1])
+    assert lines[-1].startswith("dedup: near-duplicate signatures: done in ")
+    silent = deduplicate(frame, progress=False)
+    assert watched.kept["sample_id"].tolist() == silent.kept["sample_id"].tolist()

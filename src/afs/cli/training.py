@@ -252,7 +252,7 @@ def dedup(input_path: tuple[Path, ...], output_path: Path, rejects_path: Path | 
     executor_settings = executor_config(executor, ray_address, workers, work_dir=work_dir,
                                         shard_rows=shard_rows)
     report = dedup_files(input_path, output_path, rejects, config, executor_settings,
-                         progress=show_progress(), allow_empty=allow_empty)
+                         progress=True, allow_empty=allow_empty)
     echo_summary(f"{counted(len(input_path), 'input')}, {report.rows} samples -> "
                  f"{report.kept} kept, "
                  f"{report.clusters} clusters -> {output_path}"

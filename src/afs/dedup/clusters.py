@@ -30,6 +30,7 @@ from afs.dedup import minhash
 from afs.dedup.config import CLUSTER_KEY, DEDUP_STEP, DedupConfig, DedupResult, dedup_text
 from afs.dedup.ray_backend import cluster_labels_on_ray
 from afs.executors.config import ExecutorConfig
+from afs.progress import Reporter, as_reporter
 from afs.samples.frame import (
     metadata_values,
     with_metadata,
@@ -67,35 +68,41 @@ def near_duplicate_pairs(sigs: np.ndarray, threshold: float) -> tuple[np.ndarray
     return left, right
 
 
-def _signatures(frame: pd.DataFrame, config: DedupConfig) -> np.ndarray:
-    return minhash.config_signatures(dedup_text(frame), config)
+def _signatures(frame: pd.DataFrame, config: DedupConfig, progress: Reporter) -> np.ndarray:
+    with progress.phase("dedup: near-duplicate signatures", len(frame), "text") as phase:
+        signatures = minhash.config_signatures(dedup_text(frame), config, phase.update)
+        phase.close()
+    return signatures
 
 
 def deduplicate(frame: pd.DataFrame, config: DedupConfig | None = None,
-                executor: Any = None) -> DedupResult:
+                executor: Any = None, progress: bool | Reporter = True) -> DedupResult:
     """Drop exact then near duplicates, keeping each cluster's best member. ``executor``
     (an ``ExecutorConfig`` or its parameters block) with ``kind: ray`` computes the clusters
-    on Ray (``afs.dedup.ray_backend``); the result is the same as the local one."""
+    on Ray (``afs.dedup.ray_backend``); the result is the same as the local one.
+    ``progress``: the local signatures' (:mod:`afs.progress`; silent when they take seconds)."""
     config = config or DedupConfig()
     frame = frame.reset_index(drop=True)
     if executor is not None:
         executor = ExecutorConfig.from_params(executor)
         if executor.is_ray:
             return dedup_result(frame, *cluster_labels_on_ray(frame, config, executor))
-    return dedup_result(frame, *cluster_labels(frame, config))
+    return dedup_result(frame, *cluster_labels(frame, config, progress))
 
 
-def cluster_labels(frame: pd.DataFrame, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+def cluster_labels(frame: pd.DataFrame, config: DedupConfig, progress: bool | Reporter = False,
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(exact, near) integer label of each row: equal leak keys share an exact label;
     near labels are the connected components of verified MinHash pairs over one
-    representative (the first row) of each exact group."""
+    representative (the first row) of each exact group. ``progress``: of the signatures,
+    the long part."""
     n = len(frame)
     exact = group_codes(leak_keys(frame))
     labels = exact
     if config.near and n > 1:
         representatives = np.unique(exact, return_index=True)[1]
-        left, right = near_duplicate_pairs(_signatures(frame.iloc[representatives], config),
-                                           config.threshold)
+        sigs = _signatures(frame.iloc[representatives], config, as_reporter(progress))
+        left, right = near_duplicate_pairs(sigs, config.threshold)
         near = connected_labels(len(representatives), left, right)
         labels = near[np.searchsorted(exact[representatives], exact)] if len(near) else exact
     return exact, labels

@@ -119,7 +119,8 @@ def dedup_files(inputs: Sequence[str | Path], output_path: str | Path,
     report = DedupFilesReport(inputs=[str(path) for path in paths])
     with _work_folder(work_dir or executor.work_dir) as work:
         source = source_shards(paths, work, executor.shard_rows, progress, allow_empty)
-        exact, labels, report.labels_reused = shard_labels(source, config, executor, work)
+        exact, labels, report.labels_reused = shard_labels(source, config, executor, work,
+                                                           progress)
         keepers = find_keepers(source, labels)
         with atomic_outputs([output_path, rejects_path]) as staged, \
                 jsonl_frame_writer(staged[output_path], progress, source.rows) as write_kept, \
@@ -204,9 +205,9 @@ def _write_shard(table: pa.Table, folder: Path, shards: SourceShards) -> None:
 
 
 def shard_labels(source: SourceShards, config: DedupConfig, executor: ExecutorConfig,
-                 work: Path) -> tuple[np.ndarray, np.ndarray, bool]:
+                 work: Path, progress: bool = False) -> tuple[np.ndarray, np.ndarray, bool]:
     """(exact, near) labels of every row and whether they were reused from an earlier run
-    over the same shards and settings."""
+    over the same shards and settings; ``progress`` of the local clustering."""
     key = hashlib.sha256(json.dumps([source.key, asdict(config)]).encode()).hexdigest()
     saved = work / LABELS
     try:
@@ -221,7 +222,7 @@ def shard_labels(source: SourceShards, config: DedupConfig, executor: ExecutorCo
         exact, labels = cluster_labels_of_shards(source.paths, source.rows, config, executor)
     else:
         texts = [pq.read_table(path, columns=TEXT_COLUMNS) for path in source.paths]
-        exact, labels = cluster_labels(pa.concat_tables(texts).to_pandas(), config)
+        exact, labels = cluster_labels(pa.concat_tables(texts).to_pandas(), config, progress)
     buffer = io.BytesIO()
     np.savez(buffer, key=np.array(key), exact=exact, labels=labels)
     with atomic_write(saved) as handle:

@@ -33,7 +33,7 @@ Signatures are (texts, num_perm) uint32; ``lsh_params`` picks bands and rows as 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
@@ -197,11 +197,13 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def signatures(texts: Any, num_perm: int = 128, shingle_size: int = 5, seed: int = 1,
-               tokens: str = "words", sketch: str = "fast_similarity") -> np.ndarray:
+               tokens: str = "words", sketch: str = "fast_similarity",
+               on_texts: Callable[[int], None] | None = None) -> np.ndarray:
     """MinHash signature of each text over its k-token shingles: (len(texts), num_perm)
     uint32. ``texts``: a list of str, a pandas Series or an Arrow string array. An empty
     text gets the all-max signature (it matches only empty texts). Texts go through in
-    chunks on every core, so memory holds the signatures plus a chunk's tokens per core."""
+    chunks on every core, so memory holds the signatures plus a chunk's tokens per core;
+    ``on_texts(n)`` is called as each chunk of ``n`` texts is signed (progress)."""
     if tokens not in TOKEN_KINDS or sketch not in SKETCHES:
         raise ValueError(f"tokens must be one of {TOKEN_KINDS} and sketch one of {SKETCHES}, "
                          f"got {tokens!r} and {sketch!r}")
@@ -212,6 +214,8 @@ def signatures(texts: Any, num_perm: int = 128, shingle_size: int = 5, seed: int
     def sign(first: int, last: int) -> None:
         shingles, owners = _shingles(data, offsets, first, last, shingle_size, tokens)
         fill(result[first:last], shingles, owners, num_perm, seed)
+        if on_texts is not None:
+            on_texts(last - first)
 
     _on_every_core(sign, _chunks(offsets, CHUNK_BYTES if tokens == "words" else None))
     if sketch == "fast_similarity":
@@ -396,7 +400,8 @@ def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return (left == right).mean(axis=1)
 
 
-def config_signatures(texts: Any, config: Any) -> np.ndarray:
+def config_signatures(texts: Any, config: Any,
+                      on_texts: Callable[[int], None] | None = None) -> np.ndarray:
     """``signatures`` with a ``DedupConfig``'s settings: the one place that passes them."""
     return signatures(texts, config.num_perm, config.shingle_size, config.seed, config.tokens,
-                      config.sketch)
+                      config.sketch, on_texts)
