@@ -58,9 +58,9 @@ THRESHOLD, NUM_PERM, SHINGLE, SEED, BANDS, ROWS_PER_BAND = 0.8, 128, 5, 42, 9, 1
 SUFFIX = " See also the caller's notes."  # what scale.build_frame appends to a near copy
 
 
-def write_rows(rows: int, folder: Path) -> None:
-    """The workload as rows.parquet (the frame), texts.jsonl (datatrove's input) and
-    planted.npy (each planted near copy's row and its source's row)."""
+def write_rows(rows: int, folder: Path, jsonl: bool) -> None:
+    """The workload as rows.parquet (the frame), texts.jsonl (datatrove's input, when
+    ``jsonl``) and planted.npy (each planted near copy's row and its source's row)."""
     import numpy as np
     import orjson
 
@@ -69,9 +69,10 @@ def write_rows(rows: int, folder: Path) -> None:
 
     frame = build_frame(rows)
     frame.to_parquet(folder / "rows.parquet")
-    with open(folder / "texts.jsonl", "wb") as handle:
-        for row, text in enumerate(dedup_text(frame).tolist()):
-            handle.write(orjson.dumps({"id": str(row), "text": text}) + b"\n")
+    if jsonl:
+        with open(folder / "texts.jsonl", "wb") as handle:
+            for row, text in enumerate(dedup_text(frame).tolist()):
+                handle.write(orjson.dumps({"id": str(row), "text": text}) + b"\n")
     np.save(folder / "planted.npy", planted_pairs(frame))
 
 
@@ -268,7 +269,7 @@ def main() -> None:
         parser.error(f"unknown methods {sorted(unknown)}; choose from {', '.join(METHODS)}")
     with tempfile.TemporaryDirectory(prefix="afs-dedup-bench-") as name:
         folder = Path(name)
-        write_rows(rows, folder)
+        write_rows(rows, folder, "datatrove" in methods)
         reports = []
         for method in methods:
             subprocess.run([sys.executable, __file__, "--child", method, "--dir", str(folder)],

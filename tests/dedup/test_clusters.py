@@ -113,3 +113,14 @@ def test_the_signatures_report_their_progress_and_deduplicate_the_same():
     assert lines[-1].startswith("dedup: near-duplicate signatures: done in ")
     silent = deduplicate(frame, progress=False)
     assert watched.kept["sample_id"].tolist() == silent.kept["sample_id"].tolist()
+
+
+def test_exact_codes_are_group_codes_of_the_leak_keys_in_any_chunks(monkeypatch):
+    from afs.dedup import clusters
+    from afs.samples.keys import group_codes, leak_keys
+    from tests.planted import planted_frame
+
+    frame = planted_frame(bases=80)
+    monkeypatch.setattr(clusters, "EXACT_CHUNK_ROWS", 7)
+    assert np.array_equal(clusters.exact_codes(frame), group_codes(leak_keys(frame)))
+    assert len(clusters.exact_codes(frame.iloc[:0])) == 0
