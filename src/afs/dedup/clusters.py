@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from afs.dedup import minhash
-from afs.dedup.config import CLUSTER_KEY, DEDUP_STEP, DedupConfig, DedupResult, dedup_text
+from afs.dedup.config import (
+    CLUSTER_KEY,
+    DEDUP_STEP,
+    TEXT_COLUMNS,
+    DedupConfig,
+    DedupResult,
+    dedup_text,
+)
 from afs.dedup.ray_backend import cluster_labels_on_ray
 from afs.executors.config import ExecutorConfig
 from afs.progress import Reporter, as_reporter
@@ -104,7 +111,8 @@ def cluster_labels(frame: pd.DataFrame, config: DedupConfig, progress: bool | Re
     labels = exact
     if config.near and n > 1:
         representatives = np.unique(exact, return_index=True)[1]
-        sigs = _signatures(frame.iloc[representatives], config, as_reporter(progress))
+        texts = frame[list(TEXT_COLUMNS)].iloc[representatives]  # not a copy of every column
+        sigs = _signatures(texts, config, as_reporter(progress))
         left, right = near_duplicate_pairs(sigs, config.threshold)
         near = connected_labels(len(representatives), left, right)
         labels = near[np.searchsorted(exact[representatives], exact)] if len(near) else exact

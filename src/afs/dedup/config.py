@@ -59,7 +59,11 @@ class DedupResult:
     clusters: dict[str, list[str]] = field(default_factory=dict)
 
 
+TEXT_COLUMNS = ("instruction", "input", "output")
+
+
 def dedup_text(frame: pd.DataFrame) -> pd.Series:
-    """The text compared for near duplicates: instruction, input and output."""
+    """The text compared for near duplicates: instruction, input and output
+    (TEXT_COLUMNS)."""
     return frame["instruction"].fillna("") + "\n" + frame["input"].fillna("") + "\n" + \
         frame["output"].fillna("")

@@ -37,11 +37,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from afs.dedup import minhash
-from afs.dedup.config import DedupConfig, dedup_text
+from afs.dedup.config import TEXT_COLUMNS, DedupConfig, dedup_text
 from afs.executors.config import ExecutorConfig, ray_session
 from afs.samples.keys import leak_keys
 
-SOURCE_COLUMNS = ("instruction", "input", "output")
+SOURCE_COLUMNS = TEXT_COLUMNS
 MAX_COMPONENT_ROUNDS = 200  # large/small-star needs O(log^2 n) rounds; this is a safety stop
 
 
