@@ -61,11 +61,10 @@ def is_number(value: Any) -> bool:
 
 
 def numeric_columns(width: int, rows: Sequence[Sequence[Any]]) -> list[bool]:
-    """For each of ``width`` columns: whether it holds numbers, i.e. at least one cell is a
-    number and every other cell is a number or empty (None). Numbers are right-aligned so
-    their digits line up; text reads from the left."""
-    return [any(is_number(row[i]) for row in rows)
-            and all(is_number(row[i]) or row[i] is None for row in rows)
+    """For each of ``width`` columns: whether it holds numbers, i.e. every cell is a number or
+    empty (None: a figure not measured, shown as a dash). Numbers are right-aligned so their
+    digits line up; text reads from the left."""
+    return [bool(rows) and all(is_number(row[i]) or row[i] is None for row in rows)
             for i in range(width)]
 
 
