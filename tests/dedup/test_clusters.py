@@ -124,3 +124,16 @@ def test_exact_codes_are_group_codes_of_the_leak_keys_in_any_chunks(monkeypatch)
     monkeypatch.setattr(clusters, "EXACT_CHUNK_ROWS", 7)
     assert np.array_equal(clusters.exact_codes(frame), group_codes(leak_keys(frame)))
     assert len(clusters.exact_codes(frame.iloc[:0])) == 0
+
+
+def test_labels_do_not_depend_on_the_signature_and_pair_chunks(monkeypatch):
+    from afs.dedup import clusters
+    from tests.planted import planted_frame
+
+    frame = planted_frame(bases=120, seed=2)
+    whole = clusters.cluster_labels(frame, DedupConfig())
+    monkeypatch.setattr(clusters, "SIGNATURE_ROWS", 7)
+    monkeypatch.setattr(minhash, "PAIR_CHUNK", 5)
+    chunked = clusters.cluster_labels(frame, DedupConfig())
+    assert all(np.array_equal(a, b) for a, b in zip(whole, chunked, strict=True))
+    assert len(np.unique(whole[1])) < len(np.unique(whole[0])) < len(frame)

@@ -49,6 +49,7 @@ SIGNATURE_CHUNK_TEXTS = 8192  # "asm" tokens: texts per encode_batch call
 SIGNATURE_CHUNK_SHINGLES = 1 << 15  # "permutations": shingles per numpy pass (32 MB at 128)
 CHUNK_BYTES = 1 << 20  # "words": text bytes per numpy pass (its arrays stay in the cache)
 DENSIFY_ROWS = 1 << 15  # "fast_similarity": signatures whose empty bins are filled at once
+PAIR_CHUNK = 1 << 16  # signature pairs compared per numpy pass
 RANDOM_PROBES = 32  # then the bins to the right, so every probe sequence reaches each bin
 SKETCH_ROUNDS = 8  # "fast_similarity": hashes per shingle; ~4% of bins are left to densify
 VALUE_BITS = 28  # above them, the round: earlier rounds win; no value is EMPTY_HASH
@@ -398,6 +399,15 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Share of equal signature slots, row by row."""
     return (left == right).mean(axis=1)
+
+
+def pair_agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``estimated_jaccard`` of rows ``left[i]`` and ``right[i]`` of ``sigs``, gathered
+    PAIR_CHUNK pairs at a time (millions of pairs would copy a GB of signatures)."""
+    return np.concatenate([np.zeros(0)] + [
+        estimated_jaccard(sigs[left[first: first + PAIR_CHUNK]],
+                          sigs[right[first: first + PAIR_CHUNK]])
+        for first in range(0, len(left), PAIR_CHUNK)])
 
 
 def config_signatures(texts: Any, config: Any,
