@@ -47,6 +47,7 @@ from kedro.framework.hooks import hook_impl
 
 from afs.cli.group import UserError
 from afs.errors import AfsError, AfsWarning, ConfigError
+from afs.progress import amount
 from afs.tracking import log_artifact_file
 
 log = logging.getLogger(__name__)
@@ -147,13 +148,19 @@ def stages_to_run_first(missing: dict[str, str], catalog: Any,
     return [stage for stage in stages if stage in needed]
 
 
-def dataset_location(catalog: Any, name: str, project: Path) -> str:
-    """Where ``name`` lives, relative to the project when inside it (its name when it has no
-    file: an in-memory dataset another stage hands over)."""
+def dataset_file(catalog: Any, name: str) -> str | None:
+    """The file or folder ``name`` is saved to; None for an in-memory dataset (one that a
+    node hands to another within one run)."""
     config = catalog.config_resolver.resolve_pattern(name) or {}
     while isinstance(config.get("dataset"), dict):  # a wrapper (MlflowArtifactDataset)
         config = config["dataset"]
-    location = config.get("filepath") or config.get("path")
+    return config.get("filepath") or config.get("path")
+
+
+def dataset_location(catalog: Any, name: str, project: Path) -> str:
+    """Where ``name`` lives, relative to the project when inside it (its name when it has no
+    file)."""
+    location = dataset_file(catalog, name)
     return shown_path(location, project) if location else name
 
 
@@ -174,6 +181,9 @@ def check_upstream_inputs(run_params: dict[str, Any], pipeline: Any, catalog: An
     missing = missing_upstream_inputs(pipeline, catalog, stages)
     if not missing:
         return
+    in_memory = sorted(name for name in missing if dataset_file(catalog, name) is None)
+    if in_memory:
+        raise UserError(handed_over_in_memory(in_memory, stages))
     asked = run_params.get("pipeline_names") or ["__default__"]
     what = "the run" if asked == ["__default__"] else f"the {' + '.join(asked)} pipeline"
     by_stage: dict[str, list[str]] = {}
@@ -184,6 +194,17 @@ def check_upstream_inputs(run_params: dict[str, Any], pipeline: Any, catalog: An
     first = ",".join(stages_to_run_first(missing, catalog, stages))
     raise UserError(f"{what} needs {needs}; run `kedro run --pipelines={first}` first, or "
                     f"`kedro run` for every stage in order")
+
+
+def handed_over_in_memory(names: list[str], stages: dict[str, Any]) -> str:
+    """The message for a run that starts after the node handing ``names`` over in memory
+    (``--from-nodes`` past it): no earlier run can have made them, so no stage to run first
+    helps; the run must include that node."""
+    makers = sorted({node.name for stage in stages.values() for node in stage.nodes
+                     if set(node.outputs) & set(names)})
+    return (f"the run needs {', '.join(names)}, which {' and '.join(makers)} hands over in "
+            f"memory within one run: start the run at that node "
+            f"(`kedro run --from-nodes={','.join(makers)}`) or run its whole stage")
 
 
 def end_active_mlflow_runs(status: str) -> None:
@@ -408,7 +429,7 @@ class ProgressHooks:
     @hook_impl
     def after_pipeline_run(self) -> None:
         where = log_file()
-        log.info("done: %d nodes in %s%s", self._total,
+        log.info("done: %s in %s%s", amount(self._total, "node"),
                  duration(time.monotonic() - self._start_time),
                  f"; the full log is in {where}" if where else "")
 

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from afs.cli.group import UserError
+from afs.hooks import check_upstream_inputs, dataset_file, stage_pipelines
+
 from .test_kedro_project import BIN, copy_project, kedro, project_env, run_statuses
 
 
@@ -164,3 +167,43 @@ def test_only_a_relative_sqlite_file_is_made_the_projects(tmp_path):
     for kept in ("sqlite:////srv/mlflow.db", "sqlite:///:memory:", "http://127.0.0.1:5000",
                  "databricks", None):
         assert project_store_uri(kept, tmp_path) == kept
+
+
+def test_a_run_started_past_an_in_memory_hand_over_names_the_node_to_start_at(tmp_path):
+    """`--from-nodes=curation.report_curation` on a project whose files all exist: the only
+    thing missing is a dataset another node hands over in memory within one run, so no
+    stage run first can make it; the error names that node instead of a stage to run."""
+    project = copy_project(tmp_path / "project")
+    pipeline = stage_pipelines()["curation"].from_nodes("curation.report_curation")
+    catalog = project_catalog(project)
+    for name in pipeline.inputs():  # every file the nodes read, made (empty) as a run would
+        location = dataset_file(catalog, name)
+        if location and not name.startswith("params:"):
+            path = project / location
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.suffix:
+                path.mkdir(exist_ok=True)
+            elif not path.exists():
+                path.write_text("")
+
+    with pytest.raises(UserError) as error:
+        check_upstream_inputs({"pipeline_names": ["curation"]}, pipeline, catalog, project)
+
+    message = str(error.value)
+    assert message.startswith("the run needs rebalance_summary, which curation.")
+    assert "hands over in memory within one run" in message
+    assert "--pipelines=" not in message  # no earlier stage can make it
+
+
+def project_catalog(project: Path):
+    from kedro.config import OmegaConfigLoader
+    from kedro.io import DataCatalog
+
+    loader = OmegaConfigLoader(str(project / "conf"), base_env="base", default_run_env="local")
+    config = loader["catalog"]
+    for entry in config.values():  # the catalog's relative paths are the project's
+        inner = entry.get("dataset", entry) if isinstance(entry, dict) else {}
+        for holder in (entry, inner):
+            if isinstance(holder, dict) and "filepath" in holder:
+                holder["filepath"] = str(project / holder["filepath"])
+    return DataCatalog.from_config(config)
