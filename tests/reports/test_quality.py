@@ -15,7 +15,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from afs.reports.quality import (
+    MAX_DOMAINS,
     cluster_sizes,
+    domain_rows,
     plot_cluster_sizes,
     plot_domain_mix,
     plot_reject_reasons,
@@ -148,3 +150,26 @@ def test_page_renders_in_headless_chromium(run, tmp_path):
     for band in (pixels[:600], pixels[800:2400]):
         drawn = (np.abs(band.reshape(-1, 3) - 1.0).sum(axis=1) > 0.1).mean()
         assert drawn > 0.02, f"only {drawn:.2%} of the band is not white"
+
+
+def test_past_twenty_domains_the_smallest_share_one_other_row_and_every_sample_is_drawn():
+    counts = {f"asm.domain_{i:02d}": 100 - i for i in range(25)}
+    rows = domain_rows(counts)
+
+    assert len(rows) == MAX_DOMAINS
+    assert rows["(other)"] == [f"asm.domain_{i:02d}" for i in range(19, 25)]
+    assert domain_rows({"a": 1, "b": 2}) == {"b": ["b"], "a": ["a"]}
+
+    before = dict(counts)
+    after = {domain: n // 2 for domain, n in counts.items()}
+    figure = plot_domain_mix(before, after)
+    bars = figure.axes[0].patches
+    assert sum(bar.get_width() for bar in bars) == sum(before.values()) + sum(after.values())
+    labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+    assert "(other)" in labels
+
+    scored = pd.DataFrame({"instruction": ["q"] * 25, "output": ["a"] * 25,
+                           "domain": list(counts), "quality_score": [0.5] * 25})
+    box = plot_scores_by_domain(scored)
+    assert len(box.axes[0].get_yticklabels()) == MAX_DOMAINS
+    assert any(t.get_text() == "(other) (n=6)" for t in box.axes[0].get_yticklabels())

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -40,7 +41,8 @@ DUPLICATE_CODES = ("duplicate_of", "near_duplicate_of")
 # reasons whose detail is one sample's id: the plot counts them under the code alone
 ID_CODES = (*DUPLICATE_CODES, "seen_in_reference", "contaminated")
 LABEL_WIDTH = 48  # characters of a reject reason shown on a bar label
-MAX_DOMAINS = 20  # box plot / domain mix rows before the rest are summed as "(other)"
+MAX_DOMAINS = 20  # box plot / domain mix rows; past it the smallest share one "(other)" row
+OTHER_DOMAINS = "(other)"
 
 
 # ------------------------------------------------------------------ reading the frames
@@ -141,8 +143,14 @@ def reject_reason_counts(rejects: pd.DataFrame, top: int = 15) -> list[tuple[str
             sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]]
 
 
-def _top_domains(counts: Mapping[str, int], limit: int = MAX_DOMAINS) -> list[str]:
-    return [d for d, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+def domain_rows(counts: Mapping[str, int], limit: int = MAX_DOMAINS) -> dict[str, list[str]]:
+    """The rows a per-domain figure draws, each with the domains it holds: the largest
+    domains one row each and, when there are more than ``limit``, the rest together as one
+    ``(other)`` row, so that every sample is drawn."""
+    ranked = [d for d, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if len(ranked) <= limit:
+        return {d: [d] for d in ranked}
+    return {**{d: [d] for d in ranked[:limit - 1]}, OTHER_DOMAINS: ranked[limit - 1:]}
 
 
 # ------------------------------------------------------------------ figures
@@ -183,8 +191,11 @@ def plot_scores_by_domain(scored: pd.DataFrame, min_score: float | None = None) 
     table = score_table(scored).dropna(subset=["overall"])
     if not len(table):
         return empty_figure(new_figure(8, 2.5), "Overall score by domain", "no scored samples")
-    groups = {str(d): g["overall"].to_numpy() for d, g in table.groupby("domain")}
-    domains = _top_domains({d: len(v) for d, v in groups.items()})
+    by_domain = {str(d): g["overall"].to_numpy() for d, g in table.groupby("domain")}
+    rows = domain_rows({d: len(v) for d, v in by_domain.items()})
+    groups = {row: np.concatenate([by_domain[d] for d in members])
+              for row, members in rows.items()}
+    domains = list(groups)
     domains.sort(key=lambda d: pd.Series(groups[d]).median())
     figure = new_figure(9, 1.2 + 0.38 * len(domains))
     axes = figure.add_subplot()
@@ -209,11 +220,12 @@ def plot_scores_by_domain(scored: pd.DataFrame, min_score: float | None = None) 
 def plot_domain_mix(before: Mapping[str, int], after: Mapping[str, int]) -> Figure:
     """Horizontal grouped bars of rows per domain before (scored) and after (kept)
     filtering, labelled with the count and the share kept."""
-    domains = _top_domains({d: before.get(d, 0) + after.get(d, 0) for d in {*before, *after}})
-    if not domains:
+    rows = domain_rows({d: before.get(d, 0) + after.get(d, 0) for d in {*before, *after}})
+    if not rows:
         return empty_figure(new_figure(8, 2.5), "Domain mix before and after", "no samples")
-    b = [before.get(d, 0) for d in domains]
-    a = [after.get(d, 0) for d in domains]
+    domains = list(rows)
+    b = [sum(before.get(d, 0) for d in members) for members in rows.values()]
+    a = [sum(after.get(d, 0) for d in members) for members in rows.values()]
     return grouped_barh(
         "Domain mix before (scored) and after (kept) — labels: kept rows (share kept)", domains,
         [Bars(f"before ({sum(before.values())} rows)", b, [str(n) for n in b], "#8FA8C8"),
