@@ -58,10 +58,11 @@ def amount(count: float, unit: str) -> str:
 
 
 def rate_text(rate: float, unit: str) -> str:
-    """``2.5 batches/s``, ``1.2 MB/s``."""
+    """``2.5/s`` (the unit is in the count just before it), ``1.2 MB/s``: short, so that a
+    line fits beside the console's time and level at 80 columns."""
     if unit == BYTES:
         return f"{amount(rate, BYTES)}/s"
-    return f"{rate:.1f} {plural(unit)}/s"
+    return f"{rate:.1f}/s"
 
 
 def afs_logging_configured() -> bool:

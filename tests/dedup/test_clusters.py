@@ -109,7 +109,7 @@ def test_the_signatures_report_their_progress_and_deduplicate_the_same():
     assert lines[0] == f"dedup: near-duplicate signatures: {texts} texts"
     counts = [int(line.split(": ")[2].split("/")[0]) for line in lines[1:-1]]
     assert len(counts) > 1 and counts == sorted(counts) and counts[-1] == texts
-    assert all("texts/s, ETA " in line for line in lines[1:-1])
+    assert all("/s, ETA " in line for line in lines[1:-1])
     assert lines[-1].startswith("dedup: near-duplicate signatures: done in ")
     silent = deduplicate(frame, progress=False)
     assert watched.kept["sample_id"].tolist() == silent.kept["sample_id"].tolist()

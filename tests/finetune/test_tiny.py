@@ -174,5 +174,5 @@ def test_building_reports_the_tokenizer_and_each_warm_up_step(tmp_path):
     assert warm_up[0] == "tiny base model: warm-up: 3 steps"
     assert [line.split(", ")[0] for line in warm_up[1:4]] == [
         f"tiny base model: warm-up: {n}/3 steps" for n in (1, 2, 3)]
-    assert all("steps/s, ETA " in line for line in warm_up[1:4])
+    assert all("/s, ETA " in line for line in warm_up[1:4])
     assert warm_up[4].startswith("tiny base model: warm-up: done in ") and " -> " in warm_up[4]

@@ -23,7 +23,7 @@ def test_lines_with_rate_and_eta_when_not_a_terminal():
     phase.close("val ROC AUC 0.9")
     lines = lines_of(stream)
     assert lines[0] == "epoch 1/3: 4 batches"
-    assert lines[1].startswith("epoch 1/3: 1/4 batches, ") and "batches/s, ETA " in lines[1]
+    assert lines[1].startswith("epoch 1/3: 1/4 batches, ") and "/s, ETA " in lines[1]
     assert lines[-1].startswith("epoch 1/3: done in ") and lines[-1].endswith("val ROC AUC 0.9")
 
 
