@@ -35,9 +35,10 @@ with datasketch's choice of 9 bands of 13 rows, seed 42.
 Each method runs in its own child process: seconds (wall, from the rows in memory to the
 kept set), rows/s, peak RSS of the child from the clock's start (VmHWM, reset once the rows
 are loaded; it includes the loaded rows: a frame for AFS, a list of texts for the others,
-nothing for datatrove, which reads its files; the RSS with the rows loaded is in brackets). Agreement: rows whose keep/drop decision
-differs from ``afs``'s, and recall of the planted near copies: a copy counts as found when
-it and its source are not both kept. Prints a markdown table.
+nothing for datatrove, which reads its files; the RSS with the rows loaded is in brackets).
+Agreement: rows whose keep/drop decision differs from ``afs``'s, and recall of the planted
+near copies: a copy counts as found when it and its source are not both kept. Prints a
+markdown table.
 """
 
 from __future__ import annotations
