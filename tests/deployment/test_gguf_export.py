@@ -211,3 +211,16 @@ def test_a_missing_adapter_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="no adapter_config.json"):
         convert_lora_to_gguf(tmp_path / "empty", tmp_path / "m.gguf", "tiny", "F32")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_merging_off_a_terminal_prints_no_library_progress_bar(adapter, tiny_models, capfd):
+    """transformers' "Loading weights" bar went to stderr of every `kedro run` (a line of
+    carriage-return redraws in a log); off a terminal it is off, and back on afterwards."""
+    import transformers.utils.logging as hf_logging
+
+    capfd.readouterr()
+    merge_lora(adapter, "tiny", device="cpu", cache_dir=tiny_models, raw_dir=RAW)
+
+    captured = capfd.readouterr()
+    assert "Loading weights" not in captured.err + captured.out
+    assert hf_logging.is_progress_bar_enabled()

@@ -22,6 +22,7 @@ from afs.deployment.gguf_writer import write_gguf
 from afs.deployment.quantize import check_quantization, quantize_gguf
 from afs.errors import ConfigError
 from afs.finetune.tiny import DEFAULT_RAW_DIR, resolve_base_model
+from afs.progress import as_reporter, library_bars
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,10 @@ def merge_lora(lora_path: str | Path, base_model: str | Path, *, device: str = "
     adapter = check_adapter_folder(lora_path)
     device = resolve_training_device(device)
     resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir)
-    tokenizer = AutoTokenizer.from_pretrained(resolved)
-    base = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32).to(device)
-    merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+    with library_bars(as_reporter(True)):  # a bar on a terminal, no redraw lines in a log
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
+        base = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32).to(device)
+        merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     return merged.to("cpu").eval(), tokenizer
 
 
@@ -104,8 +106,9 @@ def convert_base_to_gguf(base_model: str | Path, output_path: str | Path,
 
     quantization = check_quantization(quantization)
     resolved = resolve_base_model(base_model, cache_dir, raw_dir=raw_dir)
-    tokenizer = AutoTokenizer.from_pretrained(resolved)
-    model = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32).eval()
+    with library_bars(as_reporter(True)):
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
+        model = AutoModelForCausalLM.from_pretrained(resolved, dtype=torch.float32).eval()
     return export_gguf(model, tokenizer, output_path, quantization, Path(resolved).name)
 
 
