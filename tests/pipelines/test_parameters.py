@@ -53,7 +53,8 @@ def test_kedro_run_with_a_typo_stops_before_any_node(tmp_path):
     assert run.returncode == 1
     errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: unknown parameter(s) in quality_scoring.dedup 'treshold'; known: "
-                      "near, ngram_size, num_perm, seed, shingle_size, sketch, threshold, tokens"], run.stderr
+                      "near, ngram_size, num_perm, seed, shingle_size, sketch, threshold, "
+                      "tokens"], run.stderr
     assert "Traceback" not in run.stderr
     assert sorted(p.relative_to(project) for p in (project / "data").rglob("*")) == before
     assert run_statuses(project) == []
