@@ -74,16 +74,20 @@ def test_lines_go_to_the_afs_logger_once_logging_is_set_up_for_afs(capsys):
     handler = logging.Handler(logging.INFO)
     handler.emit = seen.append
     afs = logging.getLogger("afs")
-    level = afs.level
-    assert Reporter().logger is None  # the CLI: no logging set up, lines go to stderr
-    afs.addHandler(handler)  # as conf/logging.yml does in every Kedro session
-    afs.setLevel(logging.INFO)
+    level, handlers = afs.level, afs.handlers[:]  # whatever a Kedro import set up before
+    for old in handlers:
+        afs.removeHandler(old)
     try:
+        assert Reporter().logger is None  # the CLI: no logging set up, lines go to stderr
+        afs.addHandler(handler)  # as conf/logging.yml does in every Kedro session
+        afs.setLevel(logging.INFO)
         reporter = Reporter(every=0.0, quiet_for=0.0, bar=False)
         reporter.phase("LoRA epoch 1/1", total=2, unit="step").close("val loss 1.0")
     finally:
         afs.removeHandler(handler)
         afs.setLevel(level)
+        for old in handlers:
+            afs.addHandler(old)
     assert [(r.name, r.levelno) for r in seen] == [("afs.progress", logging.INFO)] * 2
     assert seen[-1].getMessage().endswith("; val loss 1.0")
     assert capsys.readouterr().err == ""
@@ -107,7 +111,7 @@ def test_transformers_bars_only_where_ours_are_bars():
 
     from afs.progress import library_bars
 
-    assert hf_logging.is_progress_bar_enabled()
+    assert hf_logging.is_progress_bar_enabled()  # nothing before switched them off for good
     with library_bars(Reporter(stream=io.StringIO())):  # a log: its bars would be \r lines
         assert not hf_logging.is_progress_bar_enabled()
     assert hf_logging.is_progress_bar_enabled()

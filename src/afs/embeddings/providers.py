@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from afs.errors import AfsError, ConfigError
+from afs.progress import as_reporter, library_bars
 
 PROVIDERS = ("none", "hf", "ollama")
 DEFAULT_MODELS = {"none": "", "hf": "all-MiniLM-L6-v2", "ollama": "nomic-embed-text"}
@@ -89,12 +90,13 @@ class HFProvider:
             if local:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()  # its weight-loading bar is noise here
             try:
-                self._model = SentenceTransformer(source, device=self.device,
-                                                  local_files_only=local)
+                # its weight-loading bar is noise here; off for the load only (it was switched
+                # off for the whole process, LoRA and export bars included)
+                with library_bars(as_reporter(False)):
+                    self._model = SentenceTransformer(source, device=self.device,
+                                                      local_files_only=local)
             except OSError as exc:
                 raise ProviderError(f"hf model {self.model!r} could not be loaded ({exc}); pass "
                                     "a local model folder with --model, or install "
